@@ -1,0 +1,94 @@
+# Servicekonto developer tasks.
+#
+#   make deps             install system packages, the venv and the npm test peers (idempotent)
+#   make run              migrate the database and start IdP (127.0.0.1:5000) + demo service (127.0.0.1:5001)
+#   make test             whole test suite on SQLite, then again on PostgreSQL
+#   make test-sqlite      only the SQLite run
+#   make test-postgresql  only the PostgreSQL run
+#   make clean            remove instance/ and test artefacts (never keys/)
+#
+# Extra pytest arguments: make test-sqlite PYTEST_ARGS='-k login -x'
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PY_STAMP := $(VENV)/.servicekonto-deps.stamp
+NODE_STAMP := node_modules/.servicekonto-deps.stamp
+# The editable install maps each top-level package when it is installed, so a package
+# created later (its __init__.py appears) triggers a reinstall too.
+TOP_PACKAGES := idp federation eid_connector elster_connector demo migrations
+PKG_INITS = $(wildcard $(addsuffix /__init__.py,$(TOP_PACKAGES)))
+APT_PACKAGES := libxmlsec1-dev xmlsec1 pkg-config chromium postgresql
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+PYTEST_ARGS ?=
+
+# Browsers come from Debian (chromium); never let anything download its own.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export PIP_NO_INPUT := 1
+
+.PHONY: help deps apt-deps run test test-sqlite test-postgresql clean
+
+help:
+	@sed -n '3,9p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
+
+deps: apt-deps $(PY_STAMP) $(NODE_STAMP)
+
+apt-deps:
+	@missing=""; \
+	for p in $(APT_PACKAGES); do \
+	  dpkg -s "$$p" 2>/dev/null | grep -q '^Status: install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "==> installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
+	fi
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+# Order-only on the interpreter: reinstall only when the dependency files change or a
+# top-level package appears (the stamp lives inside .venv, so a fresh venv always gets
+# a full install).
+$(PY_STAMP): requirements.txt setup.cfg pyproject.toml $(PKG_INITS) | $(PY)
+	$(PY) -m pip install -r requirements.txt
+	$(PY) -m pip install --no-deps -e .
+	touch $@
+
+# npm ci wipes node_modules first, which also removes the stamp.
+$(NODE_STAMP): package-lock.json package.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+run: deps
+	$(VENV)/bin/servicekonto db upgrade
+	SERVICEKONTO_SIMULATORS=1 $(VENV)/bin/servicekonto dev
+
+# Both runs always execute; the target fails if either failed (pytest exit 5,
+# "no tests collected", counts as a failure too).
+test: deps
+	@echo; echo "==================== tests on SQLite ===================="; echo; \
+	sqlite_rc=0; $(PY) -m pytest $(PYTEST_ARGS) || sqlite_rc=$$?; \
+	echo; echo "==================== tests on PostgreSQL ===================="; echo; \
+	pg_rc=0; SERVICEKONTO_TEST_DB=postgresql $(PY) -m pytest $(PYTEST_ARGS) || pg_rc=$$?; \
+	if [ $$sqlite_rc -ne 0 ] || [ $$pg_rc -ne 0 ]; then \
+	  echo; echo "FAILED: SQLite run exit $$sqlite_rc, PostgreSQL run exit $$pg_rc" >&2; exit 1; \
+	fi
+
+test-sqlite: deps
+	@echo; echo "==================== tests on SQLite ===================="; echo
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-postgresql: deps
+	@echo; echo "==================== tests on PostgreSQL ===================="; echo
+	SERVICEKONTO_TEST_DB=postgresql $(PY) -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf instance/ .pytest_cache/ test-results/ .coverage build/ dist/
+	find . -path ./.venv -prune -o -path ./node_modules -prune -o \
+	  \( -name '*.egg-info' -o -name '__pycache__' \) -type d -print0 | xargs -0 rm -rf

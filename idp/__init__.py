@@ -1,0 +1,122 @@
+"""Servicekonto identity provider: the application factory."""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask, render_template
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .config import PROJECT_ROOT, Settings
+from .extensions import csrf, db
+
+log = logging.getLogger(__name__)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_foreign_keys(dbapi_connection, connection_record):
+    # SQLite enforces ON DELETE CASCADE only when asked to, on every connection.
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask(__name__, template_folder=str(PROJECT_ROOT / "templates"),
+                static_folder=str(Path(__file__).parent / "static"))
+    app.config.update(
+        SERVICEKONTO=settings,
+        SECRET_KEY=settings.resolved_secret_key(),
+        SQLALCHEMY_DATABASE_URI=settings.database_url,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        SESSION_COOKIE_NAME="servicekonto",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.is_production,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        PREFERRED_URL_SCHEME="https" if settings.is_production else "http",
+        WTF_CSRF_TIME_LIMIT=None,  # the login session's own limits apply
+        WTF_CSRF_SSL_STRICT=settings.is_production,
+        MAX_CONTENT_LENGTH=256 * 1024,
+        TESTING=settings.testing,
+    )
+    if settings.database_url.startswith("sqlite:///"):
+        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+    from .accounts import passwords
+    from .keys import KeyStore
+
+    passwords.configure(settings.argon2_time_cost, settings.argon2_memory_cost)
+    keys = KeyStore(settings.keys_dir)
+    keys.ensure()
+    app.extensions["servicekonto.keys"] = keys
+
+    app.jinja_env.add_extension("jinja2.ext.do")
+    db.init_app(app)
+    csrf.init_app(app)
+
+    from .oidc.server import init_server
+
+    init_server(app)
+    _register_blueprints(app, settings)
+    _register_pages(app)
+    return app
+
+
+def _register_blueprints(app: Flask, settings: Settings) -> None:
+    from .accounts.views import bp as accounts_bp
+    from .authn.views import bp as authn_bp
+    from .authn.web import load_login_session
+    from .consent.views import bp as consent_bp
+    from .oidc.views import bp as oidc_bp
+    from .security import add_security_headers
+
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(authn_bp)
+    app.register_blueprint(consent_bp)
+    app.register_blueprint(oidc_bp)
+    if settings.simulators:
+        # Development only: the outbox page shows mails when no SMTP server is set.
+        from .mail.views import bp as outbox_bp
+
+        app.register_blueprint(outbox_bp)
+    app.before_request(load_login_session)
+    app.after_request(add_security_headers)
+
+
+def _register_pages(app: Flask) -> None:
+    from flask_wtf.csrf import CSRFError
+
+    from .mail import deliver_due
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error):
+        return render_template("errors/csrf.html"), 400
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return render_template("errors/404.html"), 404
+
+    @app.errorhandler(500)
+    def server_error(error):
+        return render_template("errors/500.html"), 500
+
+    @app.after_request
+    def deliver(response):
+        # Mail queued by this request goes out once its transaction is committed;
+        # what fails stays in the outbox for `servicekonto mail send`.
+        if db.session.info.pop("mail_queued", False):
+            settings = app.config["SERVICEKONTO"]
+            deliver_due(settings.smtp_url, settings.mail_from)
+        return response
+
+    @app.context_processor
+    def inject():
+        from flask import g
+
+        return {"login_session": getattr(g, "login_session", None),
+                "simulators": app.config["SERVICEKONTO"].simulators}

@@ -1,0 +1,1 @@
+"""Citizen accounts: registration, activation, attributes with their own level."""

@@ -1,0 +1,136 @@
+"""Registration of a citizen Servicekonto (SPEC §3): form → overview → consent →
+"Servicekonto anlegen" → activation link (24 h, single-use)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from flask import render_template
+from sqlalchemy import select
+
+from ..extensions import db
+from ..loa import Level
+from ..mail import queue_mail
+from ..secrets import new_secret
+from ..timeutil import utcnow
+from . import links, policy
+from .models import Account, RegistrationDraft
+from .passwords import hash_password
+
+SALUTATIONS = ("", "Frau", "Herr", "Divers")
+FIELDS = ("salutation", "title", "given_name", "family_name", "email")
+DRAFT_VALIDITY = links.ACTIVATION_VALIDITY
+
+
+@dataclass
+class DraftResult:
+    draft: RegistrationDraft | None
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+
+def get_draft(draft_id: str | None) -> RegistrationDraft | None:
+    if not draft_id:
+        return None
+    draft = db.session.get(RegistrationDraft, draft_id)
+    if draft is None or draft.created_at < utcnow() - DRAFT_VALIDITY:
+        return None
+    return draft
+
+
+def save_draft(draft: RegistrationDraft | None, form: dict[str, str]) -> DraftResult:
+    """Check the form; keep the entries either way so nothing is typed twice.
+
+    When coming back from the overview the password fields may stay empty: the
+    password already given is kept.
+    """
+    data = {name: (form.get(name) or "").strip() for name in FIELDS}
+    password, repeat = form.get("password") or "", form.get("password_repeat") or ""
+    errors: dict[str, list[str]] = {}
+
+    if data["salutation"] not in SALUTATIONS:
+        errors["salutation"] = ["Bitte wählen Sie eine Anrede aus der Liste."]
+    for name, label, required in (("title", "Titel", False), ("given_name", "Vornamen", True),
+                                  ("family_name", "Nachnamen", True)):
+        if problems := policy.check_name(data[name], label, required):
+            errors[name] = problems
+    if problems := policy.check_email(data["email"]):
+        errors["email"] = problems
+
+    keep_password = draft is not None and draft.password_hash and not password and not repeat
+    if not keep_password:
+        if problems := policy.check_password(password, data["email"]):
+            errors["password"] = problems
+        elif password != repeat:
+            errors["password_repeat"] = ["Die Passwörter stimmen nicht überein."]
+
+    if draft is None:
+        draft = RegistrationDraft(id=new_secret(), data={})
+        db.session.add(draft)
+    draft.data = data
+    if not errors and not keep_password:
+        draft.password_hash = hash_password(password)
+    elif "email" in errors or "password" in errors:
+        # A password checked against another address is no longer known to be fine.
+        draft.password_hash = None if not keep_password else draft.password_hash
+    db.session.commit()
+    return DraftResult(draft, errors)
+
+
+def complete(draft: RegistrationDraft, link_for: Callable[[str], str]) -> None:
+    """"Servicekonto anlegen": create the pending account and send the activation link.
+
+    The outcome looks the same to the person at the form whether or not the address
+    is known here; only the owner of the mailbox learns more.
+    """
+    data = draft.data
+    normalized = policy.normalize_email(data["email"])
+    existing = db.session.scalar(select(Account).where(Account.email_normalized == normalized))
+    if existing is not None and existing.is_active:
+        queue_mail(existing.email, "Registrierung mit Ihrer E-Mail-Adresse",
+                   render_template("mail/already_registered.txt", account=existing))
+    else:
+        account = existing or Account(email_normalized=normalized)
+        if existing is None:
+            db.session.add(account)
+        # An unactivated account is only a claim until its link is used; the newer
+        # registration replaces it and the older link stops working.
+        account.email = data["email"]
+        account.password_hash = draft.password_hash
+        account.status = "pending"
+        account.created_at = utcnow()
+        for name in ("salutation", "title", "given_name", "family_name"):
+            account.set_attribute(name, data.get(name), Level.NIEDRIG, "self")
+        db.session.flush()
+        secret = links.issue_link(account, "activation", links.ACTIVATION_VALIDITY)
+        queue_mail(account.email, "Aktivieren Sie Ihr Servicekonto",
+                   render_template("mail/activation.txt", account=account, link=link_for(secret),
+                                   hours=int(links.ACTIVATION_VALIDITY.total_seconds() // 3600)))
+    db.session.delete(draft)
+    db.session.commit()
+
+
+def activate(secret: str) -> tuple[Account | None, links.LinkProblem | None]:
+    link, problem = links.find_link(secret, "activation")
+    if problem is not None:
+        return None, problem
+    account = db.session.get(Account, link.account_id)
+    links.consume(link)
+    account.status = "active"
+    account.activated_at = utcnow()
+    account.set_attribute("email", account.email, Level.NIEDRIG, "self")
+    db.session.commit()
+    return account, None
+
+
+def purge_unactivated() -> int:
+    """Accounts not activated within 24 h are deleted (SPEC §3), with their drafts."""
+    cutoff = utcnow() - links.ACTIVATION_VALIDITY
+    stale = db.session.scalars(
+        select(Account).where(Account.status == "pending", Account.created_at < cutoff)
+    ).all()
+    for account in stale:
+        db.session.delete(account)
+    drafts = db.session.scalars(select(RegistrationDraft).where(RegistrationDraft.created_at < cutoff)).all()
+    for draft in drafts:
+        db.session.delete(draft)
+    return len(stale)

@@ -1,0 +1,33 @@
+"""The account core: turns an identity proven by a back end into a login session.
+
+It alone decides the session's level: the most the method can prove, lowered to
+what is known about the person behind the account.
+"""
+from __future__ import annotations
+
+from ..accounts.models import Account
+from ..extensions import db
+from ..loa import Level
+from . import sessions
+from .identity import AuthenticationFailed, Identity
+
+
+def resolve_account(identity: Identity) -> Account:
+    if identity.account_id is not None:
+        account = db.session.get(Account, identity.account_id)
+        if account is not None and account.is_active:
+            return account
+    # Identities known only by a back-end subject (eID pseudonym, remote account) are
+    # resolved through their stored links once those back ends exist.
+    raise AuthenticationFailed("Zu dieser Anmeldung gibt es kein Servicekonto.")
+
+
+def session_level(identity: Identity, account: Account) -> Level:
+    return min(identity.ceiling, account.identity_level)
+
+
+def log_in(identity: Identity) -> tuple[sessions.LoginSession, str]:
+    account = resolve_account(identity)
+    session, secret = sessions.create(account.id, session_level(identity, account), identity.method, identity.amr)
+    db.session.commit()
+    return session, secret

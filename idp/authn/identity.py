@@ -1,0 +1,45 @@
+"""What a login back end hands to the account core."""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+from ..loa import Level
+
+
+@dataclass(frozen=True)
+class Attribute:
+    name: str
+    value: str
+    level: Level
+    source: str
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A proven identity.
+
+    `ceiling` is the most the method can prove (password: substanziell, eID: hoch);
+    the account core lowers it to what is known about the person.
+    Either `account_id` (the back end checked an account's own credential) or
+    `subject` (an identifier at the back end, e.g. an eID pseudonym) is set.
+    """
+
+    method: str
+    amr: tuple[str, ...]
+    ceiling: Level
+    account_id: str | None = None
+    subject: str | None = None
+    attributes: tuple[Attribute, ...] = ()
+
+
+class AuthenticationFailed(Exception):
+    """The credentials did not prove anything. The message is safe to show."""
+
+
+class LoginBackend(ABC):
+    name: str
+
+    @abstractmethod
+    def authenticate(self, **credentials) -> Identity:
+        """Return the identity proven by the credentials or raise AuthenticationFailed."""

@@ -1,0 +1,30 @@
+"""E-mail and password: the first login back end."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from ..accounts import passwords
+from ..accounts.models import Account
+from ..accounts.policy import normalize_email
+from ..extensions import db
+from ..loa import Level
+from .identity import AuthenticationFailed, Identity, LoginBackend
+
+WRONG_CREDENTIALS = "E-Mail-Adresse oder Passwort ist nicht korrekt."
+
+
+class PasswordBackend(LoginBackend):
+    name = "password"
+
+    def authenticate(self, *, email: str, password: str) -> Identity:
+        account = db.session.scalar(
+            select(Account).where(Account.email_normalized == normalize_email(email))
+        )
+        stored = account.password_hash if account is not None and account.is_active else None
+        # Always verify (against a dummy hash if need be): the answer's timing must
+        # not tell whether the address has an account.
+        if not passwords.verify_password(stored, password or "") or stored is None:
+            raise AuthenticationFailed(WRONG_CREDENTIALS)
+        if passwords.needs_rehash(stored):
+            account.password_hash = passwords.hash_password(password)
+        return Identity(method=self.name, amr=("pwd",), ceiling=Level.SUBSTANZIELL, account_id=account.id)

@@ -1,0 +1,101 @@
+"""Login, logout and the session-expired page."""
+from __future__ import annotations
+
+from flask import Blueprint, g, redirect, render_template, request, url_for
+
+from ..accounts.policy import check_email
+from ..oidc import authorize
+from . import core, throttle, web
+from .identity import AuthenticationFailed
+from .logout import end_session
+from .password import PasswordBackend
+
+bp = Blueprint("authn", __name__)
+password_backend = PasswordBackend()
+
+THROTTLED = ("Zu viele fehlgeschlagene Anmeldeversuche. Bitte warten Sie 15 Minuten oder setzen Sie "
+             "Ihr Passwort zurück.")
+
+
+def _after_login(record_id: str | None, next_url: str | None):
+    record = authorize.load(record_id) if record_id else None
+    if record is not None:
+        authorize.mark_logged_in(record)
+        return redirect(url_for("oidc.resume", record_id=record.id))
+    return redirect(web.safe_next(next_url) or url_for("accounts.home"))
+
+
+@bp.route("/anmelden", methods=["GET", "POST"])
+def login():
+    record_id = request.values.get("anfrage")
+    next_url = request.values.get("next")
+    record = authorize.load(record_id) if record_id else None
+    errors: dict[str, list[str]] = {}
+    email = ""
+    if request.method == "POST":
+        email = (request.form.get("email") or "").strip()
+        password = request.form.get("password") or ""
+        if problems := check_email(email):
+            errors["email"] = problems
+        if not password:
+            errors["password"] = ["Bitte geben Sie Ihr Passwort ein."]
+        if not errors:
+            address = request.remote_addr or ""
+            if throttle.is_throttled(email, address):
+                errors["form"] = [THROTTLED]
+            else:
+                try:
+                    identity = password_backend.authenticate(email=email, password=password)
+                    _, secret = core.log_in(identity)
+                except AuthenticationFailed as exc:
+                    throttle.record_failure(email, address)
+                    errors["form"] = [str(exc)]
+                else:
+                    throttle.clear(email)
+                    web.start_login_session(secret)
+                    return _after_login(record_id, next_url)
+    status = 200 if not errors else 400
+    return render_template("authn/login.html", errors=errors, email=email, record=record,
+                           record_id=record_id if record else None, next_url=web.safe_next(next_url)), status
+
+
+@bp.route("/abmelden", methods=["GET", "POST"])
+def logout():
+    if request.method == "POST":
+        if g.login_session is not None:
+            end_session(g.login_session)
+        web.forget_login_session()
+        return render_template("authn/logged_out.html")
+    if g.login_session is None:
+        return redirect(url_for("authn.login"))
+    return render_template("authn/logout_confirm.html", post_logout=None)
+
+
+@bp.route("/sitzung-abgelaufen")
+def expired():
+    return render_template("authn/expired.html")
+
+
+OTHER_METHODS = {
+    "eid": ("Mit Online-Ausweisfunktion",
+            "Die Anmeldung mit der Online-Ausweisfunktion wird in Kürze freigeschaltet. Bitte melden Sie "
+            "sich bis dahin mit E-Mail-Adresse und Passwort an."),
+    "servicekonto": ("Mit anderem Servicekonto anmelden",
+                     "Die Anmeldung mit dem Servicekonto eines anderen Bundeslandes wird in Kürze "
+                     "freigeschaltet."),
+}
+
+
+@bp.route("/anmelden/<methode>")
+def other_methods(methode):
+    if methode not in OTHER_METHODS:
+        return redirect(url_for("authn.login"))
+    title, message = OTHER_METHODS[methode]
+    return render_template("authn/unavailable.html", title=title, message=message)
+
+
+@bp.route("/passwort-vergessen")
+def password_forgotten():
+    return render_template("authn/unavailable.html", title="Passwort vergessen?",
+                           message="Das Zurücksetzen des Passworts wird in Kürze freigeschaltet. Bis dahin "
+                                   "hilft Ihnen der Support Ihres Servicekontos.")

@@ -1,0 +1,58 @@
+"""The browser side of login sessions: the cookie, and the guards for pages."""
+from __future__ import annotations
+
+from functools import wraps
+from urllib.parse import urlparse
+
+from flask import g, redirect, request, session, url_for
+
+from . import sessions
+
+SESSION_KEY = "login"
+
+
+def load_login_session() -> None:
+    """before_request: find the login session; an expired one is ended here, and the
+    page guards send the browser to "Sitzung abgelaufen"."""
+    g.login_session = None
+    g.session_expired = False
+    if request.endpoint in (None, "static"):
+        return
+    state, login = sessions.lookup(session.get(SESSION_KEY))
+    if state is sessions.SessionState.EXPIRED:
+        session.clear()
+        g.session_expired = True
+    g.login_session = login
+
+
+def start_login_session(secret: str) -> None:
+    # A new login never reuses anything from the cookie before it.
+    session.clear()
+    session[SESSION_KEY] = secret
+    session.permanent = False
+
+
+def forget_login_session() -> None:
+    session.clear()
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only local paths: the login page must not become an open redirector."""
+    if not target:
+        return None
+    parsed = urlparse(target)
+    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
+
+
+def login_required(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if g.login_session is None:
+            if g.session_expired:
+                return redirect(url_for("authn.expired"))
+            return redirect(url_for("authn.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,81 @@
+"""Registration of online services as OIDC clients (used by the CLI, later by
+dynamic registration)."""
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from sqlalchemy import select
+
+from .extensions import db
+from .loa import Level
+from .oidc.models import Client
+from .secrets import digest, new_secret
+
+
+class ClientError(ValueError):
+    pass
+
+
+def _check_uri(uri: str, what: str) -> str:
+    parsed = urlparse(uri)
+    if parsed.scheme not in ("https", "http") or not parsed.netloc or parsed.fragment:
+        raise ClientError(f"{what} must be an absolute http(s) URI without fragment: {uri}")
+    if parsed.scheme == "http" and parsed.hostname not in ("127.0.0.1", "localhost", "::1"):
+        raise ClientError(f"{what} must use https outside the local machine: {uri}")
+    return uri
+
+
+def add_client(name: str, redirect_uris: list[str], min_loa: str = "niedrig", public: bool = False,
+               post_logout_redirect_uris: list[str] | None = None, backchannel_logout_uri: str | None = None,
+               id_token_alg: str = "ES256", client_id: str | None = None) -> tuple[Client, str | None]:
+    if not name.strip():
+        raise ClientError("name must not be empty")
+    if not redirect_uris:
+        raise ClientError("at least one redirect URI is required")
+    try:
+        level = Level.from_word(min_loa)
+    except KeyError as exc:
+        raise ClientError("min-loa must be niedrig, substanziell or hoch") from exc
+    if id_token_alg not in ("ES256", "RS256"):
+        raise ClientError("id-token-alg must be ES256 or RS256")
+    secret = None if public else new_secret(32)
+    client = Client(
+        client_id=client_id or new_secret(18),
+        client_secret_hash=digest(secret) if secret else None,
+        name=name.strip(),
+        redirect_uris=[_check_uri(u, "redirect URI") for u in redirect_uris],
+        post_logout_redirect_uris=[_check_uri(u, "post-logout redirect URI") for u in post_logout_redirect_uris or []],
+        backchannel_logout_uri=_check_uri(backchannel_logout_uri, "back-channel logout URI") if backchannel_logout_uri else None,
+        min_level=int(level),
+        public=public,
+        id_token_signed_response_alg=id_token_alg,
+    )
+    db.session.add(client)
+    db.session.commit()
+    return client, secret
+
+
+def describe(client: Client) -> dict:
+    return {
+        "client_id": client.client_id,
+        "name": client.name,
+        "redirect_uris": client.redirect_uris,
+        "post_logout_redirect_uris": client.post_logout_redirect_uris,
+        "backchannel_logout_uri": client.backchannel_logout_uri,
+        "min_loa": client.min_loa.word,
+        "public": client.public,
+        "id_token_signed_response_alg": client.id_token_signed_response_alg,
+    }
+
+
+def list_clients() -> list[Client]:
+    return list(db.session.scalars(select(Client).order_by(Client.created_at)))
+
+
+def remove_client(client_id: str) -> bool:
+    client = db.session.get(Client, client_id)
+    if client is None:
+        return False
+    db.session.delete(client)
+    db.session.commit()
+    return True

@@ -1,0 +1,77 @@
+"""Settings: the one place that reads the environment (SPEC §8)."""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    issuer: str = "http://127.0.0.1:5000"
+    database_url: str = ""
+    secret_key: str = ""
+    smtp_url: str | None = None
+    mail_from: str = "Servicekonto <noreply@servicekonto.invalid>"
+    keys_dir: Path = PROJECT_ROOT / "keys"
+    redis_url: str | None = None
+    simulators: bool = False
+    instance_dir: Path = PROJECT_ROOT / "instance"
+    # Argon2 cost; tests lower it, production keeps the library's RFC 9106 profile.
+    argon2_time_cost: int = 3
+    argon2_memory_cost: int = 65536
+    testing: bool = False
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides) -> "Settings":
+        env = dict(os.environ if env is None else env)
+        instance_dir = Path(env.get("SERVICEKONTO_INSTANCE_DIR", PROJECT_ROOT / "instance"))
+        values = dict(
+            issuer=env.get("SERVICEKONTO_ISSUER", "http://127.0.0.1:5000").rstrip("/"),
+            database_url=env.get("DATABASE_URL") or f"sqlite:///{instance_dir / 'servicekonto.db'}",
+            secret_key=env.get("SECRET_KEY", ""),
+            smtp_url=env.get("SMTP_URL") or None,
+            mail_from=env.get("MAIL_FROM", cls.mail_from),
+            keys_dir=Path(env.get("SERVICEKONTO_KEYS_DIR", PROJECT_ROOT / "keys")),
+            redis_url=env.get("REDIS_URL") or None,
+            simulators=env.get("SERVICEKONTO_SIMULATORS") == "1",
+            instance_dir=instance_dir,
+        )
+        values.update(overrides)
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        parsed = urlparse(self.issuer)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ValueError("SERVICEKONTO_ISSUER must be an absolute http(s) URL")
+        if parsed.scheme == "http" and parsed.hostname not in ("127.0.0.1", "localhost", "::1"):
+            raise ValueError("SERVICEKONTO_ISSUER must use https outside the local machine")
+        if self.smtp_url and urlparse(self.smtp_url).scheme not in ("smtp", "smtps"):
+            raise ValueError("SMTP_URL must look like smtp://host:port")
+
+    @property
+    def is_production(self) -> bool:
+        return urlparse(self.issuer).scheme == "https"
+
+    def resolved_secret_key(self) -> str:
+        """SECRET_KEY from the environment, else one kept next to the signing keys.
+
+        A generated key survives restarts so sessions do not all end on redeploy,
+        and it never lands in the repository because keys/ is ignored.
+        """
+        if self.secret_key:
+            return self.secret_key
+        path = self.keys_dir / "secret_key"
+        if not path.exists():
+            self.keys_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(48))
+        return path.read_text().strip()

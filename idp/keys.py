@@ -1,0 +1,127 @@
+"""Signing keys on disk (SPEC §8 SERVICEKONTO_KEYS_DIR), with rotation and overlap.
+
+One ES256 and one RS256 key are current at any time. A rotation makes the current
+keys "previous": they no longer sign but stay in the JWKS so tokens issued just
+before remain verifiable; the keys before them are deleted.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from joserfc.jwk import ECKey, RSAKey
+
+ALGORITHMS = ("ES256", "RS256")
+_STATE = "keys.json"
+
+
+@dataclass
+class KeyInfo:
+    kid: str
+    alg: str
+    status: str  # current | previous
+    created: str
+    file: str
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+
+
+class KeyStore:
+    def __init__(self, directory: Path):
+        self.dir = Path(directory)
+        self._cache: dict[str, ECKey | RSAKey] = {}
+
+    # -- state ---------------------------------------------------------------------------
+    def _load(self) -> list[KeyInfo]:
+        path = self.dir / _STATE
+        if not path.exists():
+            return []
+        return [KeyInfo(**k) for k in json.loads(path.read_text())["keys"]]
+
+    def _save(self, keys: list[KeyInfo]) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        tmp = self.dir / (_STATE + ".tmp")
+        tmp.write_text(json.dumps({"keys": [k.__dict__ for k in keys]}, indent=2))
+        tmp.replace(self.dir / _STATE)
+
+    def _generate(self, alg: str) -> KeyInfo:
+        if alg == "ES256":
+            private = ec.generate_private_key(ec.SECP256R1())
+            jwk = ECKey.import_key(private)
+        else:
+            private = rsa.generate_private_key(public_exponent=65537, key_size=3072)
+            jwk = RSAKey.import_key(private)
+        kid = jwk.thumbprint()
+        filename = f"{alg.lower()}-{kid}.pem"
+        self.dir.mkdir(parents=True, exist_ok=True)
+        _write_private(self.dir / filename, private.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+        created = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        return KeyInfo(kid=kid, alg=alg, status="current", created=created, file=filename)
+
+    def ensure(self) -> None:
+        """Create what is missing: the signing keys and the pairwise-subject secret."""
+        keys = self._load()
+        changed = False
+        for alg in ALGORITHMS:
+            if not any(k.alg == alg and k.status == "current" for k in keys):
+                keys.append(self._generate(alg))
+                changed = True
+        if changed:
+            self._save(keys)
+        self.secret("pairwise")
+
+    def rotate(self) -> list[KeyInfo]:
+        keys = self._load()
+        kept = []
+        for key in keys:
+            if key.status == "previous":
+                (self.dir / key.file).unlink(missing_ok=True)
+                self._cache.pop(key.kid, None)
+                continue
+            key.status = "previous"
+            kept.append(key)
+        kept.extend(self._generate(alg) for alg in ALGORITHMS)
+        self._save(kept)
+        return kept
+
+    def list(self) -> list[KeyInfo]:
+        return self._load()
+
+    # -- use -------------------------------------------------------------------------------
+    def _key(self, info: KeyInfo) -> ECKey | RSAKey:
+        if info.kid not in self._cache:
+            pem = (self.dir / info.file).read_bytes()
+            cls = ECKey if info.alg == "ES256" else RSAKey
+            self._cache[info.kid] = cls.import_key(pem, {"kid": info.kid, "alg": info.alg, "use": "sig"})
+        return self._cache[info.kid]
+
+    def signing_key(self, alg: str = "ES256") -> ECKey | RSAKey:
+        for info in self._load():
+            if info.alg == alg and info.status == "current":
+                return self._key(info)
+        raise LookupError(f"no current {alg} key; run 'servicekonto keys rotate'")
+
+    def verification_keys(self) -> list[ECKey | RSAKey]:
+        return [self._key(info) for info in self._load()]
+
+    def jwks(self) -> dict:
+        return {"keys": [k.as_dict(private=False) for k in self.verification_keys()]}
+
+    def secret(self, name: str) -> bytes:
+        """A random secret that must stay stable across restarts (e.g. pairwise salt)."""
+        path = self.dir / f"{name}.secret"
+        if not path.exists():
+            self.dir.mkdir(parents=True, exist_ok=True)
+            _write_private(path, secrets.token_bytes(32).hex().encode())
+        return bytes.fromhex(path.read_text().strip())

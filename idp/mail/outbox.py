@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import logging
+import smtplib
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
+from urllib.parse import urlparse
+
+from sqlalchemy import Integer, String, Text, or_, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from ..timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 20
+# Delivered mails hold personal data; they are kept only as long as the demo needs
+# to show them, and purged after this.
+KEEP_SENT = timedelta(days=7)
+
+
+class OutboxMail(db.Model):
+    __tablename__ = "outbox_mail"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(255))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(String(255))
+
+
+def queue_mail(recipient: str, subject: str, body: str) -> OutboxMail:
+    """Add a mail to the outbox in the caller's transaction; delivery happens after
+    commit (see `deliver_due`)."""
+    mail = OutboxMail(recipient=recipient, subject=subject, body=body)
+    db.session.add(mail)
+    db.session.info["mail_queued"] = True
+    return mail
+
+
+def _send(smtp_url: str, mail_from: str, mail: OutboxMail) -> None:
+    url = urlparse(smtp_url)
+    msg = EmailMessage()
+    msg["From"] = mail_from
+    msg["To"] = mail.recipient
+    msg["Subject"] = mail.subject
+    msg["Message-ID"] = make_msgid(domain="servicekonto.invalid")
+    msg.set_content(mail.body)
+    cls = smtplib.SMTP_SSL if url.scheme == "smtps" else smtplib.SMTP
+    with cls(url.hostname or "127.0.0.1", url.port or (465 if url.scheme == "smtps" else 25), timeout=5) as smtp:
+        if url.username:
+            smtp.login(url.username, url.password or "")
+        smtp.send_message(msg)
+
+
+def deliver_due(smtp_url: str | None, mail_from: str, limit: int = 50) -> int:
+    """Send what is due. Without SMTP the mails stay in the outbox (development)."""
+    if not smtp_url:
+        return 0
+    now = utcnow()
+    due = db.session.scalars(
+        select(OutboxMail)
+        .where(OutboxMail.sent_at.is_(None), OutboxMail.next_attempt_at <= now,
+               OutboxMail.attempts < MAX_ATTEMPTS)
+        .order_by(OutboxMail.id)
+        .limit(limit)
+    ).all()
+    sent = 0
+    for mail in due:
+        try:
+            _send(smtp_url, mail_from, mail)
+        except (OSError, smtplib.SMTPException) as exc:
+            mail.attempts += 1
+            # Back off up to an hour; the error class only, never addresses, goes to the log.
+            mail.next_attempt_at = now + timedelta(seconds=min(3600, 15 * 2 ** mail.attempts))
+            mail.last_error = type(exc).__name__
+            log.warning("mail %s not delivered (attempt %s): %s", mail.id, mail.attempts, type(exc).__name__)
+        else:
+            mail.sent_at = utcnow()
+            sent += 1
+        db.session.commit()
+    return sent
+
+
+def purge_sent() -> int:
+    cutoff = utcnow() - KEEP_SENT
+    rows = db.session.scalars(
+        select(OutboxMail).where(or_(OutboxMail.sent_at < cutoff, OutboxMail.created_at < cutoff - KEEP_SENT))
+    ).all()
+    for row in rows:
+        db.session.delete(row)
+    return len(rows)

@@ -1,0 +1,36 @@
+"""Housekeeping for `servicekonto purge` (cron)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import delete, or_
+
+from .accounts.models import EmailLink
+from .accounts.registration import purge_unactivated
+from .authn import sessions, throttle
+from .extensions import db
+from .mail.outbox import purge_sent
+from .oidc.authorize import REQUEST_VALIDITY
+from .oidc.models import AuthorizationCode, AuthorizationRequestRecord, Token
+from .timeutil import utcnow
+
+
+def purge_expired() -> dict[str, int]:
+    now = utcnow()
+    counts = {
+        "unactivated accounts": purge_unactivated(),
+        "links": db.session.execute(delete(EmailLink).where(
+            or_(EmailLink.expires_at < now, EmailLink.used_at.is_not(None)))).rowcount,
+        "authorization requests": db.session.execute(delete(AuthorizationRequestRecord).where(
+            AuthorizationRequestRecord.created_at < now - REQUEST_VALIDITY)).rowcount,
+        "authorization codes": db.session.execute(delete(AuthorizationCode).where(
+            AuthorizationCode.created_at < now - timedelta(days=1))).rowcount,
+        "tokens": db.session.execute(delete(Token).where(
+            or_(Token.revoked_at.is_not(None), Token.refresh_expires_at < now,
+                (Token.refresh_expires_at.is_(None)) & (Token.issued_at < now - timedelta(days=1))))).rowcount,
+        "login failures": throttle.purge(),
+        "sessions": sessions.purge(),
+        "mails": purge_sent(),
+    }
+    db.session.commit()
+    return counts

@@ -1,0 +1,190 @@
+"""Clients, codes, tokens and consents (Authlib model contracts)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from authlib.oauth2.rfc6749 import AuthorizationCodeMixin, ClientMixin, TokenMixin
+from authlib.oauth2.rfc6749.util import list_to_scope, scope_to_list
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from ..loa import Level
+from ..secrets import digest, same
+from ..timeutil import utcnow
+
+SUPPORTED_SCOPES = ("openid", "profile", "email")
+
+
+class Client(db.Model, ClientMixin):
+    __tablename__ = "oidc_client"
+
+    client_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client_secret_hash: Mapped[str | None] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(120))
+    redirect_uris: Mapped[list] = mapped_column(JSON, default=list)
+    post_logout_redirect_uris: Mapped[list] = mapped_column(JSON, default=list)
+    backchannel_logout_uri: Mapped[str | None] = mapped_column(Text)
+    min_level: Mapped[int] = mapped_column(Integer, default=int(Level.NIEDRIG))
+    public: Mapped[bool] = mapped_column(Boolean, default=False)
+    id_token_signed_response_alg: Mapped[str] = mapped_column(String(16), default="ES256")
+    allowed_scopes: Mapped[list] = mapped_column(JSON, default=lambda: list(SUPPORTED_SCOPES))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def min_loa(self) -> Level:
+        return Level(self.min_level)
+
+    # Authlib ClientMixin
+    def get_client_id(self):
+        return self.client_id
+
+    def get_default_redirect_uri(self):
+        # Never guess: a request must name its redirect URI unless exactly one is registered.
+        return self.redirect_uris[0] if len(self.redirect_uris) == 1 else None
+
+    def get_allowed_scope(self, scope):
+        if not scope:
+            return ""
+        allowed = set(self.allowed_scopes)
+        return list_to_scope([s for s in scope_to_list(scope) if s in allowed])
+
+    def check_redirect_uri(self, redirect_uri):
+        # Exact string comparison (RFC 9700 §4.1.3): no prefix, no normalisation.
+        return any(same(redirect_uri, uri) for uri in self.redirect_uris)
+
+    def check_client_secret(self, client_secret):
+        if self.public or not self.client_secret_hash:
+            return False
+        return same(digest(client_secret or ""), self.client_secret_hash)
+
+    def check_endpoint_auth_method(self, method, endpoint):
+        if self.public:
+            return method == "none"
+        return method in ("client_secret_basic", "client_secret_post")
+
+    def check_response_type(self, response_type):
+        return response_type == "code"
+
+    def check_grant_type(self, grant_type):
+        return grant_type in ("authorization_code", "refresh_token")
+
+
+class AuthorizationRequestRecord(db.Model):
+    """An authorization request waiting for a login, a step-up or a consent."""
+
+    __tablename__ = "oidc_authorization_request"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client_id: Mapped[str] = mapped_column(ForeignKey("oidc_client.client_id", ondelete="CASCADE"))
+    params: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    login_at: Mapped[datetime | None]
+    consent_given: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AuthorizationCode(db.Model, AuthorizationCodeMixin):
+    __tablename__ = "oidc_authorization_code"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    client_id: Mapped[str] = mapped_column(ForeignKey("oidc_client.client_id", ondelete="CASCADE"))
+    account_id: Mapped[str] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
+    session_id: Mapped[str | None] = mapped_column(String(64))
+    redirect_uri: Mapped[str] = mapped_column(Text)
+    scope: Mapped[str] = mapped_column(Text)
+    nonce: Mapped[str | None] = mapped_column(Text)
+    code_challenge: Mapped[str | None] = mapped_column(String(128))
+    code_challenge_method: Mapped[str | None] = mapped_column(String(16))
+    claims: Mapped[dict | None] = mapped_column(JSON)
+    level: Mapped[int] = mapped_column(Integer)
+    amr: Mapped[list] = mapped_column(JSON)
+    auth_time: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]
+    grant_id: Mapped[str] = mapped_column(String(64))
+
+    LIFETIME_SECONDS = 60
+
+    def is_expired(self) -> bool:
+        return (utcnow() - self.created_at).total_seconds() > self.LIFETIME_SECONDS
+
+    def get_redirect_uri(self):
+        return self.redirect_uri
+
+    def get_scope(self):
+        return self.scope
+
+    def get_nonce(self):
+        return self.nonce
+
+    def get_auth_time(self):
+        return int(self.auth_time.timestamp()) if self.auth_time else None
+
+    def get_acr(self):
+        return Level(self.level).eidas_uri
+
+    def get_amr(self):
+        return list(self.amr)
+
+
+class Token(db.Model, TokenMixin):
+    __tablename__ = "oidc_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[str] = mapped_column(ForeignKey("oidc_client.client_id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    grant_id: Mapped[str] = mapped_column(String(64), index=True)
+    scope: Mapped[str] = mapped_column(Text)
+    claims: Mapped[dict | None] = mapped_column(JSON)
+    level: Mapped[int] = mapped_column(Integer)
+    amr: Mapped[list] = mapped_column(JSON)
+    auth_time: Mapped[datetime]
+    access_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    refresh_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_in: Mapped[int] = mapped_column(Integer)
+    refresh_expires_at: Mapped[datetime | None]
+    refresh_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    def check_client(self, client):
+        return self.client_id == client.get_client_id()
+
+    def get_scope(self):
+        return self.scope
+
+    def get_expires_in(self):
+        return self.expires_in
+
+    def is_expired(self):
+        return (utcnow() - self.issued_at).total_seconds() >= self.expires_in
+
+    def is_revoked(self):
+        return self.revoked_at is not None
+
+    def get_user(self):
+        return self.account_id
+
+    def get_client(self):
+        return db.session.get(Client, self.client_id)
+
+    @classmethod
+    def by_access_token(cls, token: str) -> "Token | None":
+        return db.session.query(cls).filter_by(access_token_hash=digest(token or "")).first()
+
+    @classmethod
+    def by_refresh_token(cls, token: str) -> "Token | None":
+        return db.session.query(cls).filter_by(refresh_token_hash=digest(token or "")).first()
+
+
+class Consent(db.Model):
+    """A standing consent of an account for a client, remembered per service."""
+
+    __tablename__ = "oidc_consent"
+
+    account_id: Mapped[str] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), primary_key=True)
+    client_id: Mapped[str] = mapped_column(ForeignKey("oidc_client.client_id", ondelete="CASCADE"), primary_key=True)
+    claims: Mapped[list] = mapped_column(JSON, default=list)
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,250 @@
+"""The Authlib authorization server and its grants, named after their RFCs."""
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+from authlib.integrations.flask_oauth2 import AuthorizationServer as FlaskAuthorizationServer
+from authlib.integrations.flask_oauth2 import ResourceProtector
+from authlib.oauth2.rfc6749 import OAuth2Request, grants
+from authlib.oauth2.rfc6750 import BearerTokenValidator
+from authlib.oauth2.rfc7636 import CodeChallenge
+from authlib.oauth2.rfc9207 import IssuerParameter
+from authlib.oidc.core.grants import OpenIDCode
+from authlib.oidc.core.util import create_half_hash
+from flask import current_app
+from joserfc import jwt
+from sqlalchemy import select
+
+from ..accounts.models import Account
+from ..authn.sessions import LoginSession, expired
+from ..extensions import db
+from ..loa import SESSION_LIMITS, Level
+from ..secrets import digest, new_secret
+from ..timeutil import utcnow
+from . import claims as claims_mod
+from .models import AuthorizationCode, Client, Token
+
+ACCESS_TOKEN_SECONDS = 600
+ID_TOKEN_SECONDS = 600
+
+
+class AuthorizationServer(FlaskAuthorizationServer):
+    def create_oauth2_request(self, request):
+        # Requests resumed after a login are rebuilt from the stored parameters.
+        if isinstance(request, OAuth2Request):
+            return request
+        return super().create_oauth2_request(request)
+
+
+class Subject:
+    """The resource owner as the grants see it: an account seen by one client."""
+
+    def __init__(self, account: Account):
+        self.account = account
+
+    def get_user_id(self):
+        return self.account.id
+
+
+def _keys():
+    return current_app.extensions["servicekonto.keys"]
+
+
+def _issuer() -> str:
+    return current_app.config["SERVICEKONTO"].issuer
+
+
+def subject_for(client_id: str, account_id: str) -> str:
+    return claims_mod.pairwise_subject(_keys().secret("pairwise"), client_id, account_id)
+
+
+def sign_jwt(client: Client | None, payload: dict, typ: str = "JWT") -> str:
+    alg = client.id_token_signed_response_alg if client else "ES256"
+    key = _keys().signing_key(alg)
+    return jwt.encode({"alg": alg, "kid": key.kid, "typ": typ}, payload, key, algorithms=[alg])
+
+
+class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
+    """RFC 6749 §4.1 with PKCE (RFC 7636); codes live 60 s and are single-use."""
+
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+
+    def save_authorization_code(self, code, request):
+        ctx = request.servicekonto  # set by the authorize endpoint: session and claims
+        session: LoginSession = ctx["session"]
+        db.session.add(AuthorizationCode(
+            code_hash=digest(code),
+            client_id=request.client.client_id,
+            account_id=session.account_id,
+            session_id=session.id,
+            redirect_uri=request.payload.redirect_uri or request.client.get_default_redirect_uri(),
+            scope=request.scope,
+            nonce=request.payload.data.get("nonce"),
+            code_challenge=request.payload.data.get("code_challenge"),
+            code_challenge_method=request.payload.data.get("code_challenge_method"),
+            claims=ctx["claims"],
+            level=session.level,
+            amr=session.amr,
+            auth_time=session.auth_time,
+            grant_id=new_secret(16),
+        ))
+        db.session.commit()
+
+    def query_authorization_code(self, code, client):
+        item = db.session.scalar(select(AuthorizationCode).where(
+            AuthorizationCode.code_hash == digest(code), AuthorizationCode.client_id == client.client_id))
+        if item is None:
+            return None
+        if item.used_at is not None:
+            # RFC 6749 §4.1.2: a code used twice revokes what it gave.
+            revoke_grant(item.grant_id)
+            db.session.commit()
+            return None
+        if item.is_expired():
+            return None
+        return item
+
+    def delete_authorization_code(self, authorization_code):
+        authorization_code.used_at = utcnow()
+        db.session.commit()
+
+    def authenticate_user(self, authorization_code):
+        account = db.session.get(Account, authorization_code.account_id)
+        return Subject(account) if account is not None and account.is_active else None
+
+
+class RefreshTokenGrant(grants.RefreshTokenGrant):
+    """RFC 6749 §6 with rotation; a refresh token used twice ends the whole grant
+    (OAuth 2.0 Security BCP, RFC 9700 §4.14.2)."""
+
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+    INCLUDE_NEW_REFRESH_TOKEN = True
+
+    def authenticate_refresh_token(self, refresh_token):
+        token = Token.by_refresh_token(refresh_token)
+        if token is None:
+            return None
+        if token.refresh_used_at is not None:
+            revoke_grant(token.grant_id)
+            db.session.commit()
+            return None
+        if token.is_revoked() or (token.refresh_expires_at and token.refresh_expires_at <= utcnow()):
+            return None
+        if token.session_id:
+            session = db.session.get(LoginSession, token.session_id)
+            if session is None or session.ended_at is not None:
+                return None
+        return token
+
+    def authenticate_user(self, refresh_token):
+        account = db.session.get(Account, refresh_token.account_id)
+        return Subject(account) if account is not None and account.is_active else None
+
+    def revoke_old_credential(self, refresh_token):
+        refresh_token.refresh_used_at = utcnow()
+        db.session.commit()
+
+
+class ServicekontoOpenIDCode(OpenIDCode):
+    """ID tokens with the level of assurance (SPEC §2) and a pairwise `sub`."""
+
+    def exists_nonce(self, nonce, request):
+        # Nonces are the client's replay protection; it checks them in the ID token.
+        return False
+
+    def encode_id_token(self, token, request):
+        code: AuthorizationCode = request.authorization_code
+        client: Client = request.client
+        now = int(time.time())
+        session = db.session.get(LoginSession, code.session_id) if code.session_id else None
+        payload = {
+            "iss": _issuer(),
+            "sub": subject_for(client.client_id, code.account_id),
+            "aud": client.client_id,
+            "iat": now,
+            "exp": now + ID_TOKEN_SECONDS,
+            "auth_time": code.get_auth_time(),
+            "acr": Level(code.level).eidas_uri,
+            "amr": list(code.amr),
+            "loa": Level(code.level).word,
+        }
+        if code.nonce:
+            payload["nonce"] = code.nonce
+        if session is not None:
+            payload["sid"] = session.sid
+        at_hash = create_half_hash(token["access_token"], client.id_token_signed_response_alg)
+        if at_hash is not None:
+            payload["at_hash"] = at_hash.decode()
+        wanted = claims_mod.requested_claims(code.scope, code.claims)["id_token"]
+        if wanted:
+            account = request.user.account
+            payload.update(claims_mod.release(account, wanted, Level(code.level)))
+        return sign_jwt(client, payload)
+
+
+def revoke_grant(grant_id: str) -> None:
+    now = utcnow()
+    for token in db.session.scalars(select(Token).where(Token.grant_id == grant_id, Token.revoked_at.is_(None))):
+        token.revoked_at = now
+
+
+def save_token(token: dict, request) -> None:
+    """Persist a token response; only digests of the tokens are stored."""
+    if request.authorization_code is not None:
+        origin = request.authorization_code
+        session_id, grant_id = origin.session_id, origin.grant_id
+    else:
+        origin = request.refresh_token
+        session_id, grant_id = origin.session_id, origin.grant_id
+    level = Level(origin.level)
+    refresh_expires = origin.auth_time + SESSION_LIMITS[level].total if token.get("refresh_token") else None
+    db.session.add(Token(
+        client_id=request.client.client_id,
+        account_id=request.user.account.id,
+        session_id=session_id,
+        grant_id=grant_id,
+        scope=token.get("scope", origin.scope),
+        claims=origin.claims,
+        level=origin.level,
+        amr=origin.amr,
+        auth_time=origin.auth_time,
+        access_token_hash=digest(token["access_token"]),
+        refresh_token_hash=digest(token["refresh_token"]) if token.get("refresh_token") else None,
+        expires_in=token["expires_in"],
+        refresh_expires_at=refresh_expires,
+    ))
+    db.session.commit()
+
+
+def query_client(client_id: str) -> Client | None:
+    return db.session.get(Client, client_id) if client_id else None
+
+
+class _Issuer(IssuerParameter):
+    def get_issuer(self):
+        return _issuer()
+
+
+class _BearerValidator(BearerTokenValidator):
+    def authenticate_token(self, token_string):
+        return Token.by_access_token(token_string)
+
+
+authorization = AuthorizationServer()
+require_token = ResourceProtector()
+
+
+def init_server(app) -> None:
+    app.config.setdefault("OAUTH2_ACCESS_TOKEN_GENERATOR", True)
+    app.config.setdefault("OAUTH2_REFRESH_TOKEN_GENERATOR", True)
+    app.config.setdefault("OAUTH2_TOKEN_EXPIRES_IN", {
+        "authorization_code": ACCESS_TOKEN_SECONDS, "refresh_token": ACCESS_TOKEN_SECONDS})
+    authorization.init_app(app, query_client=query_client, save_token=save_token)
+    authorization.scopes_supported = list(claims_mod.SCOPE_CLAIMS) + ["openid"]
+    pkce = CodeChallenge(required=True)
+    pkce.SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
+    authorization.register_grant(AuthorizationCodeGrant, [ServicekontoOpenIDCode(require_nonce=False), pkce])
+    authorization.register_grant(RefreshTokenGrant)
+    authorization.register_extension(_Issuer())
+    require_token.register_token_validator(_BearerValidator())

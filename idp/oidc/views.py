@@ -1,0 +1,175 @@
+"""HTTP endpoints of the provider. They translate HTTP; the decisions are in
+`authorize`, `server` and `logout`."""
+from __future__ import annotations
+
+
+from authlib.common.urls import add_params_to_uri
+from authlib.integrations.flask_oauth2 import current_token
+from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+
+from ..accounts.models import Account
+from ..authn import web
+from ..authn.logout import end_session
+from ..extensions import csrf, db
+from ..loa import SUPPORTED_ACR_VALUES, Level
+from . import authorize
+from . import claims as claims_mod
+from .models import Client
+from .server import authorization, require_token, subject_for
+
+bp = Blueprint("oidc", __name__)
+csrf.exempt(bp)
+
+
+def _issuer() -> str:
+    return current_app.config["SERVICEKONTO"].issuer
+
+
+@bp.route("/.well-known/openid-configuration")
+def discovery():
+    issuer = _issuer()
+    return jsonify({
+        "issuer": issuer,
+        "authorization_endpoint": issuer + url_for("oidc.authorize_endpoint"),
+        "token_endpoint": issuer + url_for("oidc.token"),
+        "userinfo_endpoint": issuer + url_for("oidc.userinfo"),
+        "jwks_uri": issuer + url_for("oidc.jwks"),
+        "end_session_endpoint": issuer + url_for("oidc.end_session"),
+        "scopes_supported": ["openid", *claims_mod.SCOPE_CLAIMS],
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": ["authorization_code", "refresh_token"],
+        "subject_types_supported": ["pairwise"],
+        "id_token_signing_alg_values_supported": ["ES256", "RS256"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "code_challenge_methods_supported": ["S256"],
+        "claims_parameter_supported": True,
+        "request_parameter_supported": False,
+        "request_uri_parameter_supported": False,
+        "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "loa",
+                             "sid", *claims_mod.KNOWN_CLAIMS],
+        "acr_values_supported": SUPPORTED_ACR_VALUES,
+        "prompt_values_supported": ["none", "login", "consent"],
+        "authorization_response_iss_parameter_supported": True,
+        "backchannel_logout_supported": True,
+        "backchannel_logout_session_supported": True,
+        "frontchannel_logout_supported": False,
+        "ui_locales_supported": ["de"],
+    })
+
+
+@bp.route("/jwks")
+def jwks():
+    response = jsonify(current_app.extensions["servicekonto.keys"].jwks())
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+def respond(outcome: authorize.Outcome):
+    step = authorize.Step
+    if outcome.step is step.REDIRECT:
+        return redirect(outcome.location, code=302)
+    if outcome.step is step.LOGIN:
+        return redirect(url_for("authn.login", anfrage=outcome.record.id))
+    if outcome.step is step.STEP_UP:
+        return redirect(url_for("consent.step_up", record_id=outcome.record.id))
+    if outcome.step is step.CONSENT:
+        return redirect(url_for("consent.show", record_id=outcome.record.id))
+    return render_template("oidc/request_error.html", error=outcome.error, description=outcome.description), 400
+
+
+@bp.route("/authorize", methods=["GET", "POST"])
+def authorize_endpoint():
+    params = {key: request.values.get(key) for key in request.values}
+    return respond(authorize.start(params, g.login_session, request))
+
+
+@bp.route("/authorize/weiter/<record_id>")
+def resume(record_id):
+    record = authorize.load(record_id)
+    if record is None:
+        return render_template("oidc/request_expired.html"), 400
+    return respond(authorize.decide(record, g.login_session))
+
+
+@bp.route("/token", methods=["POST"])
+def token():
+    response = authorization.create_token_response()
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/userinfo", methods=["GET", "POST"])
+@require_token("openid")
+def userinfo():
+    tok = current_token
+    account = db.session.get(Account, tok.account_id)
+    if account is None or not account.is_active:
+        return jsonify(error="invalid_token"), 401
+    wanted = claims_mod.requested_claims(tok.scope, tok.claims)["userinfo"]
+    body = {"sub": subject_for(tok.client_id, account.id)}
+    body.update(claims_mod.release(account, wanted, Level(tok.level)))
+    response = jsonify(body)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _read_id_token_hint(hint: str) -> dict | None:
+    """The claims of an ID token this provider issued; expiry does not matter here
+    (OIDC RP-Initiated Logout 1.0 §2)."""
+    keys = KeySet(current_app.extensions["servicekonto.keys"].verification_keys())
+    try:
+        token = jwt.decode(hint, keys, algorithms=["ES256", "RS256"])
+    except (JoseError, ValueError):
+        return None
+    claims = token.claims
+    if claims.get("iss") != _issuer():
+        return None
+    return claims
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+def end_session():
+    """RP-initiated logout. Without a valid hint for the current session the user is
+    asked, so a foreign page cannot log anyone out."""
+    hint = request.values.get("id_token_hint")
+    post_logout = request.values.get("post_logout_redirect_uri")
+    state = request.values.get("state")
+    client_id = request.values.get("client_id")
+    hint_claims = _read_id_token_hint(hint) if hint else None
+    if hint and hint_claims is None:
+        return render_template("oidc/request_error.html", error="invalid_request",
+                               description="Der übergebene Anmeldenachweis ist ungültig."), 400
+    if hint_claims:
+        aud = hint_claims.get("aud")
+        aud_client = aud if isinstance(aud, str) else (aud[0] if aud else None)
+        if client_id and client_id != aud_client:
+            return render_template("oidc/request_error.html", error="invalid_request",
+                                   description="client_id passt nicht zum Anmeldenachweis."), 400
+        client_id = aud_client
+    client = db.session.get(Client, client_id) if client_id else None
+    if post_logout:
+        if client is None or post_logout not in client.post_logout_redirect_uris:
+            return render_template("oidc/request_error.html", error="invalid_request",
+                                   description="Die Rücksprungadresse ist für diesen Online-Dienst nicht "
+                                               "registriert."), 400
+        if state:
+            post_logout = add_params_to_uri(post_logout, [("state", state)])
+
+    login = g.login_session
+    matches = bool(login and hint_claims and hint_claims.get("sid") == login.sid)
+    confirmed = request.method == "POST" and request.form.get("confirm") == "1"
+    if confirmed:
+        csrf.protect()
+    if login is not None and not (matches or confirmed):
+        return render_template("authn/logout_confirm.html", post_logout=post_logout, client=client,
+                               action=request.full_path)
+    if login is not None:
+        end_session(login)
+    web.forget_login_session()
+    if post_logout:
+        return redirect(post_logout)
+    return render_template("authn/logged_out.html", client=client)
