@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import secrets
+
+from authlib.integrations.flask_client import OAuth
+from flask import Flask, abort, redirect, render_template_string, request, session, url_for
+
+PAGE = """<!doctype html>
+<html lang="de"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ title }} – Demo-Online-Dienst</title>
+<style>
+body{font-family:Arial,sans-serif;margin:0;color:#171a2b;line-height:1.5}
+header{background:#1d5c3a;color:#fff;padding:1rem 1.25rem}
+main{max-width:48rem;margin:0 auto;padding:1.5rem 1.25rem}
+a,button{font:inherit}
+.button{display:inline-block;background:#1d5c3a;color:#fff;border:0;padding:.6rem 1.2rem;border-radius:4px;text-decoration:none;cursor:pointer}
+table{border-collapse:collapse}th,td{text-align:left;padding:.35rem 1rem .35rem 0;border-bottom:1px solid #8a8f9e}
+.error{border-left:6px solid #a4001b;background:#fdecee;padding:.5rem 1rem}
+</style></head>
+<body><header><p style="margin:0;font-weight:700">Demo-Online-Dienst: Anwohnerparkausweis</p></header>
+<main>
+<h1>{{ title }}</h1>
+{% if error %}<div class="error" role="alert"><p>Die Anmeldung wurde nicht abgeschlossen: <code>{{ error }}</code>{% if description %} – {{ description }}{% endif %}</p></div>{% endif %}
+{% if claims %}
+<p>Sie sind angemeldet. Diese Daten hat der Online-Dienst vom Servicekonto erhalten:</p>
+<h2>ID-Token</h2>
+<table id="id-token"><tbody>{% for k, v in claims.items() %}<tr><th scope="row">{{ k }}</th><td data-claim="{{ k }}">{{ v }}</td></tr>{% endfor %}</tbody></table>
+<h2>Userinfo</h2>
+<table id="userinfo"><tbody>{% for k, v in userinfo.items() %}<tr><th scope="row">{{ k }}</th><td data-claim="{{ k }}">{{ v }}</td></tr>{% endfor %}</tbody></table>
+<form method="post" action="{{ url_for('logout') }}"><input type="hidden" name="csrf" value="{{ csrf }}">
+<p><button class="button" type="submit">Beim Online-Dienst abmelden</button></p></form>
+{% else %}
+<p>Beantragen Sie Ihren Anwohnerparkausweis online. Melden Sie sich dazu mit Ihrem Servicekonto an.</p>
+<p><a class="button" href="{{ url_for('login') }}">Mit Servicekonto anmelden</a></p>
+<p><a href="{{ url_for('login', acr='hoch') }}">Anmelden mit Vertrauensniveau „hoch“</a></p>
+{% endif %}
+</main></body></html>"""
+
+
+def create_demo_app(issuer: str, client_id: str, client_secret: str, base_url: str) -> Flask:
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY=secrets.token_urlsafe(32), SESSION_COOKIE_NAME="demo_session")
+    oauth = OAuth(app)
+    oauth.register(
+        "servicekonto",
+        client_id=client_id,
+        client_secret=client_secret,
+        server_metadata_url=issuer + "/.well-known/openid-configuration",
+        client_kwargs={"scope": "openid profile email", "code_challenge_method": "S256"},
+    )
+
+    def page(title, **kw):
+        return render_template_string(PAGE, title=title, **kw)
+
+    @app.route("/")
+    def index():
+        return page("Anwohnerparkausweis", claims=session.get("claims"), userinfo=session.get("userinfo"),
+                    csrf=session.setdefault("csrf", secrets.token_urlsafe(16)),
+                    error=request.args.get("error"), description=request.args.get("error_description"))
+
+    @app.route("/login")
+    def login():
+        extra = {}
+        if request.args.get("acr") == "hoch":
+            extra["acr_values"] = "http://eidas.europa.eu/LoA/high"
+        return oauth.servicekonto.authorize_redirect(base_url + url_for("callback"), **extra)
+
+    @app.route("/callback")
+    def callback():
+        if request.args.get("error"):
+            return redirect(url_for("index", error=request.args["error"],
+                                    error_description=request.args.get("error_description", "")))
+        if request.args.get("iss") != issuer:
+            abort(400, "wrong issuer in authorization response (RFC 9207)")
+        token = oauth.servicekonto.authorize_access_token()
+        session["claims"] = {k: v for k, v in token["userinfo"].items()}
+        session["userinfo"] = dict(oauth.servicekonto.userinfo(token=token))
+        session["id_token"] = token["id_token"]
+        return redirect(url_for("index"))
+
+    @app.route("/logout", methods=["POST"])
+    def logout():
+        if request.form.get("csrf") != session.get("csrf"):
+            abort(400)
+        id_token = session.get("id_token")
+        session.clear()
+        metadata = oauth.servicekonto.load_server_metadata()
+        from urllib.parse import urlencode
+
+        query = urlencode({"id_token_hint": id_token, "post_logout_redirect_uri": base_url + "/"})
+        return redirect(f"{metadata['end_session_endpoint']}?{query}")
+
+    return app

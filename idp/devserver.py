@@ -1,0 +1,57 @@
+"""`servicekonto dev`: the IdP and the demo online service on 127.0.0.1, for a
+newcomer's first look. Not a production server (use wsgi.py behind a real one)."""
+from __future__ import annotations
+
+import logging
+import threading
+
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from . import create_app
+from .config import Settings
+from .extensions import db
+
+DEMO_NAME = "Demo-Online-Dienst"
+
+
+def _demo_client(app, demo_url: str):
+    """The demo's client, re-created each start so its secret is known here only."""
+    from .clients import add_client
+    from .oidc.models import Client
+
+    with app.app_context():
+        for old in db.session.scalars(select(Client).where(Client.name == DEMO_NAME)):
+            db.session.delete(old)
+        db.session.commit()
+        client, secret = add_client(DEMO_NAME, [demo_url + "/callback"],
+                                    post_logout_redirect_uris=[demo_url + "/"])
+        return client.client_id, secret
+
+
+def run(port: int, demo_port: int) -> int:
+    # Request lines carry one-time secrets (activation links, codes): not for the log.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    from demo.app import create_demo_app
+
+    settings = Settings.from_env()
+    app = create_app(settings)
+    demo_url = f"http://127.0.0.1:{demo_port}"
+    client_id, secret = _demo_client(app, demo_url)
+    demo = create_demo_app(settings.issuer, client_id, secret, demo_url)
+
+    idp_server = make_server("127.0.0.1", port, app, threaded=True)
+    demo_server = make_server("127.0.0.1", demo_port, demo, threaded=True)
+    threading.Thread(target=demo_server.serve_forever, daemon=True).start()
+    print(f"Servicekonto (IdP):      {settings.issuer}/", flush=True)
+    print(f"Demo-Online-Dienst:      {demo_url}/", flush=True)
+    if not settings.smtp_url:
+        print(f"E-Mails (Postausgang):   {settings.issuer}/entwicklung/postausgang", flush=True)
+    print("Stop with Ctrl+C.", flush=True)
+    try:
+        idp_server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        demo_server.shutdown()
+    return 0
