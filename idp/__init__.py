@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask, settings: Settings) -> None:
+    from .accounts.self_service import bp as mein_bereich_bp
     from .accounts.views import bp as accounts_bp
     from .authn.views import bp as authn_bp
     from .authn.web import load_login_session
@@ -76,6 +77,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     from .security import add_security_headers
 
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(mein_bereich_bp)
     app.register_blueprint(authn_bp)
     app.register_blueprint(consent_bp)
     app.register_blueprint(oidc_bp)
@@ -91,7 +93,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
 def _register_pages(app: Flask) -> None:
     from flask_wtf.csrf import CSRFError
 
-    from .mail import deliver_due
+    from .mail import worker
 
     @app.errorhandler(CSRFError)
     def csrf_failed(error):
@@ -107,11 +109,10 @@ def _register_pages(app: Flask) -> None:
 
     @app.after_request
     def deliver(response):
-        # Mail queued by this request goes out once its transaction is committed;
-        # what fails stays in the outbox for `servicekonto mail send`.
+        # Mail queued by this request is committed by now; the worker sends it
+        # without making the user wait for the SMTP server.
         if db.session.info.pop("mail_queued", False):
-            settings = app.config["SERVICEKONTO"]
-            deliver_due(settings.smtp_url, settings.mail_from)
+            worker.notify(app)
         return response
 
     @app.context_processor

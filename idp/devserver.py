@@ -11,6 +11,7 @@ from werkzeug.serving import make_server
 from . import create_app
 from .config import Settings
 from .extensions import db
+from .mail.worker import start_worker
 
 DEMO_NAME = "Demo-Online-Dienst"
 
@@ -38,6 +39,7 @@ def run(port: int, demo_port: int) -> int:
     app = create_app(settings)
     demo_url = f"http://127.0.0.1:{demo_port}"
     client_id, secret = _demo_client(app, demo_url)
+    start_worker(app)
     demo = create_demo_app(settings.issuer, client_id, secret, demo_url)
 
     idp_server = make_server("127.0.0.1", port, app, threaded=True)

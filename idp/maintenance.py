@@ -8,6 +8,7 @@ from sqlalchemy import delete, or_
 from .accounts.models import EmailLink
 from .accounts.registration import purge_unactivated
 from .authn import sessions, throttle
+from .consent import releases
 from .extensions import db
 from .mail.outbox import purge_sent
 from .oidc.authorize import REQUEST_VALIDITY
@@ -19,6 +20,7 @@ def purge_expired() -> dict[str, int]:
     now = utcnow()
     counts = {
         "unactivated accounts": purge_unactivated(),
+        # Activation, password reset and e-mail change links alike.
         "links": db.session.execute(delete(EmailLink).where(
             or_(EmailLink.expires_at < now, EmailLink.used_at.is_not(None)))).rowcount,
         "authorization requests": db.session.execute(delete(AuthorizationRequestRecord).where(
@@ -31,6 +33,7 @@ def purge_expired() -> dict[str, int]:
         "login failures": throttle.purge(),
         "sessions": sessions.purge(),
         "mails": purge_sent(),
+        "data releases": releases.purge(),
     }
     db.session.commit()
     return counts

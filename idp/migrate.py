@@ -22,6 +22,8 @@ def upgrade(app, revision: str = "head") -> None:
         command.upgrade(alembic_config(app), revision)
 
 
-def autogenerate(app, message: str) -> None:
+def autogenerate(app, message: str, rev_id: str | None = None) -> None:
+    """Write a new revision from the difference between the models and the database
+    (for developers: run against a database at the current head)."""
     with app.app_context():
-        command.revision(alembic_config(app), message=message, autogenerate=True)
+        command.revision(alembic_config(app), message=message, autogenerate=True, rev_id=rev_id)

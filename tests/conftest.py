@@ -25,6 +25,7 @@ from werkzeug.serving import make_server
 from idp import create_app
 from idp.config import Settings
 from idp.extensions import db
+from idp.mail.worker import start_worker
 from idp.migrate import upgrade
 from idp import timeutil
 
@@ -145,7 +146,9 @@ def app(database_url, smtp_server, idp_port, tmp_path_factory):
     )
     application = create_app(settings)
     upgrade(application)
-    return application
+    worker = start_worker(application, interval=0.5)
+    yield application
+    worker.stop()
 
 
 @pytest.fixture(scope="session")

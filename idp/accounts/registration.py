@@ -16,8 +16,8 @@ from ..timeutil import utcnow
 from . import links, policy
 from .models import Account, RegistrationDraft
 from .passwords import hash_password
+from .profile import SALUTATIONS
 
-SALUTATIONS = ("", "Frau", "Herr", "Divers")
 FIELDS = ("salutation", "title", "given_name", "family_name", "email")
 DRAFT_VALIDITY = links.ACTIVATION_VALIDITY
 

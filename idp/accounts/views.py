@@ -1,19 +1,33 @@
 """Registration pages and the start of "Mein Bereich"."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, g, redirect, render_template, request, session, url_for
 
 from ..authn import core, web
-from ..authn.identity import Identity
+from ..authn.identity import AuthenticationFailed, Identity
+from ..authn.password import PasswordBackend
 from ..extensions import db
 from ..loa import Level
-from . import registration
-from .links import LinkProblem
-from .models import Account
+from . import email_change, links, password_reset, registration
+from .links import LinkProblem, absolute_link
 
 bp = Blueprint("accounts", __name__)
 DRAFT_KEY = "registration_draft"
 
+RESET_LINK_MESSAGES = {
+    LinkProblem.UNKNOWN: "Dieser Link zum Zurücksetzen des Passworts ist ungültig. Bitte prüfen Sie, ob Sie "
+                         "den Link vollständig aus der E-Mail übernommen haben.",
+    LinkProblem.USED: "Dieser Link wurde bereits verwendet. Fordern Sie bei Bedarf einen neuen Link an.",
+    LinkProblem.EXPIRED: "Dieser Link ist abgelaufen: Er ist nur eine Stunde gültig. Bitte fordern Sie einen "
+                         "neuen Link an.",
+}
+EMAIL_LINK_MESSAGES = {
+    LinkProblem.UNKNOWN: "Dieser Bestätigungslink ist ungültig. Bitte prüfen Sie, ob Sie den Link vollständig "
+                         "aus der E-Mail übernommen haben.",
+    LinkProblem.USED: "Dieser Bestätigungslink wurde bereits verwendet oder durch eine neuere Änderung ersetzt.",
+    LinkProblem.EXPIRED: "Dieser Bestätigungslink ist abgelaufen. Bitte beantragen Sie die Änderung in "
+                         "„Mein Bereich“ erneut.",
+}
 LINK_MESSAGES = {
     LinkProblem.UNKNOWN: "Dieser Aktivierungslink ist ungültig. Bitte prüfen Sie, ob Sie den Link "
                          "vollständig aus der E-Mail übernommen haben.",
@@ -21,13 +35,6 @@ LINK_MESSAGES = {
                       "E-Mail-Adresse und Ihrem Passwort anmelden.",
     LinkProblem.EXPIRED: "Dieser Aktivierungslink ist abgelaufen. Bitte registrieren Sie sich erneut.",
 }
-
-
-def _absolute_link(endpoint: str):
-    """Links in mails are built from the configured issuer, never from the Host
-    header of the request that triggered them."""
-    issuer = current_app.config["SERVICEKONTO"].issuer
-    return lambda secret: issuer + url_for(endpoint, secret=secret)
 
 
 def _draft():
@@ -67,7 +74,7 @@ def overview():
         if request.form.get("consent") != "ja":
             errors["consent"] = ["Bitte stimmen Sie der Datenverarbeitung zu, um das Servicekonto anzulegen."]
         else:
-            registration.complete(draft, _absolute_link("accounts.activate"))
+            registration.complete(draft, absolute_link("accounts.activate"))
             session.pop(DRAFT_KEY, None)
             return redirect(url_for("accounts.registered"))
     return render_template("accounts/overview.html", data=draft.data, errors=errors), 400 if errors else 200
@@ -91,12 +98,66 @@ def activate(secret):
     _, cookie_secret = core.log_in(Identity(method="activation", amr=("otp",), ceiling=Level.NIEDRIG,
                                             account_id=account.id))
     web.start_login_session(cookie_secret)
-    return redirect(url_for("accounts.home", aktiviert=1))
+    return redirect(url_for("mein_bereich.home", hinweis="aktiviert"))
 
 
-@bp.route("/mein-bereich")
-@web.login_required
-def home():
-    account = db.session.get(Account, g.login_session.account_id)
-    return render_template("accounts/home.html", account=account, level=g.login_session.loa,
-                           just_activated=request.args.get("aktiviert") == "1")
+@bp.route("/passwort-vergessen", methods=["GET", "POST"])
+def password_forgotten():
+    errors, email = {}, ""
+    if request.method == "POST":
+        email = (request.form.get("email") or "").strip()
+        if problems := password_reset.request_reset(email, absolute_link("accounts.reset_password")):
+            errors["email"] = problems
+        else:
+            return render_template("accounts/password_reset_sent.html", email=email)
+    return render_template("accounts/password_forgotten.html", errors=errors, email=email), 400 if errors else 200
+
+
+@bp.route("/passwort-vergessen/neu/<secret>", methods=["GET", "POST"])
+def reset_password(secret):
+    link, problem = links.find_link(secret, password_reset.PURPOSE)
+    if problem is not None:
+        return render_template("accounts/link_failed.html", title="Passwort zurücksetzen",
+                               message=RESET_LINK_MESSAGES[problem],
+                               retry=url_for("accounts.password_forgotten")), 400
+    errors = {}
+    if request.method == "POST":
+        keep = g.login_session.id if g.login_session and g.login_session.account_id == link.account_id else None
+        result = password_reset.reset(link, request.form, keep_session_id=keep)
+        if result.ok:
+            return render_template("accounts/password_reset_done.html")
+        errors = result.errors
+    return render_template("accounts/password_new.html", secret=secret, errors=errors), 400 if errors else 200
+
+
+@bp.route("/e-mail-bestaetigen/<secret>", methods=["GET", "POST"])
+def confirm_email(secret):
+    """The link from the mail to the new address; the change takes effect after a
+    login with the old address and the password."""
+    link, problem = links.find_link(secret, email_change.PURPOSE)
+    if problem is not None:
+        return render_template("accounts/link_failed.html", title="E-Mail-Adresse bestätigen",
+                               message=EMAIL_LINK_MESSAGES[problem], retry=None), 400
+    errors, email = {}, ""
+    if request.method == "POST":
+        email = (request.form.get("email") or "").strip()
+        try:
+            identity = PasswordBackend().authenticate(email=email, password=request.form.get("password") or "",
+                                                      address=request.remote_addr or "")
+        except AuthenticationFailed as exc:
+            errors["form"] = [str(exc)]
+        else:
+            new_email = link.payload["email"]
+            if refusal := email_change.confirm(link, identity.account_id):
+                errors["form"] = [refusal]
+            else:
+                _, cookie_secret = core.log_in(identity)
+                web.start_login_session(cookie_secret)
+                return render_template("accounts/email_changed.html", new_email=new_email)
+    return render_template("accounts/email_confirm.html", secret=secret, new_email=link.payload["email"],
+                           errors=errors, email=email), 400 if errors else 200
+
+
+@bp.route("/servicekonto-geloescht")
+def deleted():
+    return render_template("accounts/deleted.html")

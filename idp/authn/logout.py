@@ -42,11 +42,30 @@ def end_session(session: sessions.LoginSession) -> None:
     """End the session, revoke its tokens and tell the services that registered a
     back-channel logout URI. A service that does not answer does not keep the user
     logged in here."""
-    sessions.end(session)
+    end_sessions([session])
+
+
+def end_other_sessions(account_id: str, keep_session_id: str | None = None) -> int:
+    """After a password change or reset: every session but the one in use ends."""
+    ended = sessions.end_all(account_id, except_id=keep_session_id)
+    end_sessions(ended)
+    return len(ended)
+
+
+def end_sessions(ended: list[sessions.LoginSession]) -> None:
     now = utcnow()
-    for token in db.session.scalars(select(Token).where(Token.session_id == session.id, Token.revoked_at.is_(None))):
-        token.revoked_at = now
+    for session in ended:
+        sessions.end(session)
+        for token in db.session.scalars(
+            select(Token).where(Token.session_id == session.id, Token.revoked_at.is_(None))
+        ):
+            token.revoked_at = now
     db.session.commit()
+    for session in ended:
+        _notify_clients(session)
+
+
+def _notify_clients(session: sessions.LoginSession) -> None:
     for client in _clients_of(session):
         if not client.backchannel_logout_uri:
             continue

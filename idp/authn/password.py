@@ -8,6 +8,7 @@ from ..accounts.models import Account
 from ..accounts.policy import normalize_email
 from ..extensions import db
 from ..loa import Level
+from . import throttle
 from .identity import AuthenticationFailed, Identity, LoginBackend
 
 WRONG_CREDENTIALS = "E-Mail-Adresse oder Passwort ist nicht korrekt."
@@ -16,7 +17,20 @@ WRONG_CREDENTIALS = "E-Mail-Adresse oder Passwort ist nicht korrekt."
 class PasswordBackend(LoginBackend):
     name = "password"
 
-    def authenticate(self, *, email: str, password: str) -> Identity:
+    def authenticate(self, *, email: str, password: str, address: str = "") -> Identity:
+        """Check e-mail and password; failures count against the account and the
+        client `address`, and while either is throttled nothing is checked."""
+        if throttle.is_throttled(email, address):
+            raise AuthenticationFailed(throttle.THROTTLED)
+        try:
+            identity = self._verify(email, password)
+        except AuthenticationFailed:
+            throttle.record_failure(email, address)
+            raise
+        throttle.clear(email)
+        return identity
+
+    def _verify(self, email: str, password: str) -> Identity:
         account = db.session.scalar(
             select(Account).where(Account.email_normalized == normalize_email(email))
         )

@@ -18,6 +18,8 @@ from ..timeutil import utcnow
 WINDOW = timedelta(minutes=15)
 MAX_PER_ACCOUNT = 5
 MAX_PER_ADDRESS = 30
+THROTTLED = ("Zu viele fehlgeschlagene Anmeldeversuche. Bitte warten Sie 15 Minuten oder setzen Sie "
+             "Ihr Passwort zurück.")
 
 
 class LoginFailure(db.Model):

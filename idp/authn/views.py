@@ -5,7 +5,7 @@ from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from ..accounts.policy import check_email
 from ..oidc import authorize
-from . import core, throttle, web
+from . import core, web
 from .identity import AuthenticationFailed
 from .logout import end_session
 from .password import PasswordBackend
@@ -13,16 +13,13 @@ from .password import PasswordBackend
 bp = Blueprint("authn", __name__)
 password_backend = PasswordBackend()
 
-THROTTLED = ("Zu viele fehlgeschlagene Anmeldeversuche. Bitte warten Sie 15 Minuten oder setzen Sie "
-             "Ihr Passwort zurück.")
-
 
 def _after_login(record_id: str | None, next_url: str | None):
     record = authorize.load(record_id) if record_id else None
     if record is not None:
         authorize.mark_logged_in(record)
         return redirect(url_for("oidc.resume", record_id=record.id))
-    return redirect(web.safe_next(next_url) or url_for("accounts.home"))
+    return redirect(web.safe_next(next_url) or url_for("mein_bereich.home"))
 
 
 @bp.route("/anmelden", methods=["GET", "POST"])
@@ -40,20 +37,15 @@ def login():
         if not password:
             errors["password"] = ["Bitte geben Sie Ihr Passwort ein."]
         if not errors:
-            address = request.remote_addr or ""
-            if throttle.is_throttled(email, address):
-                errors["form"] = [THROTTLED]
+            try:
+                identity = password_backend.authenticate(email=email, password=password,
+                                                         address=request.remote_addr or "")
+                _, secret = core.log_in(identity)
+            except AuthenticationFailed as exc:
+                errors["form"] = [str(exc)]
             else:
-                try:
-                    identity = password_backend.authenticate(email=email, password=password)
-                    _, secret = core.log_in(identity)
-                except AuthenticationFailed as exc:
-                    throttle.record_failure(email, address)
-                    errors["form"] = [str(exc)]
-                else:
-                    throttle.clear(email)
-                    web.start_login_session(secret)
-                    return _after_login(record_id, next_url)
+                web.start_login_session(secret)
+                return _after_login(record_id, next_url)
     status = 200 if not errors else 400
     return render_template("authn/login.html", errors=errors, email=email, record=record,
                            record_id=record_id if record else None, next_url=web.safe_next(next_url)), status
@@ -92,10 +84,3 @@ def other_methods(methode):
         return redirect(url_for("authn.login"))
     title, message = OTHER_METHODS[methode]
     return render_template("authn/unavailable.html", title=title, message=message)
-
-
-@bp.route("/passwort-vergessen")
-def password_forgotten():
-    return render_template("authn/unavailable.html", title="Passwort vergessen?",
-                           message="Das Zurücksetzen des Passworts wird in Kürze freigeschaltet. Bis dahin "
-                                   "hilft Ihnen der Support Ihres Servicekontos.")

@@ -44,6 +44,13 @@ def queue_mail(recipient: str, subject: str, body: str) -> OutboxMail:
     return mail
 
 
+def queue_template_mail(recipient: str, subject: str, template: str, **context) -> OutboxMail:
+    """Queue a mail whose body is the text template `template` (under templates/mail/)."""
+    from flask import render_template
+
+    return queue_mail(recipient, subject, render_template(f"mail/{template}", **context))
+
+
 def _send(smtp_url: str, mail_from: str, mail: OutboxMail) -> None:
     url = urlparse(smtp_url)
     msg = EmailMessage()
@@ -59,20 +66,30 @@ def _send(smtp_url: str, mail_from: str, mail: OutboxMail) -> None:
         smtp.send_message(msg)
 
 
-def deliver_due(smtp_url: str | None, mail_from: str, limit: int = 50) -> int:
-    """Send what is due. Without SMTP the mails stay in the outbox (development)."""
-    if not smtp_url:
-        return 0
-    now = utcnow()
-    due = db.session.scalars(
+def _claim_due(now: datetime) -> OutboxMail | None:
+    # SKIP LOCKED lets several workers (a loop per process, a cron job) share the
+    # outbox on PostgreSQL without sending a mail twice; SQLite ignores it.
+    return db.session.scalar(
         select(OutboxMail)
         .where(OutboxMail.sent_at.is_(None), OutboxMail.next_attempt_at <= now,
                OutboxMail.attempts < MAX_ATTEMPTS)
         .order_by(OutboxMail.id)
-        .limit(limit)
-    ).all()
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+
+
+def deliver_due(smtp_url: str | None, mail_from: str, limit: int = 50) -> int:
+    """Send what is due, one mail per transaction. Without SMTP the mails stay in the
+    outbox (development)."""
+    if not smtp_url:
+        return 0
+    now = utcnow()
     sent = 0
-    for mail in due:
+    for _ in range(limit):
+        mail = _claim_due(now)
+        if mail is None:
+            break
         try:
             _send(smtp_url, mail_from, mail)
         except (OSError, smtplib.SMTPException) as exc:

@@ -11,6 +11,7 @@ def _metadata():
     import idp.accounts.models  # noqa: F401
     import idp.authn.sessions  # noqa: F401
     import idp.authn.throttle  # noqa: F401
+    import idp.consent.releases  # noqa: F401
     import idp.mail.outbox  # noqa: F401
     import idp.oidc.models  # noqa: F401
 

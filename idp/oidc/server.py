@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from ..accounts.models import Account
 from ..authn.sessions import LoginSession, expired
+from ..consent import releases
 from ..extensions import db
 from ..loa import SESSION_LIMITS, Level
 from ..secrets import digest, new_secret
@@ -177,9 +178,9 @@ class ServicekontoOpenIDCode(OpenIDCode):
         if at_hash is not None:
             payload["at_hash"] = at_hash.decode()
         wanted = claims_mod.requested_claims(code.scope, code.claims)["id_token"]
-        if wanted:
-            account = request.user.account
-            payload.update(claims_mod.release(account, wanted, Level(code.level)))
+        released = claims_mod.release(request.user.account, wanted, Level(code.level)) if wanted else {}
+        payload.update(released)
+        releases.record(code.account_id, client, ["sub", *released], Level(code.level))
         return sign_jwt(client, payload)
 
 

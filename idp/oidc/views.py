@@ -13,6 +13,7 @@ from joserfc.jwk import KeySet
 from ..accounts.models import Account
 from ..authn import web
 from ..authn.logout import end_session
+from ..consent import releases
 from ..extensions import csrf, db
 from ..loa import SUPPORTED_ACR_VALUES, Level
 from . import authorize
@@ -112,6 +113,8 @@ def userinfo():
     wanted = claims_mod.requested_claims(tok.scope, tok.claims)["userinfo"]
     body = {"sub": subject_for(tok.client_id, account.id)}
     body.update(claims_mod.release(account, wanted, Level(tok.level)))
+    releases.record(account.id, db.session.get(Client, tok.client_id), list(body), Level(tok.level))
+    db.session.commit()
     response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -1,0 +1,41 @@
+""""Servicekonto löschen" (SPEC §3): the account and everything attached to it go at
+once, and online services with a live session of the account are told first."""
+from __future__ import annotations
+
+from sqlalchemy import delete
+
+from ..authn import sessions, throttle
+from ..authn.logout import end_sessions
+from ..extensions import db
+from ..mail import OutboxMail
+from . import passwords
+from .models import Account
+
+WRONG_PASSWORD = "Das Passwort ist nicht korrekt."
+NOT_CONFIRMED = "Bitte bestätigen Sie, dass Sie Ihr Servicekonto endgültig löschen möchten."
+
+
+def check_confirmation(account: Account, form: dict[str, str]) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if form.get("confirm") != "ja":
+        errors["confirm"] = [NOT_CONFIRMED]
+    if account.password_hash and not passwords.verify_password(account.password_hash, form.get("password") or ""):
+        errors["password"] = [WRONG_PASSWORD]
+    return errors
+
+
+def delete_account(account_id: str) -> None:
+    account = db.session.get(Account, account_id)
+    if account is None:
+        return
+    # The logout tokens name the session's pairwise subject: send them while the
+    # account still exists.
+    end_sessions(sessions.end_all(account_id))
+    email = account.email
+    throttle.clear(email)
+    # Mails to the address would otherwise outlive the account in the outbox.
+    db.session.execute(delete(OutboxMail).where(OutboxMail.recipient == email))
+    # Sessions, tokens, consents, links and the release history hang on the account
+    # with ON DELETE CASCADE.
+    db.session.delete(account)
+    db.session.commit()

@@ -1,0 +1,90 @@
+"""Changing the e-mail address, which is also the username (SPEC §3).
+
+The new address is proven by a link sent to it; the change is confirmed by a login
+with the old address and the password, so a link forwarded or intercepted alone
+cannot take over an account. Until then the old address stays the username.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Callable
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..loa import Level
+from ..mail import queue_template_mail
+from . import links, policy
+from .models import Account
+
+PURPOSE = "email_change"
+VALIDITY = timedelta(hours=24)
+TAKEN = ("Diese E-Mail-Adresse kann nicht verwendet werden. Bitte wählen Sie eine andere "
+         "E-Mail-Adresse.")
+
+
+@dataclass
+class ChangeRequest:
+    data: dict[str, str]
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+
+def address_in_use(normalized: str, except_account: str | None = None) -> bool:
+    """Live accounts and registrations waiting for activation both hold their address."""
+    holder = db.session.scalar(select(Account.id).where(Account.email_normalized == normalized))
+    return holder is not None and holder != except_account
+
+
+def pending_change(account: Account) -> str | None:
+    """The address a change is waiting to be confirmed for, if any."""
+    link = links.open_link(account, PURPOSE)
+    return (link.payload or {}).get("email") if link is not None else None
+
+
+def request_change(account: Account, form: dict[str, str], link_for: Callable[[str], str]) -> ChangeRequest:
+    data = {"email": (form.get("email") or "").strip(), "email_repeat": (form.get("email_repeat") or "").strip()}
+    errors: dict[str, list[str]] = {}
+    if problems := policy.check_email(data["email"]):
+        errors["email"] = problems
+    elif data["email_repeat"] != data["email"]:
+        errors["email_repeat"] = ["Die E-Mail-Adressen stimmen nicht überein."]
+    else:
+        normalized = policy.normalize_email(data["email"])
+        if normalized == account.email_normalized:
+            errors["email"] = ["Das ist bereits Ihre E-Mail-Adresse."]
+        elif address_in_use(normalized, account.id):
+            # Whose it is stays unsaid: the message is the same for every holder.
+            errors["email"] = [TAKEN]
+    if errors:
+        return ChangeRequest(data, errors)
+    secret = links.issue_link(account, PURPOSE, VALIDITY, payload={"email": data["email"]})
+    hours = int(VALIDITY.total_seconds() // 3600)
+    queue_template_mail(data["email"], "Bestätigen Sie Ihre neue E-Mail-Adresse", "email_change_confirm.txt",
+                        account=account, link=link_for(secret), hours=hours)
+    queue_template_mail(account.email, "Änderung Ihrer E-Mail-Adresse beantragt", "email_change_notice.txt",
+                        account=account, hours=hours)
+    db.session.commit()
+    return ChangeRequest(data)
+
+
+def confirm(link, account_id: str) -> str | None:
+    """Make the new address the username of the account that has just logged in with
+    the old one. Returns an error message when it cannot be done."""
+    if link.account_id != account_id:
+        return "Bitte melden Sie sich mit dem Servicekonto an, für das die Änderung beantragt wurde."
+    account = db.session.get(Account, account_id)
+    new_email = (link.payload or {})["email"]
+    normalized = policy.normalize_email(new_email)
+    if address_in_use(normalized, account.id):
+        links.consume(link)
+        db.session.commit()
+        return TAKEN
+    old_email = account.email
+    account.email, account.email_normalized = new_email, normalized
+    account.set_attribute("email", new_email, Level.NIEDRIG, "self")
+    links.consume(link)
+    queue_template_mail(new_email, "Ihre E-Mail-Adresse wurde geändert", "email_changed.txt",
+                        account=account, old_email=old_email)
+    db.session.commit()
+    return None

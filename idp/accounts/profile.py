@@ -1,0 +1,144 @@
+"""The personal data of an account and who may change them (SPEC §3).
+
+A Servicekonto holds what its owner typed in and can change all of it. In a
+Servicekonto Plus the locked fields (Sperrfelder) come from a verified source (the
+ID card, a registration office) and change only through that source again.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from ..extensions import db
+from ..loa import Level
+from ..timeutil import utcnow
+from . import policy
+from .models import Account
+
+SALUTATIONS = ("", "Frau", "Herr", "Divers")
+ADDRESS_FIELDS = ("street", "house_number", "postal_code", "city")
+FIELDS = ("salutation", "title", "given_name", "family_name", "birth_date") + ADDRESS_FIELDS
+LOCKED_FIELDS = frozenset(FIELDS)
+LABELS = {
+    "salutation": "Anrede",
+    "title": "Titel",
+    "given_name": "Vorname",
+    "family_name": "Nachname",
+    "birth_date": "Geburtsdatum",
+    "street": "Straße",
+    "house_number": "Hausnummer",
+    "postal_code": "Postleitzahl",
+    "city": "Ort",
+}
+HOUSE_NUMBER_MAX = 11
+_BIRTH_DATE_RE = re.compile(r"^(\d{2})\.(\d{2})\.(\d{4})$")
+_POSTAL_CODE_RE = re.compile(r"^\d{5}$")
+
+
+def is_plus(account: Account) -> bool:
+    return account.identity_level >= Level.SUBSTANZIELL
+
+
+def locked_fields(account: Account) -> frozenset[str]:
+    return LOCKED_FIELDS if is_plus(account) else frozenset()
+
+
+def current(account: Account) -> dict[str, str]:
+    return {name: account.value(name) for name in FIELDS}
+
+
+def check_birth_date(value: str, today: date | None = None) -> list[str]:
+    """TT.MM.JJJJ; day, or day and month, may be 00 when unknown (00.00.1945)."""
+    if not value:
+        return []
+    match = _BIRTH_DATE_RE.match(value)
+    if not match:
+        return ["Bitte geben Sie das Geburtsdatum im Format TT.MM.JJJJ an, z. B. 24.12.1980. "
+                "Unbekannte Teile schreiben Sie als 00, z. B. 00.00.1945."]
+    day, month, year = (int(part) for part in match.groups())
+    today = today or utcnow().date()
+    if month == 0 and day != 0:
+        return ["Ist der Monat unbekannt (00), muss auch der Tag 00 sein."]
+    if year < 1890:
+        return ["Bitte prüfen Sie das Geburtsjahr."]
+    try:
+        known = date(year, month or 1, day or 1)
+    except ValueError:
+        return ["Dieses Datum gibt es nicht. Bitte prüfen Sie Tag und Monat."]
+    if known > today:
+        return ["Das Geburtsdatum darf nicht in der Zukunft liegen."]
+    return []
+
+
+def check_house_number(value: str) -> list[str]:
+    if not value:
+        return []
+    if any(c.isspace() for c in value):
+        return ["Die Hausnummer darf keine Leerzeichen enthalten, z. B. 12a-c oder 48-50."]
+    if len(value) > HOUSE_NUMBER_MAX:
+        return [f"Die Hausnummer darf höchstens {HOUSE_NUMBER_MAX} Zeichen lang sein."]
+    return []
+
+
+def _check_text(value: str, label: str, max_len: int = 80) -> list[str]:
+    if "<" in value or ">" in value:
+        return [f"Das Feld „{label}“ darf die Zeichen < und > nicht enthalten."]
+    if len(value) > max_len:
+        return [f"Das Feld „{label}“ darf höchstens {max_len} Zeichen lang sein."]
+    return []
+
+
+@dataclass
+class ProfileResult:
+    data: dict[str, str]
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    changed: list[str] = field(default_factory=list)
+
+
+def validate(data: dict[str, str]) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for name in FIELDS:
+        if problems := _check_text(data[name], LABELS[name]):
+            errors[name] = problems
+    if data["salutation"] not in SALUTATIONS:
+        errors["salutation"] = ["Bitte wählen Sie eine Anrede aus der Liste."]
+    for name, label in (("given_name", "Vornamen"), ("family_name", "Nachnamen")):
+        if name not in errors and (problems := policy.check_name(data[name], label, required=True)):
+            errors[name] = problems
+    if "birth_date" not in errors and (problems := check_birth_date(data["birth_date"])):
+        errors["birth_date"] = problems
+    if "house_number" not in errors and (problems := check_house_number(data["house_number"])):
+        errors["house_number"] = problems
+    if data["postal_code"] and "postal_code" not in errors and not _POSTAL_CODE_RE.match(data["postal_code"]):
+        errors["postal_code"] = ["Bitte geben Sie eine Postleitzahl aus fünf Ziffern an."]
+    # An address is either complete or absent: online services rely on all parts.
+    if any(data[n] for n in ADDRESS_FIELDS):
+        for name in ADDRESS_FIELDS:
+            if not data[name] and name not in errors:
+                hint = " Gibt es keine, tragen Sie 0 ein." if name == "house_number" else ""
+                hint = " Gibt es keine Straße, tragen Sie den Ort ein." if name == "street" else hint
+                errors[name] = [f"Bitte geben Sie „{LABELS[name]}“ an.{hint}"]
+    return errors
+
+
+def update(account: Account, form: dict[str, str]) -> ProfileResult:
+    """Apply the form to the account. A change to a locked field is refused as a
+    whole, even when the page did not offer it (a forged request)."""
+    locked = locked_fields(account)
+    stored = current(account)
+    data = {name: (form.get(name) or "").strip() if name in form else stored[name] for name in FIELDS}
+    errors: dict[str, list[str]] = {}
+    for name in locked:
+        if data[name] != stored[name]:
+            errors[name] = [f"„{LABELS[name]}“ ist durch die Online-Ausweisfunktion bestätigt und kann "
+                            "nur mit „Daten mit Ausweis synchronisieren“ geändert werden."]
+            data[name] = stored[name]
+    errors.update({k: v for k, v in validate(data).items() if k not in errors})
+    if errors:
+        return ProfileResult(data, errors)
+    changed = [name for name in FIELDS if data[name] != stored[name]]
+    for name in changed:
+        account.set_attribute(name, data[name], Level.NIEDRIG, "self")
+    db.session.commit()
+    return ProfileResult(data, {}, changed)

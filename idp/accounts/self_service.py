@@ -1,0 +1,111 @@
+""""Mein Bereich": what a logged-in citizen does with the account (SPEC §3)."""
+from __future__ import annotations
+
+from flask import Blueprint, g, redirect, render_template, request, url_for
+
+from ..authn import web
+from ..consent import releases
+from ..extensions import db
+from ..oidc.claims import CLAIM_LABELS
+from . import deletion, email_change, password_reset, profile
+from .links import absolute_link
+from .models import Account
+
+bp = Blueprint("mein_bereich", __name__, url_prefix="/mein-bereich")
+
+CLAIM_NAMES = {**CLAIM_LABELS, "sub": "Pseudonyme Kennung"}
+
+
+@bp.before_request
+@web.login_required
+def _require_login():
+    g.account = db.session.get(Account, g.login_session.account_id)
+
+
+@bp.route("")
+def home():
+    notice = request.args.get("hinweis")
+    return render_template("mein_bereich/home.html", account=g.account, level=g.login_session.loa,
+                           plus=profile.is_plus(g.account), pending_email=email_change.pending_change(g.account),
+                           notice=NOTICES.get(notice))
+
+
+NOTICES = {
+    "aktiviert": "Ihr Servicekonto ist aktiviert. Willkommen!",
+    "profil": "Ihre Daten wurden gespeichert.",
+    "passwort": "Ihr Passwort wurde geändert. Alle anderen Sitzungen wurden beendet.",
+}
+
+
+@bp.route("/profil", methods=["GET", "POST"])
+def edit_profile():
+    account = g.account
+    if request.method == "POST":
+        result = profile.update(account, request.form)
+        if not result.errors:
+            return redirect(url_for("mein_bereich.home", hinweis="profil"))
+        data, errors, status = result.data, result.errors, 400
+    else:
+        data, errors, status = profile.current(account), {}, 200
+    return render_template("mein_bereich/profile.html", data=data, errors=errors, locked=profile.locked_fields(account),
+                           plus=profile.is_plus(account), salutations=profile.SALUTATIONS), status
+
+
+@bp.route("/e-mail", methods=["GET", "POST"])
+def change_email():
+    if request.method == "POST":
+        result = email_change.request_change(g.account, request.form, absolute_link("accounts.confirm_email"))
+        if not result.errors:
+            return render_template("mein_bereich/email_sent.html", new_email=result.data["email"],
+                                   old_email=g.account.email)
+        return render_template("mein_bereich/email.html", account=g.account, data=result.data,
+                               errors=result.errors), 400
+    return render_template("mein_bereich/email.html", account=g.account, data={}, errors={},
+                           pending=email_change.pending_change(g.account))
+
+
+@bp.route("/passwort", methods=["GET", "POST"])
+def change_password():
+    errors = {}
+    if request.method == "POST":
+        result = password_reset.change(g.account, request.form, g.login_session.id)
+        if result.ok:
+            return redirect(url_for("mein_bereich.home", hinweis="passwort"))
+        errors = result.errors
+    return render_template("mein_bereich/password.html", errors=errors), 400 if errors else 200
+
+
+@bp.route("/loeschen", methods=["GET", "POST"])
+def delete():
+    errors = {}
+    if request.method == "POST":
+        errors = deletion.check_confirmation(g.account, request.form)
+        if not errors:
+            deletion.delete_account(g.account.id)
+            web.forget_login_session()
+            return redirect(url_for("accounts.deleted"))
+    return render_template("mein_bereich/delete.html", account=g.account, errors=errors,
+                           needs_password=bool(g.account.password_hash)), 400 if errors else 200
+
+
+def _describe_claims(names: list[str]) -> str:
+    return ", ".join(CLAIM_NAMES.get(name, name) for name in names)
+
+
+@bp.route("/datenzugriff")
+def data_access():
+    return render_template("mein_bereich/data_access.html", consents=releases.consents(g.account.id),
+                           history=releases.history(g.account.id), describe=_describe_claims,
+                           notice=request.args.get("hinweis"))
+
+
+@bp.route("/datenzugriff/zustimmung/<client_id>/widerrufen", methods=["POST"])
+def revoke_consent(client_id):
+    releases.revoke_consent(g.account.id, client_id)
+    return redirect(url_for("mein_bereich.data_access", hinweis="widerrufen"))
+
+
+@bp.route("/datenzugriff/verlauf/loeschen", methods=["POST"])
+def delete_history():
+    releases.delete_history(g.account.id)
+    return redirect(url_for("mein_bereich.data_access", hinweis="verlauf"))
