@@ -181,7 +181,11 @@ class ServicekontoOpenIDCode(OpenIDCode):
         released = claims_mod.release(request.user.account, wanted, Level(code.level)) if wanted else {}
         payload.update(released)
         releases.record(code.account_id, client, ["sub", *released], Level(code.level))
-        return sign_jwt(client, payload)
+        id_token = sign_jwt(client, payload)
+        # Authlib runs this hook after the token and the code are saved; nothing
+        # commits after it, so the release record is committed here.
+        db.session.commit()
+        return id_token
 
 
 def revoke_grant(grant_id: str) -> None:
