@@ -145,7 +145,9 @@ def app(database_url, smtp_server, idp_port, tmp_path_factory):
     )
     application = create_app(settings)
     upgrade(application)
-    return application
+    yield application
+    with application.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture(scope="session")

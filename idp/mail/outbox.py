@@ -59,6 +59,13 @@ def _send(smtp_url: str, mail_from: str, mail: OutboxMail) -> None:
         smtp.send_message(msg)
 
 
+def _refused_for_good(exc: Exception) -> bool:
+    """The server answered and refused the mail permanently (5xx)."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return bool(exc.recipients) and all(code >= 500 for code, _ in exc.recipients.values())
+    return isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 500
+
+
 def deliver_due(smtp_url: str | None, mail_from: str, limit: int = 50) -> int:
     """Send what is due. Without SMTP the mails stay in the outbox (development)."""
     if not smtp_url:
@@ -77,6 +84,10 @@ def deliver_due(smtp_url: str | None, mail_from: str, limit: int = 50) -> int:
             _send(smtp_url, mail_from, mail)
         except (OSError, smtplib.SMTPException) as exc:
             mail.attempts += 1
+            if not _refused_for_good(exc):
+                # Server away or busy: nothing is wrong with the mail, so it is never given
+                # up (the backoff stays at its maximum instead).
+                mail.attempts = min(mail.attempts, MAX_ATTEMPTS - 1)
             # Back off up to an hour; the error class only, never addresses, goes to the log.
             mail.next_attempt_at = now + timedelta(seconds=min(3600, 15 * 2 ** mail.attempts))
             mail.last_error = type(exc).__name__
