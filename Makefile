@@ -20,9 +20,9 @@ PY_STAMP := $(VENV)/.servicekonto-deps.stamp
 NODE_STAMP := node_modules/.servicekonto-deps.stamp
 # The editable install maps each top-level package when it is installed, so a package
 # created later (its __init__.py appears) triggers a reinstall too.
-TOP_PACKAGES := idp federation eid_connector elster_connector demo migrations
+TOP_PACKAGES := idp federation eid_connector elster_connector demo
 PKG_INITS = $(wildcard $(addsuffix /__init__.py,$(TOP_PACKAGES)))
-APT_PACKAGES := libxmlsec1-dev xmlsec1 pkg-config chromium postgresql
+APT_PACKAGES := python3-venv libxmlsec1-dev xmlsec1 pkg-config chromium postgresql
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
 

@@ -10,6 +10,20 @@ from alembic.config import Config
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+def model_metadata():
+    """The metadata of every table the application owns. Importing the model
+    modules registers their tables; this is the one list of them."""
+    import idp.accounts.models  # noqa: F401
+    import idp.authn.sessions  # noqa: F401
+    import idp.authn.throttle  # noqa: F401
+    import idp.consent.releases  # noqa: F401
+    import idp.mail.outbox  # noqa: F401
+    import idp.oidc.models  # noqa: F401
+    from idp.extensions import db
+
+    return db.metadata
+
+
 def alembic_config(app) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))

@@ -149,6 +149,8 @@ def app(database_url, smtp_server, idp_port, tmp_path_factory):
     worker = start_worker(application, interval=0.5)
     yield application
     worker.stop()
+    with application.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture(scope="session")

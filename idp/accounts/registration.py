@@ -57,7 +57,12 @@ def save_draft(draft: RegistrationDraft | None, form: dict[str, str]) -> DraftRe
         errors["email"] = problems
 
     keep_password = draft is not None and draft.password_hash and not password and not repeat
-    if not keep_password:
+    if keep_password and policy.normalize_email(draft.data.get("email", "")) != policy.normalize_email(data["email"]):
+        # The kept password was checked against the old address only (it must not
+        # contain the address), so a new address needs the password again.
+        keep_password = False
+        errors["password"] = ["Sie haben Ihre E-Mail-Adresse geändert. Bitte geben Sie Ihr Passwort erneut ein."]
+    if not keep_password and "password" not in errors:
         if problems := policy.check_password(password, data["email"]):
             errors["password"] = problems
         elif password != repeat:

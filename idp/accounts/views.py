@@ -31,8 +31,10 @@ EMAIL_LINK_MESSAGES = {
 LINK_MESSAGES = {
     LinkProblem.UNKNOWN: "Dieser Aktivierungslink ist ungültig. Bitte prüfen Sie, ob Sie den Link "
                          "vollständig aus der E-Mail übernommen haben.",
-    LinkProblem.USED: "Dieser Aktivierungslink wurde bereits verwendet. Sie können sich mit Ihrer "
-                      "E-Mail-Adresse und Ihrem Passwort anmelden.",
+    # Also what an older link says after re-registering sent a newer one (links.issue_link).
+    LinkProblem.USED: "Dieser Aktivierungslink wurde bereits verwendet oder durch einen neueren Link "
+                      "ersetzt. Ist Ihr Servicekonto aktiviert, melden Sie sich mit Ihrer E-Mail-Adresse "
+                      "und Ihrem Passwort an; sonst öffnen Sie den Link aus der neuesten E-Mail.",
     LinkProblem.EXPIRED: "Dieser Aktivierungslink ist abgelaufen. Bitte registrieren Sie sich erneut.",
 }
 

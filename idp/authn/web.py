@@ -34,6 +34,8 @@ def start_login_session(secret: str) -> None:
 
 def forget_login_session() -> None:
     session.clear()
+    # The page rendered by this request must not show the user as logged in.
+    g.login_session = None
 
 
 def safe_next(target: str | None) -> str | None:

@@ -66,6 +66,13 @@ def _send(smtp_url: str, mail_from: str, mail: OutboxMail) -> None:
         smtp.send_message(msg)
 
 
+def _refused_for_good(exc: Exception) -> bool:
+    """The server answered and refused the mail permanently (5xx)."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return bool(exc.recipients) and all(code >= 500 for code, _ in exc.recipients.values())
+    return isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 500
+
+
 def _claim_due(now: datetime) -> OutboxMail | None:
     # SKIP LOCKED lets several workers (a loop per process, a cron job) share the
     # outbox on PostgreSQL without sending a mail twice; SQLite ignores it.
@@ -94,6 +101,10 @@ def deliver_due(smtp_url: str | None, mail_from: str, limit: int = 50) -> int:
             _send(smtp_url, mail_from, mail)
         except (OSError, smtplib.SMTPException) as exc:
             mail.attempts += 1
+            if not _refused_for_good(exc):
+                # Server away or busy: nothing is wrong with the mail, so it is never given
+                # up (the backoff stays at its maximum instead).
+                mail.attempts = min(mail.attempts, MAX_ATTEMPTS - 1)
             # Back off up to an hour; the error class only, never addresses, goes to the log.
             mail.next_attempt_at = now + timedelta(seconds=min(3600, 15 * 2 ** mail.attempts))
             mail.last_error = type(exc).__name__

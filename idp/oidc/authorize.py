@@ -193,7 +193,8 @@ def refuse(record: AuthorizationRequestRecord, error: OAuth2Error) -> Outcome:
 
 
 def deny(record: AuthorizationRequestRecord) -> Outcome:
-    return refuse(record, AccessDeniedError("Der Nutzer hat die Datenübermittlung abgelehnt."))
+    # RFC 6749 4.1.2.1: error_description is printable ASCII only.
+    return refuse(record, AccessDeniedError("Der Nutzer hat die Datenuebermittlung abgelehnt."))
 
 
 def give_up_level(record: AuthorizationRequestRecord) -> Outcome:

@@ -1,7 +1,7 @@
 """Clients, codes, tokens and consents (Authlib model contracts)."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
 from authlib.oauth2.rfc6749 import AuthorizationCodeMixin, ClientMixin, TokenMixin
 from authlib.oauth2.rfc6749.util import list_to_scope, scope_to_list
@@ -119,7 +119,8 @@ class AuthorizationCode(db.Model, AuthorizationCodeMixin):
         return self.nonce
 
     def get_auth_time(self):
-        return int(self.auth_time.timestamp()) if self.auth_time else None
+        # Stored as naive UTC: say so, or timestamp() reads it as the server's local time.
+        return int(self.auth_time.replace(tzinfo=timezone.utc).timestamp()) if self.auth_time else None
 
     def get_acr(self):
         return Level(self.level).eidas_uri

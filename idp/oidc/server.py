@@ -134,7 +134,8 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
             return None
         if token.session_id:
             session = db.session.get(LoginSession, token.session_id)
-            if session is None or session.ended_at is not None:
+            # A session past its limits is over even if the browser never came back to end it.
+            if session is None or session.ended_at is not None or expired(session):
                 return None
         return token
 
@@ -246,6 +247,11 @@ def init_server(app) -> None:
     app.config.setdefault("OAUTH2_TOKEN_EXPIRES_IN", {
         "authorization_code": ACCESS_TOKEN_SECONDS, "refresh_token": ACCESS_TOKEN_SECONDS})
     authorization.init_app(app, query_client=query_client, save_token=save_token)
+    if getattr(authorization, "_servicekonto_grants", False):
+        # The server object is shared by every app of the process (tests, CLI):
+        # grants and extensions must be registered once, or `iss` is added twice.
+        return
+    authorization._servicekonto_grants = True
     authorization.scopes_supported = list(claims_mod.SCOPE_CLAIMS) + ["openid"]
     pkce = CodeChallenge(required=True)
     pkce.SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]

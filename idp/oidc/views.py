@@ -12,7 +12,7 @@ from joserfc.jwk import KeySet
 
 from ..accounts.models import Account
 from ..authn import web
-from ..authn.logout import end_session
+from ..authn.logout import end_session as end_login_session
 from ..consent import releases
 from ..extensions import csrf, db
 from ..loa import SUPPORTED_ACR_VALUES, Level
@@ -171,7 +171,7 @@ def end_session():
         return render_template("authn/logout_confirm.html", post_logout=post_logout, client=client,
                                action=request.full_path)
     if login is not None:
-        end_session(login)
+        end_login_session(login)
     web.forget_login_session()
     if post_logout:
         return redirect(post_logout)

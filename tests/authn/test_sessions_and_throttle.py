@@ -1,0 +1,276 @@
+"""Login sessions (SPEC §2 limits), throttling of failed logins (SPEC §3) and logout,
+as the citizen at the browser and the online service see them."""
+from datetime import timedelta
+
+from idp import timeutil
+from idp.authn import sessions
+from idp.extensions import db
+from idp.loa import Level
+from tests.conftest import Browserless
+from tests.support.flows import location, path_of, refresh, tokens, userinfo
+
+THROTTLED = "Zu viele fehlgeschlagene Anmeldeversuche"
+WRONG = "E-Mail-Adresse oder Passwort ist nicht korrekt."
+EXPIRED_TITLE = "Sitzung abgelaufen"
+
+
+def at(minutes: float) -> None:
+    timeutil.travel(timedelta(minutes=minutes))
+
+
+def home(user_agent):
+    return user_agent.get("/mein-bereich")
+
+
+def assert_logged_in(user_agent):
+    r = home(user_agent)
+    assert r.status_code == 200, r.headers.get("Location")
+    return r
+
+
+def assert_expired(user_agent):
+    """The next page is "Sitzung abgelaufen", which offers a new login; after it the
+    browser is simply logged out."""
+    r = home(user_agent)
+    assert path_of(location(r)) == "/sitzung-abgelaufen"
+    page = user_agent.get(location(r))
+    assert EXPIRED_TITLE in page.text and "Erneut anmelden" in page.text and 'href="/anmelden"' in page.text
+    r = home(user_agent)
+    assert path_of(location(r)) == "/anmelden"
+
+
+def log_in_at_level(app, user_agent, account_id: str, level: Level) -> None:
+    """A session as a login back end of that level would leave it (eID: hoch)."""
+    with app.app_context():
+        _, secret = sessions.create(account_id, level, "eid" if level is Level.HOCH else "password",
+                                    ("hwk", "pin") if level is Level.HOCH else ("pwd",))
+        db.session.commit()
+    with user_agent.client.session_transaction() as cookie:
+        cookie["login"] = secret
+
+
+# -- session limits ---------------------------------------------------------------------------
+def test_niedrig_session_ends_after_20_minutes_of_inactivity(user_agent, make_account):
+    make_account()
+    user_agent.login()
+    page = assert_logged_in(user_agent)
+    assert "niedrig" in page.text
+    at(19)
+    assert_logged_in(user_agent)
+    at(38)  # 19 minutes after the last page: activity keeps the session
+    assert_logged_in(user_agent)
+    at(59)  # 21 minutes idle
+    assert_expired(user_agent)
+
+
+def test_niedrig_session_ends_after_12_hours_however_active(user_agent, make_account):
+    make_account()
+    user_agent.login()
+    minute = 0
+    while minute + 19 < 12 * 60:
+        minute += 19
+        at(minute)
+        assert_logged_in(user_agent)
+    at(12 * 60 + 2)
+    assert_expired(user_agent)
+
+
+def test_substanziell_session_ends_after_2_hours_however_active(user_agent, make_account):
+    make_account(level=Level.SUBSTANZIELL)
+    user_agent.login()
+    assert "substanziell" in assert_logged_in(user_agent).text
+    for minute in (18, 36, 54, 72, 90, 108, 118):
+        at(minute)
+        assert_logged_in(user_agent)
+    at(122)
+    assert_expired(user_agent)
+
+
+def test_substanziell_session_ends_after_20_minutes_of_inactivity(user_agent, make_account):
+    make_account(level=Level.SUBSTANZIELL)
+    user_agent.login()
+    at(19)
+    assert_logged_in(user_agent)
+    at(40)
+    assert_expired(user_agent)
+
+
+def test_hoch_session_ends_after_5_minutes_of_inactivity(app, user_agent, make_account):
+    account = make_account(level=Level.HOCH)
+    log_in_at_level(app, user_agent, account, Level.HOCH)
+    assert "hoch" in assert_logged_in(user_agent).text
+    at(4)
+    assert_logged_in(user_agent)
+    at(10)
+    assert_expired(user_agent)
+
+
+def test_hoch_session_ends_after_30_minutes_however_active(app, user_agent, make_account):
+    account = make_account(level=Level.HOCH)
+    log_in_at_level(app, user_agent, account, Level.HOCH)
+    for minute in range(4, 29, 4):
+        at(minute)
+        assert_logged_in(user_agent)
+    at(31)
+    assert_expired(user_agent)
+
+
+def test_expired_session_sends_an_authorization_request_to_the_login(user_agent, make_account, make_client):
+    make_account()
+    rp = make_client()
+    user_agent.login()
+    at(21)
+    r = user_agent.get("/authorize", query_string=dict(
+        response_type="code", client_id=rp.client_id, redirect_uri=rp.redirect_uri, scope="openid",
+        code_challenge="E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", code_challenge_method="S256"))
+    assert path_of(location(r)) == "/anmelden"
+
+
+def test_refresh_token_ends_with_the_login_session(user_agent, make_account, make_client):
+    make_account()
+    rp = make_client()
+    user_agent.login()
+    issued = tokens(user_agent, rp)
+    at(10)
+    still = refresh(user_agent, rp, issued["refresh_token"])
+    assert still.status_code == 200
+    # The browser never comes back; the session is over all the same.
+    at(31)
+    r = refresh(user_agent, rp, still.json["refresh_token"])
+    assert r.status_code == 400 and r.json["error"] == "invalid_grant"
+
+
+def test_refresh_token_ends_at_the_total_limit(user_agent, make_account, make_client):
+    make_account(level=Level.SUBSTANZIELL)
+    rp = make_client()
+    user_agent.login()
+    current = tokens(user_agent, rp)["refresh_token"]
+    for minute in (15, 30, 45, 60, 75, 90, 105, 118):
+        at(minute)
+        assert_logged_in(user_agent)
+        r = refresh(user_agent, rp, current)
+        assert r.status_code == 200, (minute, r.json)
+        current = r.json["refresh_token"]
+    at(121)
+    r = refresh(user_agent, rp, current)
+    assert r.status_code == 400 and r.json["error"] == "invalid_grant"
+
+
+# -- throttling --------------------------------------------------------------------------------
+def fail(user_agent, email="erika@example.org", times=1):
+    for _ in range(times):
+        r = user_agent.login(email=email, password="Falsch-123")
+        assert r.status_code == 400
+        assert WRONG in r.text, "failed logins before the limit say only that the data are wrong"
+
+
+def test_five_failures_block_even_the_right_password_for_15_minutes(app, user_agent, make_account):
+    make_account()
+    fail(user_agent, times=5)
+    r = user_agent.login()
+    assert r.status_code == 400
+    assert THROTTLED in r.text and "15 Minuten" in r.text
+    assert path_of(location(home(user_agent))) == "/anmelden"  # no session
+    at(10)
+    assert THROTTLED in user_agent.login().text
+    at(16)
+    r = user_agent.login()
+    assert path_of(location(r)) == "/mein-bereich"
+    assert_logged_in(user_agent)
+
+
+def test_throttle_message_is_the_same_for_unknown_addresses(user_agent, make_account):
+    make_account()
+    fail(user_agent, email="niemand@example.org", times=5)
+    unknown = user_agent.login(email="niemand@example.org", password="Irgendwas-1")
+    fail(user_agent, times=5)
+    known = user_agent.login()
+    assert THROTTLED in unknown.text and THROTTLED in known.text
+    assert unknown.status_code == known.status_code == 400
+
+
+def test_a_successful_login_resets_the_count(user_agent, make_account):
+    make_account()
+    fail(user_agent, times=4)
+    assert path_of(location(user_agent.login())) == "/mein-bereich"
+    fail(Browserless(user_agent.client.application), times=4)
+    assert path_of(location(Browserless(user_agent.client.application).login())) == "/mein-bereich"
+
+
+def test_failures_count_per_account_whatever_the_spelling_and_the_address(app, make_account):
+    make_account()
+    first = Browserless(app)
+    first.client.environ_base["REMOTE_ADDR"] = "192.0.2.10"
+    for spelling in ("ERIKA@example.org", "Erika@Example.org", " erika@EXAMPLE.org", "erika@example.org",
+                     "eRiKa@example.org"):
+        fail(first, email=spelling)
+    elsewhere = Browserless(app)
+    elsewhere.client.environ_base["REMOTE_ADDR"] = "198.51.100.7"
+    assert THROTTLED in elsewhere.login().text
+
+
+def test_many_failures_from_one_address_block_that_address(app, make_account):
+    make_account(email="opfer@example.org")
+    attacker = Browserless(app)
+    attacker.client.environ_base["REMOTE_ADDR"] = "203.0.113.5"
+    for n in range(30):
+        fail(attacker, email=f"versuch{n}@example.org")
+    assert THROTTLED in attacker.login(email="opfer@example.org").text
+    # The account owner at another address is not locked out by that.
+    owner = Browserless(app)
+    owner.client.environ_base["REMOTE_ADDR"] = "198.51.100.8"
+    assert path_of(location(owner.login(email="opfer@example.org"))) == "/mein-bereich"
+
+
+# -- logout ------------------------------------------------------------------------------------
+def test_logout_ends_the_session_and_revokes_its_tokens(app, user_agent, make_account, make_client):
+    make_account()
+    rp, other = make_client(), make_client(redirect_uri="http://127.0.0.1:9/zwei")
+    user_agent.login()
+    first, second = tokens(user_agent, rp), tokens(user_agent, other)
+    cookie = user_agent.client.get_cookie("servicekonto").value
+    page = user_agent.get("/abmelden")
+    assert "Möchten Sie sich vom Servicekonto" in page.text
+    r = user_agent.submit("/abmelden", {})
+    assert r.status_code == 200 and "Sie sind abgemeldet" in r.text
+    assert path_of(location(home(user_agent))) == "/anmelden"
+    for issued, client in ((first, rp), (second, other)):
+        assert userinfo(user_agent, issued["access_token"]).status_code == 401
+        r = refresh(user_agent, client, issued["refresh_token"])
+        assert r.status_code == 400 and r.json["error"] == "invalid_grant"
+    # The old cookie, replayed, opens nothing.
+    replay = Browserless(app)
+    replay.client.set_cookie("servicekonto", cookie)
+    assert path_of(location(home(replay))) == "/anmelden"
+
+
+def test_rp_initiated_logout_with_hint_ends_the_session(user_agent, make_account, make_client):
+    make_account()
+    rp = make_client(post_logout_redirect_uris=["http://127.0.0.1:9/abgemeldet"])
+    user_agent.login()
+    issued = tokens(user_agent, rp)
+    r = user_agent.get("/logout", query_string=dict(id_token_hint=issued["id_token"], state="s",
+                                                    post_logout_redirect_uri="http://127.0.0.1:9/abgemeldet"))
+    assert location(r) == "http://127.0.0.1:9/abgemeldet?state=s"
+    assert path_of(location(home(user_agent))) == "/anmelden"
+    assert userinfo(user_agent, issued["access_token"]).status_code == 401
+
+
+def test_logout_without_hint_asks_first(user_agent, make_account):
+    make_account()
+    user_agent.login()
+    r = user_agent.get("/logout")
+    assert r.status_code == 200 and "Möchten Sie sich vom Servicekonto" in r.text
+    assert_logged_in(user_agent)  # a foreign page cannot log anyone out
+    r = user_agent.submit("/logout", {"confirm": "1"})
+    assert "Sie sind abgemeldet" in r.text
+    assert path_of(location(home(user_agent))) == "/anmelden"
+
+
+def test_logout_of_one_browser_leaves_other_sessions(app, user_agent, make_account):
+    make_account()
+    other = Browserless(app)
+    user_agent.login()
+    other.login()
+    user_agent.submit("/abmelden", {})
+    assert_logged_in(other)

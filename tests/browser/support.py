@@ -1,0 +1,82 @@
+"""Helpers for the browser tests: filling the IdP's forms the way a person does, and
+running axe-core against a page."""
+from __future__ import annotations
+
+import re
+
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+
+PASSWORD = "Sonnenblume-42"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+_axe = Axe()
+
+
+def path_is(path: str) -> re.Pattern:
+    """A URL pattern for `expect(page).to_have_url` that ignores host and query."""
+    return re.compile(r"^https?://[^/]+" + re.escape(path) + r"(\?.*)?$")
+
+
+def field_error(page: Page, name: str):
+    """The message shown next to a form field (`<div id="{name}-fehler">`)."""
+    return page.locator(f"#{name}-fehler")
+
+
+def fill_registration(page: Page, *, given_name="Erika", family_name="Mustermann", email="erika@example.org",
+                      password=PASSWORD, repeat=None, salutation=None, title=None) -> None:
+    """Fill /registrierung by its labels and press "Weiter"."""
+    if salutation is not None:
+        page.get_by_label("Anrede").select_option(salutation)
+    if title is not None:
+        page.get_by_label("Titel").fill(title)
+    page.get_by_label("Vorname").fill(given_name)
+    page.get_by_label("Nachname").fill(family_name)
+    page.get_by_label("E-Mail-Adresse", exact=True).fill(email)
+    page.get_by_label("Passwort", exact=True).fill(password)
+    page.get_by_label("Passwort wiederholen").fill(password if repeat is None else repeat)
+    page.get_by_role("button", name="Weiter").click()
+
+
+def create_account_on_overview(page: Page) -> None:
+    """On /registrierung/uebersicht: consent and "Servicekonto anlegen"."""
+    expect(page).to_have_url(path_is("/registrierung/uebersicht"))
+    page.get_by_label(re.compile("Datenverarbeitung")).check()
+    page.get_by_role("button", name="Servicekonto anlegen").click()
+    expect(page).to_have_url(path_is("/registrierung/gesendet"))
+
+
+def log_in(page: Page, email="erika@example.org", password="ABab1234") -> None:
+    """Log in on /anmelden with e-mail address and password."""
+    page.goto("/anmelden")
+    submit_login_form(page, email, password)
+
+
+def submit_login_form(page: Page, email: str, password: str) -> None:
+    page.get_by_label("E-Mail-Adresse", exact=True).fill(email)
+    page.get_by_label("Passwort", exact=True).fill(password)
+    page.get_by_role("button", name="Anmelden", exact=True).click()
+
+
+def axe_violations(page: Page) -> list[dict]:
+    results = _axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS},
+                                      "resultTypes": ["violations"]})
+    return results.response["violations"]
+
+
+def describe_violations(violations: list[dict]) -> str:
+    lines = []
+    for violation in violations:
+        lines.append(f"{violation['id']} ({violation.get('impact')}): {violation['help']}")
+        for node in violation["nodes"]:
+            lines.append(f"    {', '.join(map(str, node['target']))}: {node['html'][:200]}")
+            if node.get("failureSummary"):
+                lines.append("        " + node["failureSummary"].replace("\n", "\n        "))
+    return "\n".join(lines)
+
+
+def assert_accessible(page: Page, what: str) -> None:
+    """axe-core with the WCAG 2.1 A/AA rules finds nothing on the current page."""
+    page.wait_for_load_state("load")
+    violations = axe_violations(page)
+    assert not violations, f"{what} ({page.url}) has accessibility violations:\n{describe_violations(violations)}"

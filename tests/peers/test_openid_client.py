@@ -1,0 +1,449 @@
+"""Peer test: panva's openid-client (a certified, strict relying party) against the IdP.
+
+openid-client does everything an online service does — discovery, the authorization
+request with PKCE S256, state and nonce, the code grant with all ID token checks
+(signature from the JWKS, iss, aud, exp/iat, nonce, RFC 9207 `iss` in the response),
+userinfo with the expected `sub`, refresh and the end-session URL. The test plays the
+browser over real HTTP (log in, give consent) and checks what the RP reports.
+"""
+from __future__ import annotations
+
+import json
+import queue
+import shutil
+import subprocess
+import threading
+import time
+from pathlib import Path
+from urllib.parse import parse_qs, urljoin, urlparse
+
+import pytest
+import requests
+
+from tests.conftest import csrf_from
+
+pytestmark = pytest.mark.peer
+
+REPO = Path(__file__).resolve().parents[2]
+SCRIPT = Path(__file__).with_name("openid_client_rp.mjs")
+NODE_MAX_SECONDS = 120  # the Node process ends itself after this, whatever happens
+CALL_TIMEOUT = 20
+HTTP_TIMEOUT = 10
+
+PASSWORD = "ABab1234"
+CALLBACK = "http://127.0.0.1:9/callback"  # never contacted: the browser stops at it
+AFTER_LOGOUT = "http://127.0.0.1:9/abgemeldet"
+
+
+# -- the Node relying party ----------------------------------------------------------------
+class PeerError(AssertionError):
+    def __init__(self, command: str, error: dict):
+        super().__init__(f"openid-client failed on {command}: {json.dumps(error, ensure_ascii=False)}")
+        self.error = error
+
+
+class OpenIdClientRP:
+    """Talks JSON lines with tests/peers/openid_client_rp.mjs."""
+
+    def __init__(self):
+        node = shutil.which("node")
+        assert node, "node is not on PATH"
+        assert (REPO / "node_modules" / "openid-client").is_dir(), "run `npm ci` (make deps) first"
+        self.proc = subprocess.Popen(
+            [node, str(SCRIPT), "--max-seconds", str(NODE_MAX_SECONDS)],
+            cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True, encoding="utf-8", bufsize=1)
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self.stderr: list[str] = []
+        self._next_id = 0
+        self.readers = [
+            threading.Thread(target=self._pump, args=(self.proc.stdout, self.lines.put), daemon=True),
+            threading.Thread(target=self._pump, args=(self.proc.stderr, self.stderr.append), daemon=True),
+        ]
+        for reader in self.readers:
+            reader.start()
+
+    @staticmethod
+    def _pump(stream, sink):
+        for line in stream:
+            sink(line)
+        sink(None)
+
+    def _send(self, cmd: str, fields: dict, timeout: float) -> dict:
+        self._next_id += 1
+        msg_id = self._next_id
+        self.proc.stdin.write(json.dumps({"id": msg_id, "cmd": cmd, **fields}) + "\n")
+        self.proc.stdin.flush()
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            try:
+                line = self.lines.get(timeout=max(remaining, 0.01))
+            except queue.Empty:
+                raise AssertionError(f"openid-client did not answer {cmd} within {timeout}s; "
+                                     f"stderr: {''.join(x for x in self.stderr if x)}") from None
+            if line is None:
+                raise AssertionError(f"openid-client exited ({self.proc.poll()}) during {cmd}; "
+                                     f"stderr: {''.join(x for x in self.stderr if x)}")
+            reply = json.loads(line)
+            if reply.get("id") == msg_id:
+                return reply
+
+    def call(self, cmd: str, timeout: float = CALL_TIMEOUT, **fields) -> dict:
+        reply = self._send(cmd, fields, timeout)
+        if not reply["ok"]:
+            raise PeerError(cmd, reply["error"])
+        return reply["result"]
+
+    def fails(self, cmd: str, timeout: float = CALL_TIMEOUT, **fields) -> dict:
+        """Run a command that must fail; return openid-client's error."""
+        reply = self._send(cmd, fields, timeout)
+        assert not reply["ok"], f"openid-client accepted {cmd}: {reply['result']}"
+        return reply["error"]
+
+    def close(self):
+        try:
+            if self.proc.stdin and not self.proc.stdin.closed:
+                self.proc.stdin.close()
+            self.proc.wait(timeout=5)
+        except (subprocess.TimeoutExpired, OSError):
+            pass
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+            for reader in self.readers:
+                reader.join(timeout=5)
+            self.proc.stdout.close()
+            self.proc.stderr.close()
+
+
+@pytest.fixture
+def openid_client(live_server):
+    rp = OpenIdClientRP()
+    try:
+        assert rp.call("ping")["pong"] is True
+        yield rp
+    finally:
+        rp.close()
+
+
+# -- the browser -----------------------------------------------------------------------------
+class Browser:
+    """Real HTTP with cookies against the live IdP; stops at the online service's URIs."""
+
+    def __init__(self, issuer: str):
+        self.issuer = issuer
+        self.http = requests.Session()
+        self.visited: list[str] = []
+
+    def _get(self, url):
+        self.visited.append(url)
+        return self.http.get(url, allow_redirects=False, timeout=HTTP_TIMEOUT)
+
+    def _post(self, url, data):
+        self.visited.append("POST " + url)
+        return self.http.post(url, data=data, allow_redirects=False, timeout=HTTP_TIMEOUT)
+
+    def go(self, url: str, stop_at: str, email: str = "erika@example.org", consent: str = "zustimmen",
+           expect_login: bool | None = None) -> str:
+        """Follow `url` through login and consent until the IdP sends the browser to
+        `stop_at`; return that URL."""
+        logged_in = False
+        for _ in range(20):
+            if url.startswith(stop_at):
+                if expect_login is not None:
+                    assert logged_in == expect_login, f"login page shown: {logged_in}; path: {self.visited}"
+                return url
+            assert url.startswith(self.issuer + "/"), f"left the IdP for {url}; path: {self.visited}"
+            response = self._get(url)
+            path = urlparse(url).path
+            if response.status_code == 200 and path == "/anmelden":
+                data = {"email": email, "password": PASSWORD, "csrf_token": csrf_from(response.text)}
+                if "anfrage" in query(url):
+                    data["anfrage"] = query(url)["anfrage"]
+                response = self._post(self.issuer + "/anmelden", data)
+                logged_in = True
+            elif response.status_code == 200 and path.endswith("/zustimmung"):
+                assert "Zustimmen" in response.text and "Ablehnen" in response.text
+                response = self._post(url, {"decision": consent, "csrf_token": csrf_from(response.text)})
+            assert response.is_redirect, (f"unexpected {response.status_code} at {url}: "
+                                          f"{response.text[:500]}; path: {self.visited}")
+            url = urljoin(url, response.headers["Location"])
+        raise AssertionError(f"too many redirects: {self.visited}")
+
+    def logged_in(self) -> bool:
+        """Whether the IdP still knows this browser: "Mein Bereich" needs a session."""
+        response = self._get(self.issuer + "/mein-bereich")
+        assert response.status_code in (200, 302), response.status_code
+        return response.status_code == 200
+
+
+def query(url: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlparse(url).query).items()}
+
+
+# -- helpers -------------------------------------------------------------------------------
+def discover(rp: OpenIdClientRP, name: str, issuer: str, client, auth: str, alg: str | None = None) -> dict:
+    fields = dict(rp=name, issuer=issuer, client_id=client.client_id, auth=auth)
+    if client.client_secret:
+        fields["client_secret"] = client.client_secret
+    if alg:
+        fields["id_token_signed_response_alg"] = alg
+    return rp.call("discover", **fields)["server_metadata"]
+
+
+def sign_in(rp, browser, name, client, scope="openid profile email", extra=None, **go) -> tuple[dict, str]:
+    """One authorization code flow: openid-client builds the request and redeems the
+    code; the browser logs in and consents in between."""
+    fields = dict(rp=name, redirect_uri=client.redirect_uri, scope=scope, extra=extra or {})
+    if "max_age" in go:
+        fields["max_age"] = go.pop("max_age")
+    request = rp.call("authorize", **fields)
+    params = query(request["url"])
+    assert params["code_challenge_method"] == "S256" and params["code_challenge"]
+    assert params["state"] == request["state"] and params["nonce"] == request["nonce"]
+    callback = browser.go(request["url"], client.redirect_uri, **go)
+    return rp.call("callback", rp=name, url=callback), callback
+
+
+def account_id(app) -> str:
+    from idp.accounts.models import Account
+    from idp.extensions import db
+
+    with app.app_context():
+        return db.session.query(Account).one().id
+
+
+def expected_sub(app, client_id: str, account: str) -> str:
+    from idp.oidc.claims import pairwise_subject
+
+    with app.app_context():
+        return pairwise_subject(app.extensions["servicekonto.keys"].secret("pairwise"), client_id, account)
+
+
+def token_requests(rp, name) -> list[dict]:
+    return [r for r in rp.call("requests", rp=name)["requests"] if r["url"].endswith("/token")]
+
+
+def assert_level_claims(claims: dict, issuer: str, client_id: str, before: int):
+    assert claims["iss"] == issuer
+    assert claims["aud"] == client_id or claims["aud"] == [client_id]
+    assert claims["loa"] == "niedrig"
+    assert claims["acr"] == "http://eidas.europa.eu/LoA/low"
+    assert claims["amr"] == ["pwd"]
+    assert isinstance(claims["auth_time"], int)
+    assert before - 2 <= claims["auth_time"] <= time.time() + 2
+    assert claims["exp"] > time.time()
+    assert claims.get("sid")
+
+
+# -- tests ---------------------------------------------------------------------------------
+def test_discovery_is_accepted_as_is(openid_client, live_server, make_client):
+    client = make_client()
+    meta = discover(openid_client, "rp", live_server, client, "client_secret_basic")
+    assert meta["issuer"] == live_server
+    assert meta["authorization_response_iss_parameter_supported"] is True
+    assert "S256" in meta["code_challenge_methods_supported"]
+    for endpoint in ("authorization_endpoint", "token_endpoint", "userinfo_endpoint", "jwks_uri",
+                     "end_session_endpoint"):
+        assert meta[endpoint].startswith(live_server + "/")
+
+
+def test_confidential_client_secret_basic(app, openid_client, live_server, make_account, make_client):
+    make_account()
+    client = make_client(name="Wohngeld")
+    discover(openid_client, "wohngeld", live_server, client, "client_secret_basic", alg="ES256")
+    browser = Browser(live_server)
+    before = int(time.time())
+
+    tokens, callback = sign_in(openid_client, browser, "wohngeld", client, expect_login=True)
+    assert query(callback)["iss"] == live_server  # RFC 9207, also checked by openid-client
+
+    claims = tokens["claims"]
+    assert tokens["id_token_header"]["alg"] == "ES256" and tokens["id_token_header"]["kid"]
+    assert tokens["token_type"].lower() == "bearer"
+    assert_level_claims(claims, live_server, client.client_id, before)
+    assert claims["sub"] == expected_sub(app, client.client_id, account_id(app))
+    assert account_id(app) not in claims["sub"]
+
+    info = openid_client.call("userinfo", rp="wohngeld", access_token=tokens["access_token"], sub=claims["sub"])
+    assert info["userinfo"]["sub"] == claims["sub"]
+    assert info["userinfo"]["email"] == "erika@example.org"
+    assert info["userinfo"]["given_name"] == "Erika" and info["userinfo"]["family_name"] == "Mustermann"
+
+    # The client authenticated with HTTP Basic only.
+    sent = token_requests(openid_client, "wohngeld")
+    assert [r["authorization_scheme"] for r in sent] == ["Basic"]
+    assert "client_secret" not in sent[0]["body_keys"] and "code_verifier" in sent[0]["body_keys"]
+
+
+def test_refresh_rotates_and_detects_reuse(openid_client, live_server, make_account, make_client):
+    make_account()
+    client = make_client(name="Kfz-Zulassung")
+    discover(openid_client, "kfz", live_server, client, "client_secret_basic")
+    browser = Browser(live_server)
+    first, _ = sign_in(openid_client, browser, "kfz", client)
+    sub = first["claims"]["sub"]
+    assert first["refresh_token"]
+
+    second = openid_client.call("refresh", rp="kfz", refresh_token=first["refresh_token"])
+    assert second["access_token"] != first["access_token"]
+    assert second["refresh_token"] and second["refresh_token"] != first["refresh_token"]
+    if second["claims"] is not None:  # an ID token on refresh must be about the same login
+        assert second["claims"]["sub"] == sub
+        assert second["claims"]["auth_time"] == first["claims"]["auth_time"]
+    info = openid_client.call("userinfo", rp="kfz", access_token=second["access_token"], sub=sub)
+    assert info["userinfo"]["sub"] == sub
+
+    # The rotated-out refresh token is refused, as openid-client sees it ...
+    error = openid_client.fails("refresh", rp="kfz", refresh_token=first["refresh_token"])
+    assert error["error"] == "invalid_grant", error
+    assert error["status"] == 400
+    # ... and its reuse ends the grant: the current refresh token is dead too.
+    error = openid_client.fails("refresh", rp="kfz", refresh_token=second["refresh_token"])
+    assert error["error"] == "invalid_grant", error
+    error = openid_client.fails("userinfo", rp="kfz", access_token=second["access_token"], sub=sub)
+    assert error.get("status") == 401, error
+
+
+def test_confidential_client_secret_post(openid_client, live_server, make_account, make_client):
+    make_account()
+    client = make_client(name="Elterngeld")
+    discover(openid_client, "elterngeld", live_server, client, "client_secret_post")
+    browser = Browser(live_server)
+    tokens, _ = sign_in(openid_client, browser, "elterngeld", client, scope="openid email")
+    assert tokens["claims"]["loa"] == "niedrig"
+    refreshed = openid_client.call("refresh", rp="elterngeld", refresh_token=tokens["refresh_token"])
+    assert refreshed["access_token"] != tokens["access_token"]
+    info = openid_client.call("userinfo", rp="elterngeld", access_token=refreshed["access_token"],
+                              sub=tokens["claims"]["sub"])
+    assert info["userinfo"]["email"] == "erika@example.org"
+    assert "given_name" not in info["userinfo"]  # only what the scope asked for
+
+    sent = token_requests(openid_client, "elterngeld")
+    assert len(sent) == 2
+    for request in sent:
+        assert request["authorization_scheme"] is None
+        assert {"client_id", "client_secret"} <= set(request["body_keys"])
+
+
+def test_public_client_with_pkce(app, openid_client, live_server, make_account, make_client):
+    make_account()
+    client = make_client(name="Bürger-App", redirect_uri="http://127.0.0.1:9/app", public=True)
+    assert client.client_secret is None
+    discover(openid_client, "app", live_server, client, "none")
+    browser = Browser(live_server)
+    before = int(time.time())
+    tokens, _ = sign_in(openid_client, browser, "app", client)
+    assert_level_claims(tokens["claims"], live_server, client.client_id, before)
+    assert tokens["claims"]["sub"] == expected_sub(app, client.client_id, account_id(app))
+
+    refreshed = openid_client.call("refresh", rp="app", refresh_token=tokens["refresh_token"])
+    assert refreshed["refresh_token"] != tokens["refresh_token"]
+    assert refreshed["access_token"] != tokens["access_token"]
+    info = openid_client.call("userinfo", rp="app", access_token=refreshed["access_token"],
+                              sub=tokens["claims"]["sub"])
+    assert info["userinfo"]["email"] == "erika@example.org"
+    error = openid_client.fails("refresh", rp="app", refresh_token=tokens["refresh_token"])
+    assert error["error"] == "invalid_grant", error
+
+    sent = token_requests(openid_client, "app")
+    assert len(sent) == 3
+    for request in sent:
+        assert request["authorization_scheme"] is None
+        assert "client_id" in request["body_keys"] and "client_secret" not in request["body_keys"]
+
+
+def test_rs256_client_with_max_age(openid_client, live_server, make_account, make_client):
+    make_account()
+    client = make_client(name="Gewerbeanmeldung", id_token_alg="RS256")
+    # openid-client refuses an ID token in any other algorithm than the registered one.
+    discover(openid_client, "gewerbe", live_server, client, "client_secret_basic", alg="RS256")
+    browser = Browser(live_server)
+    tokens, _ = sign_in(openid_client, browser, "gewerbe", client, max_age=600,
+                        extra={"acr_values": "http://eidas.europa.eu/LoA/low"})
+    assert tokens["id_token_header"]["alg"] == "RS256"
+    assert tokens["claims"]["acr"] == "http://eidas.europa.eu/LoA/low"
+    assert tokens["claims"]["loa"] == "niedrig"
+
+    # An RP that expects ES256 rejects the same kind of token: the check above is real.
+    discover(openid_client, "gewerbe-es", live_server, client, "client_secret_basic", alg="ES256")
+    request = openid_client.call("authorize", rp="gewerbe-es", redirect_uri=client.redirect_uri, scope="openid")
+    callback = browser.go(request["url"], client.redirect_uri, expect_login=False)
+    error = openid_client.fails("callback", rp="gewerbe-es", url=callback)
+    assert error["cause"]["message"] == 'unexpected JWT "alg" header parameter', error
+    assert error["cause"]["cause"]["header"]["alg"] == "RS256", error
+
+
+def test_pairwise_sub_per_service_and_remembered_consent(app, openid_client, live_server, make_account,
+                                                         make_client):
+    make_account()
+    one = make_client(name="Hundesteuer", redirect_uri="http://127.0.0.1:9/eins")
+    two = make_client(name="Anwohnerparken", redirect_uri="http://127.0.0.1:9/zwei")
+    discover(openid_client, "eins", live_server, one, "client_secret_basic")
+    discover(openid_client, "zwei", live_server, two, "client_secret_post")
+    browser = Browser(live_server)
+
+    first, _ = sign_in(openid_client, browser, "eins", one, expect_login=True)
+    second, _ = sign_in(openid_client, browser, "zwei", two, expect_login=False)  # single sign-on
+    assert first["claims"]["sub"] != second["claims"]["sub"]
+    assert first["claims"]["sid"] == second["claims"]["sid"]
+    for name, tokens in (("eins", first), ("zwei", second)):
+        info = openid_client.call("userinfo", rp=name, access_token=tokens["access_token"],
+                                  sub=tokens["claims"]["sub"])
+        assert info["userinfo"]["email"] == "erika@example.org"
+
+    # Again at the first service: same pseudonym, no second consent page.
+    visited = len(browser.visited)
+    again, _ = sign_in(openid_client, browser, "eins", one, expect_login=False)
+    assert again["claims"]["sub"] == first["claims"]["sub"]
+    assert not any("/zustimmung" in url for url in browser.visited[visited:]), browser.visited[visited:]
+
+
+def test_declined_consent_is_an_error_response_openid_client_accepts(openid_client, live_server, make_account,
+                                                                    make_client):
+    make_account()
+    client = make_client(name="Fischereischein")
+    discover(openid_client, "fisch", live_server, client, "client_secret_basic")
+    browser = Browser(live_server)
+    request = openid_client.call("authorize", rp="fisch", redirect_uri=client.redirect_uri, scope="openid email")
+    callback = browser.go(request["url"], client.redirect_uri, consent="ablehnen")
+    params = query(callback)
+    assert params["iss"] == live_server and params["state"] == request["state"]
+    # openid-client validates iss and state of the error response before reporting it.
+    error = openid_client.fails("callback", rp="fisch", url=callback)
+    assert error["error"] == "access_denied", error
+    assert error["name"] == "AuthorizationResponseError", error
+
+
+def test_rp_initiated_logout(openid_client, live_server, make_account, make_client):
+    make_account()
+    client = make_client(name="Meldebescheinigung", post_logout_redirect_uris=[AFTER_LOGOUT])
+    discover(openid_client, "melde", live_server, client, "client_secret_basic")
+    browser = Browser(live_server)
+    tokens, _ = sign_in(openid_client, browser, "melde", client)
+    assert browser.logged_in()
+
+    url = openid_client.call("end_session", rp="melde", params={
+        "id_token_hint": tokens["id_token"], "post_logout_redirect_uri": AFTER_LOGOUT, "state": "tschuess"})["url"]
+    assert url.startswith(live_server + "/")
+    assert query(url)["client_id"] == client.client_id
+    back = browser.go(url, AFTER_LOGOUT)  # a valid hint for this session: no confirmation page
+    assert back.split("?")[0] == AFTER_LOGOUT
+    assert query(back) == {"state": "tschuess"}
+
+    assert not browser.logged_in()
+    # The tokens of the session ended with it ...
+    error = openid_client.fails("refresh", rp="melde", refresh_token=tokens["refresh_token"])
+    assert error["error"] == "invalid_grant", error
+    error = openid_client.fails("userinfo", rp="melde", access_token=tokens["access_token"],
+                                sub=tokens["claims"]["sub"])
+    assert error.get("status") == 401, error
+    # ... and a silent request now gets login_required, which openid-client accepts as a
+    # proper error response (iss and state checked).
+    request = openid_client.call("authorize", rp="melde", redirect_uri=client.redirect_uri, scope="openid",
+                                 extra={"prompt": "none"})
+    callback = browser.go(request["url"], client.redirect_uri, expect_login=False)
+    error = openid_client.fails("callback", rp="melde", url=callback)
+    assert error["error"] == "login_required", error
