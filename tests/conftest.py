@@ -153,6 +153,15 @@ def app(database_url, smtp_server, idp_port, tmp_path_factory):
         db.engine.dispose()
 
 
+@pytest.fixture
+def mail_worker_stopped(app):
+    """For tests of delivery by other means (`servicekonto mail send`)."""
+    worker = app.extensions["servicekonto.mail_worker"]
+    worker.stop()
+    yield
+    worker.start()
+
+
 @pytest.fixture(scope="session")
 def live_server(app, idp_port):
     """The IdP on its issuer URL, served from a thread."""

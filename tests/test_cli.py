@@ -243,7 +243,7 @@ def test_test_database_matches_the_models(database_url):
 
 
 # -- mail and purge ---------------------------------------------------------------------------------
-def test_mail_send_delivers_what_the_outbox_holds(app, cli, mailbox, smtp_server):
+def test_mail_send_delivers_what_the_outbox_holds(app, cli, mailbox, smtp_server, mail_worker_stopped):
     from idp.mail import queue_mail
     from idp.mail.outbox import OutboxMail
 

@@ -24,6 +24,7 @@ class MailWorker:
         self._thread: threading.Thread | None = None
 
     def start(self) -> "MailWorker":
+        self._stopped.clear()
         self._thread = threading.Thread(target=self._run, name="mail-worker", daemon=True)
         self._thread.start()
         return self

@@ -19,7 +19,7 @@ def test_activation_link_completes_registration_and_logs_in(app, user_agent, mai
     path = activation_path(mailbox)
     assert not can_log_in(app)  # not before the link is used
     r = activate(user_agent, path)
-    assert location(r).endswith("/mein-bereich?aktiviert=1")
+    assert location(r).endswith("/mein-bereich?hinweis=aktiviert")
     home = user_agent.get(location(r))
     assert home.status_code == 200
     assert "Ihr Servicekonto ist aktiviert" in home.text
@@ -30,7 +30,7 @@ def test_activation_link_completes_registration_and_logs_in(app, user_agent, mai
 def test_activation_link_is_single_use(app, user_agent, mailbox):
     register(user_agent)
     path = activation_path(mailbox)
-    assert location(activate(user_agent, path)).endswith("/mein-bereich?aktiviert=1")
+    assert location(activate(user_agent, path)).endswith("/mein-bereich?hinweis=aktiviert")
     again = activate(Browserless(app), path)
     assert again.status_code == 400
     assert "Dieser Aktivierungslink wurde bereits verwendet" in again.text
@@ -41,7 +41,7 @@ def test_activation_link_is_valid_for_24_hours(app, user_agent, mailbox):
     register(user_agent)
     path = activation_path(mailbox)
     timeutil.travel(timedelta(hours=23, minutes=59))
-    assert location(activate(user_agent, path)).endswith("/mein-bereich?aktiviert=1")
+    assert location(activate(user_agent, path)).endswith("/mein-bereich?hinweis=aktiviert")
 
 
 def test_activation_link_expires_after_24_hours(app, user_agent, mailbox):
@@ -67,7 +67,7 @@ def test_registering_again_sends_a_fresh_link_and_the_old_one_stops(app, user_ag
     second = activation_path(mailbox)
     assert first != second
     assert activate(Browserless(app), first).status_code == 400
-    assert location(activate(user_agent, second)).endswith("/mein-bereich?aktiviert=1")
+    assert location(activate(user_agent, second)).endswith("/mein-bereich?hinweis=aktiviert")
     # The newer registration is the one that counts.
     assert can_log_in(app, password="Neues-Passwort8")
     assert not can_log_in(app)
@@ -150,7 +150,7 @@ def test_purge_removes_registrations_not_activated_within_24_hours(app, user_age
     # The address is free again at once.
     mailbox.clear()
     register(Browserless(app))
-    assert location(activate(Browserless(app), activation_path(mailbox))).endswith("/mein-bereich?aktiviert=1")
+    assert location(activate(Browserless(app), activation_path(mailbox))).endswith("/mein-bereich?hinweis=aktiviert")
 
 
 @pytest.mark.parametrize("email", ["erika@example.org", "Erika@Example.ORG"])

@@ -1,5 +1,8 @@
 """Mail delivery when the SMTP server is away: the mail waits in the outbox, is
-retried, and reaches the mailbox once the server is back. Nothing is lost."""
+retried, and reaches the mailbox once the server is back. Nothing is lost.
+
+Most tests drive `deliver_due` by hand with the background worker stopped, so that
+each attempt is the test's own; tests/mail/test_worker.py covers the worker."""
 from datetime import timedelta
 
 import pytest
@@ -36,10 +39,12 @@ def deliver(app) -> int:
         return deliver_due(settings.smtp_url, settings.mail_from)
 
 
-def test_registration_while_smtp_is_down_delivers_the_link_later(app, user_agent, mailbox, smtp_down):
+def test_registration_while_smtp_is_down_delivers_the_link_later(app, user_agent, mailbox, smtp_down,
+                                                                mail_worker_stopped):
     page = register(user_agent)
     # The citizen sees the normal confirmation, not an error.
     assert page.status_code == 200 and "Bitte bestätigen Sie Ihre E-Mail-Adresse" in page.text
+    assert deliver(app) == 0
     [waiting] = outbox(app)
     assert waiting.sent_at is None and waiting.attempts == 1 and waiting.recipient == "erika@example.org"
     assert waiting.last_error  # the kind of failure, for the operator
@@ -50,7 +55,7 @@ def test_registration_while_smtp_is_down_delivers_the_link_later(app, user_agent
     timeutil.travel(timedelta(minutes=1))
     assert deliver(app) == 1
     path = activation_path(mailbox)
-    assert location(activate(user_agent, path)).endswith("/mein-bereich?aktiviert=1")
+    assert location(activate(user_agent, path)).endswith("/mein-bereich?hinweis=aktiviert")
     # Delivered once, not again.
     timeutil.travel(timedelta(hours=2))
     assert deliver(app) == 0
@@ -68,7 +73,7 @@ def test_waiting_mail_goes_out_with_the_next_mail_the_app_sends(app, mailbox, sm
     assert all(m.sent_at is not None for m in outbox(app))
 
 
-def test_retries_back_off_and_the_mail_is_kept(app, mailbox, smtp_down):
+def test_retries_back_off_and_the_mail_is_kept(app, mailbox, smtp_down, mail_worker_stopped):
     with app.app_context():
         queue_mail("erika@example.org", "Neue Nachricht im Postfach", "Sie haben eine neue Nachricht.")
         db.session.commit()
@@ -92,7 +97,7 @@ def test_retries_back_off_and_the_mail_is_kept(app, mailbox, smtp_down):
     assert mail.body.strip() == "Sie haben eine neue Nachricht."
 
 
-def test_mail_survives_a_weekend_without_smtp(app, mailbox, smtp_down):
+def test_mail_survives_a_weekend_without_smtp(app, mailbox, smtp_down, mail_worker_stopped):
     """`servicekonto mail send --loop` keeps trying through a long outage; the mail
     goes out when the server is back, however many attempts failed before."""
     with app.app_context():
@@ -125,7 +130,7 @@ class Refusing:
         return await self.mailbox.handle_DATA(server, session, envelope)
 
 
-def test_mail_refused_for_good_does_not_hold_up_the_others(app, mailbox):
+def test_mail_refused_for_good_does_not_hold_up_the_others(app, mailbox, mail_worker_stopped):
     from aiosmtpd.controller import Controller
 
     from tests.conftest import free_port
