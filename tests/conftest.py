@@ -13,9 +13,7 @@ import secrets
 import socket
 import threading
 import time
-from contextlib import ExitStack
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest

@@ -6,7 +6,6 @@ from flask import Blueprint, g, redirect, render_template, request, session, url
 from ..authn import core, web
 from ..authn.identity import AuthenticationFailed, Identity
 from ..authn.password import PasswordBackend
-from ..extensions import db
 from ..loa import Level
 from . import email_change, links, password_reset, registration
 from .links import LinkProblem, absolute_link

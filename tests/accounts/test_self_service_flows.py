@@ -2,11 +2,8 @@
 versions live in tests/browser)."""
 from __future__ import annotations
 
-from datetime import timedelta
 
-from idp import timeutil
 
-from tests.conftest import csrf_from
 
 
 def test_profile_change_is_saved_and_shown(user_agent, make_account):

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.browser.helpers import RelyingParty
+from tests.browser.relying_party import RelyingParty
 
 
 @pytest.fixture

@@ -7,7 +7,9 @@ import re
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-PASSWORD = "Sonnenblume-42"
+PASSWORD = "Sonnenblume-42"  # for accounts registered through the pages
+ACCOUNT_PASSWORD = "ABab1234"  # the `make_account` fixture's default
+WRONG_CREDENTIALS = "E-Mail-Adresse oder Passwort ist nicht korrekt."
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 _axe = Axe()
@@ -50,6 +52,39 @@ def log_in(page: Page, email="erika@example.org", password="ABab1234") -> None:
     """Log in on /anmelden with e-mail address and password."""
     page.goto("/anmelden")
     submit_login_form(page, email, password)
+
+
+def log_in_to_mein_bereich(page: Page, email: str = "erika@example.org", password: str = ACCOUNT_PASSWORD) -> None:
+    """Log in on the login page and land in Mein Bereich."""
+    log_in(page, email, password)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mein Bereich")
+
+
+def try_log_in(page: Page, email: str, password: str) -> bool:
+    """Whether the login page lets these credentials in (to Mein Bereich); a refusal
+    must be the one message that does not tell whether the address exists."""
+    log_in(page, email, password)
+    admitted = page.get_by_role("heading", name="Mein Bereich", level=1)
+    refused = page.get_by_role("alert")
+    expect(admitted.or_(refused)).to_be_visible()
+    if refused.count():
+        expect(refused).to_have_text(WRONG_CREDENTIALS)
+        return False
+    return True
+
+
+def field(page: Page, label: str):
+    """A form field by its label, whether or not the label says "(optional)"."""
+    return page.get_by_label(re.compile(rf"^{re.escape(label)}( \(optional\))?$"))
+
+
+def summary(page) -> dict[str, str]:
+    """The "Mein Profil" card on the Mein-Bereich page as label → value."""
+    card = page.locator("section", has=page.get_by_role("heading", name="Mein Profil", level=2))
+    expect(card).to_be_visible()
+    terms = card.locator("dt").all_inner_texts()
+    values = card.locator("dd").all_inner_texts()
+    return dict(zip(terms, values))
 
 
 def submit_login_form(page: Page, email: str, password: str) -> None:

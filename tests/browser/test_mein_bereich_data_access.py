@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from idp import timeutil
-from tests.browser.helpers import PASSWORD, assert_accessible, fill_login_form, log_in
+from tests.browser.support import ACCOUNT_PASSWORD, assert_accessible, log_in_to_mein_bereich, submit_login_form
 
 pytestmark = pytest.mark.browser
 
@@ -23,7 +23,7 @@ def log_in_at_demo(page, demo_service, expect_consent: bool, first_time: bool = 
     page.goto(demo_service + "/login")
     if first_time:
         expect(page.get_by_role("heading", level=1)).to_have_text("Anmelden")
-        fill_login_form(page, EMAIL, PASSWORD)
+        submit_login_form(page, EMAIL, ACCOUNT_PASSWORD)
     if expect_consent:
         expect(page.get_by_role("heading", level=1)).to_have_text(f"Datenübermittlung an „{DEMO}“")
         page.get_by_role("button", name="Zustimmen").click()
@@ -130,7 +130,7 @@ def test_history_belongs_to_its_owner_only(page, browser, live_server, demo_serv
 
     context = browser.new_context(locale="de-DE", base_url=live_server)
     other = context.new_page()
-    log_in(other, "max@example.org")
+    log_in_to_mein_bereich(other, "max@example.org")
     open_data_access(other)
     expect(other.get_by_role("main")).to_contain_text("Es wurden noch keine Daten an Online-Dienste übermittelt")
     expect(other.get_by_role("main")).to_contain_text("Sie haben keinem Online-Dienst eine dauerhafte Zustimmung")

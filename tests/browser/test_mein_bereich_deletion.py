@@ -9,8 +9,8 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.browser.helpers import (PASSWORD, assert_accessible, check_logout_token, code_flow, field,
-                                   log_in, summary, try_log_in)
+from tests.browser.relying_party import check_logout_token, code_flow
+from tests.browser.support import ACCOUNT_PASSWORD, assert_accessible, field, log_in_to_mein_bereich, summary, try_log_in
 
 pytestmark = pytest.mark.browser
 
@@ -23,7 +23,7 @@ def open_delete_page(page):
     expect(page.get_by_role("heading", level=1)).to_have_text("Servicekonto löschen")
 
 
-def delete_account(page, password: str = PASSWORD):
+def delete_account(page, password: str = ACCOUNT_PASSWORD):
     page.get_by_label(f"Ich möchte mein Servicekonto {EMAIL} endgültig löschen.").check()
     field(page, "Passwort").fill(password)
     page.get_by_role("button", name="Servicekonto löschen").click()
@@ -45,11 +45,11 @@ def register(page, given_name: str, family_name: str, email: str, password: str)
 
 def test_deletion_needs_confirmation_and_password(page, make_account):
     make_account()
-    log_in(page)
+    log_in_to_mein_bereich(page)
     open_delete_page(page)
     assert_accessible(page, "Servicekonto löschen")
 
-    field(page, "Passwort").fill(PASSWORD)
+    field(page, "Passwort").fill(ACCOUNT_PASSWORD)
     page.get_by_role("button", name="Servicekonto löschen").click()
     checkbox = page.get_by_label(f"Ich möchte mein Servicekonto {EMAIL} endgültig löschen.")
     expect(checkbox).to_have_attribute("aria-invalid", "true")
@@ -68,7 +68,7 @@ def test_deletion_needs_confirmation_and_password(page, make_account):
 
 def test_deleted_account_is_gone_and_the_address_can_register_again(page, make_account, mailbox):
     make_account()
-    log_in(page)
+    log_in_to_mein_bereich(page)
     open_delete_page(page)
     delete_account(page)
 
@@ -81,7 +81,7 @@ def test_deleted_account_is_gone_and_the_address_can_register_again(page, make_a
     page.goto("/mein-bereich")
     expect(page.get_by_role("heading", level=1)).to_have_text("Anmelden")
     # ... and the old credentials open nothing.
-    assert not try_log_in(page, EMAIL, PASSWORD)
+    assert not try_log_in(page, EMAIL, ACCOUNT_PASSWORD)
 
     # The same address registers again at once, through the registration pages.
     page.goto("/servicekonto-geloescht")
@@ -103,7 +103,7 @@ def test_deletion_logs_the_account_out_of_online_services(page, live_server, mak
     make_account()
     client = make_client(relying_party.redirect_uri, name="Parkausweis-Dienst",
                          backchannel_logout_uri=relying_party.backchannel_logout_uri)
-    log_in(page)
+    log_in_to_mein_bereich(page)
     tokens = code_flow(page, live_server, client, relying_party)
     assert requests.get(live_server + "/userinfo", headers={"Authorization": f"Bearer {tokens.access_token}"},
                         timeout=5).status_code == 200
@@ -125,7 +125,7 @@ def test_abmelden_logs_the_session_out_of_online_services(page, live_server, mak
     make_account()
     client = make_client(relying_party.redirect_uri, name="Parkausweis-Dienst",
                          backchannel_logout_uri=relying_party.backchannel_logout_uri)
-    log_in(page)
+    log_in_to_mein_bereich(page)
     tokens = code_flow(page, live_server, client, relying_party)
 
     page.goto("/mein-bereich")
@@ -139,7 +139,7 @@ def test_abmelden_logs_the_session_out_of_online_services(page, live_server, mak
                         timeout=5).status_code == 401
 
     # A second login is a new session: its logout token names another sid.
-    log_in(page)
+    log_in_to_mein_bereich(page)
     second = code_flow(page, live_server, client, relying_party, consent=False)
     assert second.id_claims["sid"] != tokens.id_claims["sid"]
     assert second.id_claims["sub"] == tokens.id_claims["sub"]

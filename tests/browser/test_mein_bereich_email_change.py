@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import PASSWORD, assert_accessible, field, log_in, summary, try_log_in
+from tests.browser.support import ACCOUNT_PASSWORD, assert_accessible, field, log_in_to_mein_bereich, summary, try_log_in
 
 pytestmark = pytest.mark.browser
 
@@ -23,7 +23,7 @@ def request_change(page, new: str, repeat: str | None = None):
     page.get_by_role("button", name="Bestätigung versenden").click()
 
 
-def can_log_in(browser, base_url: str, email: str, password: str = PASSWORD) -> bool:
+def can_log_in(browser, base_url: str, email: str, password: str = ACCOUNT_PASSWORD) -> bool:
     """Whether a login with these credentials works, tried in a browser of its own."""
     context = browser.new_context(locale="de-DE", base_url=base_url)
     try:
@@ -34,7 +34,7 @@ def can_log_in(browser, base_url: str, email: str, password: str = PASSWORD) -> 
 
 def test_email_change_with_confirmation_by_the_old_address(page, browser, live_server, make_account, mailbox):
     make_account(email=OLD)
-    log_in(page, OLD)
+    log_in_to_mein_bereich(page, OLD)
     page.get_by_role("link", name="E-Mail-Adresse ändern").click()
     expect(page.get_by_role("main")).to_contain_text(f"Derzeit: {OLD}")
     assert_accessible(page, "E-Mail-Adresse ändern")
@@ -69,12 +69,12 @@ def test_email_change_with_confirmation_by_the_old_address(page, browser, live_s
     expect(other.get_by_role("main")).to_contain_text(f"Danach ist {NEW} Ihr Benutzername")
     assert_accessible(other, "Neue E-Mail-Adresse bestätigen")
     field(other, "Bisherige E-Mail-Adresse").fill(NEW)
-    field(other, "Passwort").fill(PASSWORD)
+    field(other, "Passwort").fill(ACCOUNT_PASSWORD)
     other.get_by_role("button", name="Anmelden und bestätigen").click()
     expect(other.get_by_role("alert")).to_have_text("E-Mail-Adresse oder Passwort ist nicht korrekt.")
     assert_accessible(other, "Neue E-Mail-Adresse bestätigen with an error")
     field(other, "Bisherige E-Mail-Adresse").fill(OLD)
-    field(other, "Passwort").fill(PASSWORD)
+    field(other, "Passwort").fill(ACCOUNT_PASSWORD)
     other.get_by_role("button", name="Anmelden und bestätigen").click()
     expect(other.get_by_role("heading", level=1)).to_have_text("E-Mail-Adresse geändert")
     expect(other.get_by_role("status")).to_contain_text(f"{NEW} ist ab sofort Ihr Benutzername")
@@ -99,7 +99,7 @@ def test_email_change_with_confirmation_by_the_old_address(page, browser, live_s
 
 def test_new_address_must_be_repeated_and_differ(page, make_account, mailbox):
     make_account(email=OLD)
-    log_in(page, OLD)
+    log_in_to_mein_bereich(page, OLD)
     request_change(page, NEW, repeat="erika.neu@example.com")
     expect(field(page, "Neue E-Mail-Adresse wiederholen")).to_have_accessible_description(
         re.compile("Die E-Mail-Adressen stimmen nicht überein."))
@@ -113,7 +113,7 @@ def test_new_address_must_be_repeated_and_differ(page, make_account, mailbox):
 def test_address_of_another_account_is_refused(page, browser, live_server, make_account, mailbox):
     make_account(email=OLD)
     make_account(email="belegt@example.org", given_name="Max")
-    log_in(page, OLD)
+    log_in_to_mein_bereich(page, OLD)
     # Addresses are compared without regard to case.
     request_change(page, "Belegt@Example.org")
     expect(page.get_by_role("heading", level=1)).to_have_text("E-Mail-Adresse ändern")
@@ -129,7 +129,7 @@ def test_address_of_another_account_is_refused(page, browser, live_server, make_
 
 def test_address_taken_before_the_confirmation_is_refused(page, browser, live_server, make_account, mailbox):
     make_account(email=OLD)
-    log_in(page, OLD)
+    log_in_to_mein_bereich(page, OLD)
     request_change(page, NEW)
     link = mailbox.wait_for(NEW, "Bestätigen Sie Ihre neue E-Mail-Adresse").links()[0]
     # Meanwhile someone else registers the address.
@@ -137,7 +137,7 @@ def test_address_taken_before_the_confirmation_is_refused(page, browser, live_se
 
     page.goto(link)
     field(page, "Bisherige E-Mail-Adresse").fill(OLD)
-    field(page, "Passwort").fill(PASSWORD)
+    field(page, "Passwort").fill(ACCOUNT_PASSWORD)
     page.get_by_role("button", name="Anmelden und bestätigen").click()
     expect(page.get_by_role("alert")).to_have_text(
         "Diese E-Mail-Adresse kann nicht verwendet werden. Bitte wählen Sie eine andere E-Mail-Adresse.")

@@ -10,8 +10,8 @@ import requests
 from playwright.sync_api import expect
 
 from idp import timeutil
-from tests.browser.helpers import (PASSWORD, assert_accessible, check_logout_token, code_flow, field,
-                                   log_in, try_log_in)
+from tests.browser.relying_party import check_logout_token, code_flow
+from tests.browser.support import ACCOUNT_PASSWORD, assert_accessible, field, log_in_to_mein_bereich, try_log_in
 
 pytestmark = pytest.mark.browser
 
@@ -46,7 +46,7 @@ def set_new_password(page, password: str, repeat: str | None = None, button: str
 
 def test_password_reset_by_mail_ends_every_other_session(page, second_browser, make_account, mailbox):
     make_account()
-    log_in(second_browser)
+    log_in_to_mein_bereich(second_browser)
 
     request_reset_link(page, EMAIL)
     expect(page.get_by_role("status")).to_have_text(SENT.format(EMAIL))
@@ -77,7 +77,7 @@ def test_password_reset_by_mail_ends_every_other_session(page, second_browser, m
     expect(second_browser.get_by_role("heading", level=1)).to_have_text("Anmelden")
     expect(second_browser.get_by_role("link", name="Mein Bereich")).to_have_count(0)
 
-    assert not try_log_in(page, EMAIL, PASSWORD)
+    assert not try_log_in(page, EMAIL, ACCOUNT_PASSWORD)
     assert try_log_in(page, EMAIL, NEW_PASSWORD)
 
 
@@ -114,7 +114,7 @@ def test_reset_link_expires_after_one_hour(page, make_account, mailbox):
     expect(page.get_by_role("alert")).to_have_text(
         "Dieser Link ist abgelaufen: Er ist nur eine Stunde gültig. Bitte fordern Sie einen neuen Link an.")
     assert not try_log_in(page, EMAIL, NEW_PASSWORD)
-    assert try_log_in(page, EMAIL, PASSWORD)
+    assert try_log_in(page, EMAIL, ACCOUNT_PASSWORD)
 
 
 def test_a_newer_reset_link_replaces_the_older_one(page, make_account, mailbox):
@@ -158,8 +158,8 @@ def test_reset_request_checks_the_address_syntax(page):
 def test_password_change_needs_the_current_password_and_ends_other_sessions(
         page, second_browser, make_account, mailbox):
     make_account()
-    log_in(second_browser)
-    log_in(page)
+    log_in_to_mein_bereich(second_browser)
+    log_in_to_mein_bereich(page)
     page.get_by_role("link", name="Passwort ändern").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Passwort ändern")
     assert_accessible(page, "Passwort ändern")
@@ -172,7 +172,7 @@ def test_password_change_needs_the_current_password_and_ends_other_sessions(
     # Password fields are never filled in again.
     expect(field(page, "Neues Passwort")).to_have_value("")
 
-    field(page, "Aktuelles Passwort").fill(PASSWORD)
+    field(page, "Aktuelles Passwort").fill(ACCOUNT_PASSWORD)
     set_new_password(page, NEW_PASSWORD, button="Passwort ändern")
     expect(page.get_by_role("status")).to_have_text(
         "Ihr Passwort wurde geändert. Alle anderen Sitzungen wurden beendet.")
@@ -184,7 +184,7 @@ def test_password_change_needs_the_current_password_and_ends_other_sessions(
     second_browser.goto("/mein-bereich")
     expect(second_browser.get_by_role("heading", level=1)).to_have_text("Anmelden")
 
-    assert not try_log_in(second_browser, EMAIL, PASSWORD)
+    assert not try_log_in(second_browser, EMAIL, ACCOUNT_PASSWORD)
     assert try_log_in(second_browser, EMAIL, NEW_PASSWORD)
 
 
@@ -192,7 +192,7 @@ def test_password_reset_logs_the_other_sessions_out_of_online_services(
         page, second_browser, live_server, make_account, make_client, relying_party, mailbox):
     make_account()
     client = make_client(relying_party.redirect_uri, backchannel_logout_uri=relying_party.backchannel_logout_uri)
-    log_in(second_browser)
+    log_in_to_mein_bereich(second_browser)
     tokens = code_flow(second_browser, live_server, client, relying_party)
 
     request_reset_link(page, EMAIL)
@@ -207,13 +207,13 @@ def test_password_change_keeps_the_services_of_this_session(
         page, second_browser, live_server, make_account, make_client, relying_party):
     make_account()
     client = make_client(relying_party.redirect_uri, backchannel_logout_uri=relying_party.backchannel_logout_uri)
-    log_in(page)
+    log_in_to_mein_bereich(page)
     mine = code_flow(page, live_server, client, relying_party)
-    log_in(second_browser)
+    log_in_to_mein_bereich(second_browser)
     other = code_flow(second_browser, live_server, client, relying_party, consent=False)
 
     page.goto("/mein-bereich/passwort")
-    field(page, "Aktuelles Passwort").fill(PASSWORD)
+    field(page, "Aktuelles Passwort").fill(ACCOUNT_PASSWORD)
     set_new_password(page, NEW_PASSWORD, button="Passwort ändern")
     expect(page.get_by_role("status")).to_contain_text("Ihr Passwort wurde geändert.")
 

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from idp.loa import Level
-from tests.browser.helpers import assert_accessible, field, log_in, summary
+from tests.browser.support import assert_accessible, field, log_in_to_mein_bereich, summary
 
 pytestmark = pytest.mark.browser
 
@@ -23,7 +23,7 @@ def open_profile(page):
 
 def test_profile_is_shown_edited_and_saved(page, make_account):
     make_account()
-    log_in(page)
+    log_in_to_mein_bereich(page)
     assert_accessible(page, "Mein Bereich")
     before = summary(page)
     assert before["Vorname"] == "Erika" and before["Nachname"] == "Mustermann"
@@ -61,7 +61,7 @@ def test_profile_is_shown_edited_and_saved(page, make_account):
 
 def test_profile_rules_are_explained_and_entries_kept(page, make_account):
     make_account()
-    log_in(page)
+    log_in_to_mein_bereich(page)
     open_profile(page)
     field(page, "Nachname").fill("Neu")
     field(page, "Geburtsdatum").fill("05.00.1945")
@@ -109,7 +109,7 @@ def test_profile_rules_are_explained_and_entries_kept(page, make_account):
 
 def test_house_number_longer_than_eleven_characters_is_refused(page, make_account):
     make_account()
-    log_in(page)
+    log_in_to_mein_bereich(page)
     open_profile(page)
     house_number = field(page, "Hausnummer")
     # The field takes no more than 11 characters ...
@@ -129,7 +129,7 @@ def test_house_number_longer_than_eleven_characters_is_refused(page, make_accoun
 
 def test_plus_account_shows_locked_fields_disabled(page, make_account):
     make_account(level=Level.HOCH)
-    log_in(page)
+    log_in_to_mein_bereich(page)
     assert summary(page)["Kontoart"] == "Servicekonto Plus"
     open_profile(page)
     expect(page.get_by_role("note")).to_contain_text("Diese Felder sind gesperrt")
@@ -141,7 +141,7 @@ def test_plus_account_shows_locked_fields_disabled(page, make_account):
 
 def test_locked_fields_cannot_be_changed_by_a_forged_post(page, make_account):
     make_account(level=Level.HOCH)
-    log_in(page)
+    log_in_to_mein_bereich(page)
     open_profile(page)
     # What a user could do with the developer tools: enable the fields and post.
     page.locator("input:disabled, select:disabled").evaluate_all(

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from idp import timeutil
 from idp.extensions import db
 from idp.mail import OutboxMail
-from tests.browser.helpers import assert_accessible, field
+from tests.browser.support import assert_accessible, field
 
 EMAIL = "erika@example.org"
 SUBJECT = "Aktivieren Sie Ihr Servicekonto"

@@ -12,7 +12,7 @@ import pytest
 from idp import timeutil
 from idp.loa import Level
 from tests.conftest import pkce_pair, query_of
-from tests.support.flows import (assert_error_page, assert_error_redirect, authorize_query, back_channel, exchange,
+from tests.support.flows import (Grant, assert_error_page, assert_error_redirect, authorize_query, back_channel, exchange,
                                  location, obtain_code, path_of, refresh, token_request, tokens, userinfo)
 
 
@@ -277,7 +277,7 @@ def test_max_age_forces_a_new_login(app, user_agent, erika, rp):
     grant = obtain_code(user_agent, rp, max_age="3600")
     first_auth_time = _id_token(exchange(user_agent, rp, grant))["auth_time"]
     # ... but not for a strict one: the password is asked again, the request kept.
-    _, challenge = pkce_pair()
+    verifier, challenge = pkce_pair()
     r = user_agent.get("/authorize", query_string=authorize_query(rp, challenge, max_age="300", state="ma"))
     loc = location(r)
     assert path_of(loc) == "/anmelden"
@@ -286,6 +286,8 @@ def test_max_age_forces_a_new_login(app, user_agent, erika, rp):
     r = user_agent.get(location(r))
     params = query_of(location(r))
     assert params["state"] == "ma" and "code" in params
+    renewed = _id_token(exchange(user_agent, rp, Grant(params["code"], verifier, params)))["auth_time"]
+    assert renewed >= first_auth_time + 600
 
 
 def test_max_age_must_be_a_number(app, user_agent, erika, rp):

@@ -1,10 +1,8 @@
-"""What the Mein-Bereich browser tests share: logging in through the pages, the axe
-check, and a small online service (a relying party) that takes part in the code
-flow and receives back-channel logout tokens."""
+"""A small online service (a relying party) for browser tests: it takes part in the
+code flow and receives back-channel logout tokens."""
 from __future__ import annotations
 
 import http.server
-import re
 import threading
 import time
 from dataclasses import dataclass
@@ -12,69 +10,11 @@ from urllib.parse import parse_qs, urlencode, urlparse
 
 import jwt as pyjwt
 import requests
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from tests.conftest import pkce_pair, query_of
 
-PASSWORD = "ABab1234"
-WRONG_CREDENTIALS = "E-Mail-Adresse oder Passwort ist nicht korrekt."
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
-_axe = Axe()
-
-
-def log_in(page: Page, email: str = "erika@example.org", password: str = PASSWORD) -> None:
-    """Log in on the login page and land in Mein Bereich."""
-    page.goto("/anmelden")
-    fill_login_form(page, email, password)
-    expect(page.get_by_role("heading", level=1)).to_have_text("Mein Bereich")
-
-
-def field(page: Page, label: str):
-    """A form field by its label, whether or not the label says "(optional)"."""
-    return page.get_by_label(re.compile(rf"^{re.escape(label)}( \(optional\))?$"))
-
-
-def fill_login_form(page: Page, email: str, password: str) -> None:
-    page.get_by_label("E-Mail-Adresse", exact=True).fill(email)
-    page.get_by_label("Passwort", exact=True).fill(password)
-    page.get_by_role("button", name="Anmelden", exact=True).click()
-
-
-def assert_accessible(page: Page, what: str) -> None:
-    """axe-core finds no WCAG 2.1 A/AA violation on the page as it is now."""
-    results = _axe.run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS},
-                                      "resultTypes": ["violations"]})
-    violations = results.response["violations"]
-    report = "\n".join(
-        f"  {v['id']} ({v['impact']}): {v['help']}\n" + "\n".join(
-            f"    {', '.join(map(str, n['target']))}: {n['html'][:200]}" for n in v["nodes"])
-        for v in violations)
-    assert not violations, f"accessibility violations on {what} ({page.url}):\n{report}"
-
-
-def try_log_in(page: Page, email: str, password: str) -> bool:
-    """Whether the login page lets these credentials in (to Mein Bereich); a refusal
-    must be the one message that does not tell whether the address exists."""
-    page.goto("/anmelden")
-    fill_login_form(page, email, password)
-    admitted = page.get_by_role("heading", name="Mein Bereich", level=1)
-    refused = page.get_by_role("alert")
-    expect(admitted.or_(refused)).to_be_visible()
-    if refused.count():
-        expect(refused).to_have_text(WRONG_CREDENTIALS)
-        return False
-    return True
-
-
-def summary(page) -> dict[str, str]:
-    """The "Mein Profil" card on the Mein-Bereich page as label → value."""
-    card = page.locator("section", has=page.get_by_role("heading", name="Mein Profil", level=2))
-    expect(card).to_be_visible()
-    terms = card.locator("dt").all_inner_texts()
-    values = card.locator("dd").all_inner_texts()
-    return dict(zip(terms, values))
 
 
 # -- a small online service ----------------------------------------------------------------
