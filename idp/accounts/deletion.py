@@ -6,21 +6,20 @@ from sqlalchemy import delete
 
 from ..authn import sessions, throttle
 from ..authn.logout import end_sessions
+from ..authn.password import check_current_password
 from ..extensions import db
 from ..mail import OutboxMail
-from . import passwords
 from .models import Account
 
-WRONG_PASSWORD = "Das Passwort ist nicht korrekt."
 NOT_CONFIRMED = "Bitte bestätigen Sie, dass Sie Ihr Servicekonto endgültig löschen möchten."
 
 
-def check_confirmation(account: Account, form: dict[str, str]) -> dict[str, list[str]]:
+def check_confirmation(account: Account, form: dict[str, str], address: str) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if form.get("confirm") != "ja":
         errors["confirm"] = [NOT_CONFIRMED]
-    if account.password_hash and not passwords.verify_password(account.password_hash, form.get("password") or ""):
-        errors["password"] = [WRONG_PASSWORD]
+    if account.password_hash and (problem := check_current_password(account, form.get("password") or "", address)):
+        errors["password"] = [problem]
     return errors
 
 

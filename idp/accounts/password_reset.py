@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from ..authn import throttle
 from ..authn.logout import end_other_sessions
+from ..authn.password import check_current_password
 from ..extensions import db
 from ..mail import queue_template_mail
 from . import links, passwords, policy
@@ -76,10 +77,10 @@ def reset(link: EmailLink, form: dict[str, str], keep_session_id: str | None = N
     return PasswordResult()
 
 
-def change(account: Account, form: dict[str, str], session_id: str) -> PasswordResult:
+def change(account: Account, form: dict[str, str], session_id: str, address: str) -> PasswordResult:
     """Change the password of a logged-in user; the current one must be given."""
-    if not passwords.verify_password(account.password_hash, form.get("current_password") or ""):
-        return PasswordResult({"current_password": ["Das aktuelle Passwort ist nicht korrekt."]})
+    if problem := check_current_password(account, form.get("current_password") or "", address):
+        return PasswordResult({"current_password": [problem]})
     errors = _check_new(form.get("password") or "", form.get("password_repeat") or "", account.email)
     if errors:
         return PasswordResult(errors)

@@ -68,7 +68,7 @@ def change_email():
 def change_password():
     errors = {}
     if request.method == "POST":
-        result = password_reset.change(g.account, request.form, g.login_session.id)
+        result = password_reset.change(g.account, request.form, g.login_session.id, request.remote_addr or "")
         if result.ok:
             return redirect(url_for("mein_bereich.home", hinweis="passwort"))
         errors = result.errors
@@ -79,7 +79,7 @@ def change_password():
 def delete():
     errors = {}
     if request.method == "POST":
-        errors = deletion.check_confirmation(g.account, request.form)
+        errors = deletion.check_confirmation(g.account, request.form, request.remote_addr or "")
         if not errors:
             deletion.delete_account(g.account.id)
             web.forget_login_session()

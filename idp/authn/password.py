@@ -42,3 +42,17 @@ class PasswordBackend(LoginBackend):
         if passwords.needs_rehash(stored):
             account.password_hash = passwords.hash_password(password)
         return Identity(method=self.name, amr=("pwd",), ceiling=Level.SUBSTANZIELL, account_id=account.id)
+
+
+WRONG_CURRENT_PASSWORD = "Das Passwort ist nicht korrekt."
+
+
+def check_current_password(account: Account, password: str, address: str) -> str | None:
+    """Asking a logged-in user for the password again (password change, deletion).
+    Wrong answers count towards the same throttle as logins, so a session left open
+    does not become a way to guess the password. Returns the message to show."""
+    try:
+        PasswordBackend().authenticate(email=account.email, password=password, address=address)
+    except AuthenticationFailed as exc:
+        return WRONG_CURRENT_PASSWORD if str(exc) == WRONG_CREDENTIALS else str(exc)
+    return None

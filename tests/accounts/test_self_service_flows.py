@@ -86,3 +86,15 @@ def test_deletion_frees_the_address(user_agent, make_account):
     assert user_agent.login().status_code == 400
     make_account()
     assert user_agent.login().status_code == 302
+
+
+def test_guessing_the_current_password_in_a_session_is_throttled(user_agent, make_account):
+    make_account()
+    user_agent.login()
+    for _ in range(5):
+        wrong = user_agent.submit("/mein-bereich/passwort", {"current_password": "Falsch123",
+                                                             "password": "Neu!Pass99", "password_repeat": "Neu!Pass99"})
+        assert "Das Passwort ist nicht korrekt." in wrong.text
+    blocked = user_agent.submit("/mein-bereich/loeschen", {"confirm": "ja", "password": "ABab1234"})
+    assert blocked.status_code == 400 and "Zu viele fehlgeschlagene Anmeldeversuche" in blocked.text
+    assert user_agent.get("/mein-bereich").status_code == 200, "the account is still there"

@@ -167,7 +167,7 @@ def test_password_change_needs_the_current_password_and_ends_other_sessions(
     field(page, "Aktuelles Passwort").fill("Falsch!123")
     set_new_password(page, NEW_PASSWORD, button="Passwort ändern")
     expect(field(page, "Aktuelles Passwort")).to_have_accessible_description(
-        re.compile("Das aktuelle Passwort ist nicht korrekt."))
+        re.compile("Das Passwort ist nicht korrekt."))
     assert_accessible(page, "Passwort ändern with errors")
     # Password fields are never filled in again.
     expect(field(page, "Neues Passwort")).to_have_value("")
