@@ -1,4 +1,8 @@
-"""Response headers every page and endpoint gets."""
+"""Response headers every page and endpoint gets, and answers that do not tell by
+their timing which branch ran."""
+import time
+from contextlib import contextmanager
+
 from flask import request
 
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -19,3 +23,18 @@ def add_security_headers(response):
         # Pages show personal data; nothing of them belongs in a shared cache.
         headers.setdefault("Cache-Control", "no-store")
     return response
+
+
+@contextmanager
+def uniform_duration(seconds: float):
+    """Let the block take at least `seconds`, so that the answer's timing does not
+    tell which branch ran (e.g. whether an address has an account). The floor must
+    lie above the slower branch's usual time; bench/password_reset_timing.py shows
+    both."""
+    deadline = time.monotonic() + seconds
+    try:
+        yield
+    finally:
+        remaining = deadline - time.monotonic()
+        if remaining > 0:
+            time.sleep(remaining)

@@ -6,11 +6,14 @@ from flask import Blueprint, g, redirect, render_template, request, session, url
 from ..authn import core, web
 from ..authn.identity import AuthenticationFailed, Identity
 from ..authn.password import PasswordBackend
+from ..security import uniform_duration
 from ..loa import Level
 from . import email_change, links, password_reset, registration
 from .links import LinkProblem, absolute_link
 
 bp = Blueprint("accounts", __name__)
+# Answers about an e-mail address take this long whether or not it has an account.
+ADDRESS_BLIND_SECONDS = 0.05
 DRAFT_KEY = "registration_draft"
 
 RESET_LINK_MESSAGES = {
@@ -75,7 +78,8 @@ def overview():
         if request.form.get("consent") != "ja":
             errors["consent"] = ["Bitte stimmen Sie der Datenverarbeitung zu, um das Servicekonto anzulegen."]
         else:
-            registration.complete(draft, absolute_link("accounts.activate"))
+            with uniform_duration(ADDRESS_BLIND_SECONDS):
+                registration.complete(draft, absolute_link("accounts.activate"))
             session.pop(DRAFT_KEY, None)
             return redirect(url_for("accounts.registered"))
     return render_template("accounts/overview.html", data=draft.data, errors=errors), 400 if errors else 200
@@ -107,7 +111,9 @@ def password_forgotten():
     errors, email = {}, ""
     if request.method == "POST":
         email = (request.form.get("email") or "").strip()
-        if problems := password_reset.request_reset(email, absolute_link("accounts.reset_password")):
+        with uniform_duration(ADDRESS_BLIND_SECONDS):
+            problems = password_reset.request_reset(email, absolute_link("accounts.reset_password"))
+        if problems:
             errors["email"] = problems
         else:
             return render_template("accounts/password_reset_sent.html", email=email)
