@@ -74,6 +74,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     from .authn.web import load_login_session
     from .consent.views import bp as consent_bp
     from .oidc.views import bp as oidc_bp
+    from .registry_office.views import bp as registry_office_bp
     from .security import add_security_headers
 
     app.register_blueprint(accounts_bp)
@@ -81,6 +82,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     app.register_blueprint(authn_bp)
     app.register_blueprint(consent_bp)
     app.register_blueprint(oidc_bp)
+    app.register_blueprint(registry_office_bp)
     if settings.simulators:
         # Development only: the outbox page shows mails when no SMTP server is set.
         from .mail.views import bp as outbox_bp
@@ -98,6 +100,10 @@ def _register_pages(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_failed(error):
         return render_template("errors/csrf.html"), 400
+
+    @app.errorhandler(403)
+    def forbidden(error):
+        return render_template("errors/403.html"), 403
 
     @app.errorhandler(404)
     def not_found(error):

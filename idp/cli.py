@@ -71,6 +71,36 @@ def clients_remove(client_id):
     click.echo(f"removed {client_id}")
 
 
+# -- accounts -----------------------------------------------------------------------------
+@main.group()
+def accounts():
+    """Citizen and staff accounts."""
+
+
+@accounts.command("role")
+@click.argument("email")
+@click.option("--grant", type=click.Choice(["meldebehoerde"]), help="Give the account a staff role.")
+@click.option("--revoke", is_flag=True, help="Take the staff role away.")
+def accounts_role(email, grant, revoke):
+    """Give or take the staff role of the account with EMAIL."""
+    from sqlalchemy import select
+
+    from .accounts.models import Account
+    from .accounts.policy import normalize_email
+    from .extensions import db
+
+    if bool(grant) == revoke:
+        raise click.UsageError("give either --grant ROLE or --revoke")
+    _app()
+    account = db.session.scalar(select(Account).where(Account.email_normalized == normalize_email(email),
+                                                      Account.status == "active"))
+    if account is None:
+        raise click.ClickException(f"no active account {email}")
+    account.role = None if revoke else grant
+    db.session.commit()
+    click.echo(f"{email}: {account.role or 'no role'}")
+
+
 # -- keys ----------------------------------------------------------------------------------
 @main.group()
 def keys():

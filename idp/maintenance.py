@@ -6,6 +6,7 @@ from datetime import timedelta
 from sqlalchemy import delete, or_
 
 from .accounts.models import EmailLink
+from .accounts import upgrade
 from .accounts.registration import purge_unactivated
 from .authn import sessions, throttle
 from .consent import releases
@@ -34,6 +35,7 @@ def purge_expired() -> dict[str, int]:
         "sessions": sessions.purge(),
         "mails": purge_sent(),
         "data releases": releases.purge(),
+        "upgrade cases": upgrade.purge(),
     }
     db.session.commit()
     return counts

@@ -286,3 +286,23 @@ def test_purge_deletes_unactivated_registrations_older_than_24_hours(app, cli, m
     assert r.status_code == 400 and "ungültig" in r.text
     assert path_of(location(activate(Browserless(app), new_link))) == "/mein-bereich"
     assert path_of(location(Browserless(app).login(email="aktiv@example.org"))) == "/mein-bereich"
+
+
+# -- staff roles ------------------------------------------------------------------------------------
+def test_accounts_role_grants_and_revokes_the_registry_office_role(app, cli, make_account):
+    make_account(email="amt@example.org")
+    clerk = Browserless(app)
+    clerk.login(email="amt@example.org")
+    assert clerk.get("/meldebehoerde").status_code == 403
+
+    out = run(cli, "accounts", "role", "Amt@Example.org", "--grant", "meldebehoerde")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "Amt@Example.org: meldebehoerde"
+    assert "Upgrade-Anträge prüfen" in clerk.get("/meldebehoerde").text
+
+    assert run(cli, "accounts", "role", "amt@example.org", "--revoke").returncode == 0
+    assert clerk.get("/meldebehoerde").status_code == 403
+
+    unknown = run(cli, "accounts", "role", "niemand@example.org", "--grant", "meldebehoerde")
+    assert unknown.returncode != 0 and "no active account" in unknown.stderr
+    assert run(cli, "accounts", "role", "amt@example.org").returncode != 0

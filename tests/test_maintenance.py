@@ -53,3 +53,29 @@ def test_purge_removes_release_records_after_a_year(app_ctx, make_account, make_
     counts = purge_expired()
     assert counts["data releases"] == 1
     assert [r.claims for r in releases.history(account_id)] == [["sub"]]
+
+
+def test_purge_removes_decided_upgrade_cases_after_30_days_and_lapsed_ones_after_90(app_ctx, make_account):
+    from idp.accounts import upgrade
+    from idp.accounts.models import UpgradeRequest
+
+    citizen = db.session.get(Account, make_account())
+    other = db.session.get(Account, make_account(email="max@example.org"))
+    clerk = db.session.get(Account, make_account(email="amt@example.org"))
+    form = {"birth_date": "24.12.1980", "street": "Heidestraße", "house_number": "1", "postal_code": "51147",
+            "city": "Köln"}
+    decided = upgrade.request_upgrade(citizen, form).request.id
+    upgrade.refuse(decided, clerk, "Ausweis abgelaufen.")
+    lapsing = upgrade.request_upgrade(other, form).request.id
+
+    timeutil.travel(timedelta(days=29))
+    purge_expired()
+    assert {r.id for r in db.session.scalars(select(UpgradeRequest))} == {decided, lapsing}
+    timeutil.travel(timedelta(days=31))
+    purge_expired()
+    assert {r.id for r in db.session.scalars(select(UpgradeRequest))} == {lapsing}
+    assert upgrade.find_open(lapsing) == [db.session.get(UpgradeRequest, lapsing)]
+    timeutil.travel(timedelta(days=91))
+    assert upgrade.find_open(lapsing) == []
+    purge_expired()
+    assert db.session.scalars(select(UpgradeRequest)).all() == []

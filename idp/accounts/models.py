@@ -26,6 +26,8 @@ class Account(db.Model):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | active
     kind: Mapped[str] = mapped_column(String(16), default="citizen")
+    # Staff duties on top of the citizen account, e.g. "meldebehoerde".
+    role: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     activated_at: Mapped[datetime | None]
 
@@ -111,3 +113,20 @@ class RegistrationDraft(db.Model):
     data: Mapped[dict] = mapped_column(JSON)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class UpgradeRequest(db.Model):
+    """A request to become Servicekonto Plus by showing an ID document at a
+    registration office (Meldebehörde). `id` is the case number the citizen names
+    at the counter; `data` is what the clerk compares with the document."""
+
+    __tablename__ = "upgrade_request"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), index=True)
+    data: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | confirmed | refused | withdrawn
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[str | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    reason: Mapped[str | None] = mapped_column(Text)

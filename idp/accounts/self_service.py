@@ -7,7 +7,7 @@ from ..authn import web
 from ..consent import releases
 from ..extensions import db
 from ..oidc.claims import CLAIM_LABELS
-from . import deletion, email_change, password_reset, profile
+from . import deletion, email_change, password_reset, profile, upgrade
 from .links import absolute_link
 from .models import Account
 
@@ -27,7 +27,7 @@ def home():
     notice = request.args.get("hinweis")
     return render_template("mein_bereich/home.html", account=g.account, level=g.login_session.loa,
                            plus=profile.is_plus(g.account), pending_email=email_change.pending_change(g.account),
-                           notice=NOTICES.get(notice))
+                           notice=NOTICES.get(notice), is_clerk=upgrade.is_clerk(g.account))
 
 
 NOTICES = {
@@ -109,3 +109,23 @@ def revoke_consent(client_id):
 def delete_history():
     releases.delete_history(g.account.id)
     return redirect(url_for("mein_bereich.data_access", hinweis="verlauf"))
+
+
+@bp.route("/upgrade")
+def start_upgrade():
+    return render_template("mein_bereich/upgrade.html", plus=profile.is_plus(g.account),
+                           pending=upgrade.open_request(g.account))
+
+
+@bp.route("/upgrade/meldebehoerde", methods=["GET", "POST"])
+def upgrade_at_office():
+    if request.method == "POST":
+        if request.form.get("action") == "zurueckziehen":
+            upgrade.withdraw(g.account)
+            return redirect(url_for("mein_bereich.start_upgrade"))
+        result = upgrade.request_upgrade(g.account, request.form)
+        if not result.errors:
+            return render_template("mein_bereich/upgrade_requested.html", case=result.request)
+        return render_template("mein_bereich/upgrade_office.html", data=result.data, errors=result.errors), 400
+    data = {name: g.account.value(name) for name in upgrade.UPGRADE_FIELDS}
+    return render_template("mein_bereich/upgrade_office.html", data=data, errors={})
