@@ -13,7 +13,7 @@ from .models import Account
 
 bp = Blueprint("mein_bereich", __name__, url_prefix="/mein-bereich")
 
-CLAIM_NAMES = {**CLAIM_LABELS, "sub": "Pseudonyme Kennung"}
+CLAIM_NAMES = {**CLAIM_LABELS, "sub": "Pseudonyme Kennung", "verified_claims": "Bestätigte Daten mit Vertrauensniveau"}
 
 
 @bp.before_request

@@ -6,7 +6,7 @@ from ..accounts.models import Account
 from ..authn.web import login_required
 from ..extensions import db
 from ..oidc import authorize
-from ..oidc.claims import CLAIM_LABELS, release
+from ..oidc.claims import CLAIM_LABELS, describe, release
 from ..oidc.models import Client
 from ..oidc.views import respond
 
@@ -31,7 +31,7 @@ def show(record_id):
     account = db.session.get(Account, g.login_session.account_id)
     wanted = authorize.requested_consent(record)
     values = release(account, wanted, g.login_session.loa)
-    items = [(CLAIM_LABELS[name], values.get(name)) for name in wanted if name in CLAIM_LABELS]
+    items = [(CLAIM_LABELS[name], describe(name, values.get(name)) or None) for name in wanted if name in CLAIM_LABELS]
     return render_template("consent/consent.html", client=client, items=items, record=record,
                            level=g.login_session.loa)
 

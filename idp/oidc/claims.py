@@ -12,18 +12,45 @@ from ..accounts.models import Account
 from ..loa import Level
 
 SCOPE_CLAIMS = {
-    "profile": ("given_name", "family_name", "name"),
+    "profile": ("given_name", "family_name", "name", "birthdate"),
     "email": ("email", "email_verified"),
+    "address": ("address",),
 }
-# Attribute behind each claim; `name` and `email_verified` are derived.
+# What the citizen is shown on the consent page and under "Datenzugriff verwalten".
 CLAIM_LABELS = {
+    "salutation": "Anrede",
+    "title": "Doktorgrad",
     "given_name": "Vorname",
     "family_name": "Nachname",
     "name": "Vollständiger Name",
+    "birth_family_name": "Geburtsname",
+    "birthdate": "Geburtsdatum",
+    "place_of_birth": "Geburtsort",
+    "nationalities": "Staatsangehörigkeit",
+    "address": "Anschrift",
     "email": "E-Mail-Adresse",
     "email_verified": "Bestätigung, dass die E-Mail-Adresse Ihnen gehört",
 }
 KNOWN_CLAIMS = tuple(CLAIM_LABELS)
+# The account attributes each claim is made of; its level is the weakest of theirs.
+CLAIM_SOURCES = {
+    "salutation": ("salutation",),
+    "title": ("academic_title", "title"),
+    "given_name": ("given_name",),
+    "family_name": ("family_name",),
+    "name": ("given_name", "family_name"),
+    "birth_family_name": ("birth_name",),
+    "birthdate": ("birth_date",),
+    "place_of_birth": ("place_of_birth",),
+    "nationalities": ("nationality",),
+    "address": ("street", "house_number", "postal_code", "city"),
+    "email": ("email",),
+    "email_verified": ("email",),
+}
+# Claims that describe the person and can be verified (OpenID Connect for Identity
+# Assurance 1.0); e-mail is never part of an identity check.
+VERIFIABLE_CLAIMS = frozenset(CLAIM_SOURCES) - {"email", "email_verified"}
+TRUST_FRAMEWORK = "eidas"
 
 
 class ClaimsRequestError(ValueError):
@@ -57,45 +84,116 @@ def essential_acr_values(claims: dict) -> list[str]:
     return [v for v in values if isinstance(v, str)]
 
 
+def _named_in(request: dict) -> list[str]:
+    """Claim names in one part of the `claims` parameter, including those asked
+    for inside `verified_claims` (OIDC4IDA 1.0 §6)."""
+    names = [n for n in request if n != "verified_claims"]
+    verified = request.get("verified_claims")
+    for entry in verified if isinstance(verified, list) else [verified]:
+        if isinstance(entry, dict) and isinstance(entry.get("claims"), dict):
+            names.extend(entry["claims"])
+    return [n for n in dict.fromkeys(names) if n in KNOWN_CLAIMS]
+
+
 def requested_claims(scope: str, claims: dict | None) -> dict[str, list[str]]:
     """Claim names per destination: scope claims go to userinfo; the `claims`
     parameter can put known claims into either."""
     userinfo = [c for s in scope_to_list(scope or "") or [] for c in SCOPE_CLAIMS.get(s, ())]
-    id_token = []
-    for name in (claims or {}).get("userinfo", {}):
-        if name in KNOWN_CLAIMS and name not in userinfo:
+    for name in _named_in((claims or {}).get("userinfo") or {}):
+        if name not in userinfo:
             userinfo.append(name)
-    for name in (claims or {}).get("id_token", {}):
-        if name in KNOWN_CLAIMS:
-            id_token.append(name)
+    id_token = _named_in((claims or {}).get("id_token") or {})
     return {"userinfo": userinfo, "id_token": id_token}
 
 
 def consent_claims(scope: str, claims: dict | None) -> list[str]:
     wanted = requested_claims(scope, claims)
-    names = list(dict.fromkeys(wanted["userinfo"] + wanted["id_token"]))
-    return [n for n in names if n in KNOWN_CLAIMS]
+    return list(dict.fromkeys(wanted["userinfo"] + wanted["id_token"]))
+
+
+def _birthdate(value: str) -> str | None:
+    """TT.MM.JJJJ with 00 for unknown parts → OIDC `birthdate`: YYYY-MM-DD, or
+    the year alone when day or month is unknown (OIDC Core 5.1)."""
+    try:
+        day, month, year = value.split(".")
+    except ValueError:
+        return None
+    if day == "00" or month == "00":
+        return year
+    return f"{year}-{month}-{day}"
+
+
+def _value(account: Account, name: str):
+    v = account.value
+    if name == "name":
+        return account.display_name or None
+    if name == "email_verified":
+        return account.attribute("email") is not None
+    if name == "birthdate":
+        return _birthdate(v("birth_date")) if v("birth_date") else None
+    if name == "address":
+        if not (v("street") and v("city")):
+            return None
+        number = v("house_number")
+        address = {"street_address": f"{v('street')} {number}" if number and number != "0" else v("street"),
+                   "postal_code": v("postal_code"), "locality": v("city")}
+        if v("country"):
+            address["country"] = v("country")
+        return {k: x for k, x in address.items() if x}
+    if name == "place_of_birth":
+        return {"locality": v("place_of_birth")} if v("place_of_birth") else None
+    if name == "nationalities":
+        return [v("nationality")] if v("nationality") else None
+    for source in CLAIM_SOURCES[name]:
+        if v(source):
+            return v(source)
+    return None
+
+
+def claim_level(account: Account, name: str) -> Level:
+    """A claim is worth what its weakest attribute is worth."""
+    levels = [a.level for a in (account.attribute(s) for s in CLAIM_SOURCES[name]) if a is not None]
+    return Level(min(levels)) if levels else Level.NIEDRIG
 
 
 def release(account: Account, names: list[str], session_level: Level) -> dict:
     """The values of the claims `names` for `account`.
 
-    Self-entered data (niedrig) go out in any session. Verified data will in addition
-    go out as `verified_claims` at min(own level, session level) once a back end
-    provides them (eID, issue 3).
+    Every value goes out as a standard claim. Those verified by a source above
+    niedrig (eID, Meldebehörde) go out in addition as `verified_claims`, at their
+    own level but never above the session's (SPEC §2, TR-03160-1).
     """
-    out = {}
+    out: dict = {}
+    verified: dict[Level, dict] = {}
     for name in names:
-        if name == "name":
-            if account.display_name:
-                out["name"] = account.display_name
-        elif name == "email_verified":
-            out["email_verified"] = account.attribute("email") is not None
-        else:
-            attr = account.attribute(name)
-            if attr is not None:
-                out[name] = attr.value
+        value = _value(account, name)
+        if value is None:
+            continue
+        out[name] = value
+        level = min(claim_level(account, name), session_level)
+        if name in VERIFIABLE_CLAIMS and level > Level.NIEDRIG:
+            verified.setdefault(level, {})[name] = value
+    if verified:
+        out["verified_claims"] = [
+            {"verification": {"trust_framework": TRUST_FRAMEWORK, "assurance_level": level.eidas_uri.rsplit("/", 1)[-1]},
+             "claims": claims}
+            for level, claims in sorted(verified.items(), reverse=True)
+        ]
     return out
+
+
+def describe(name: str, value) -> str:
+    """A released value as the citizen reads it on the consent page."""
+    if name == "address" and isinstance(value, dict):
+        return ", ".join(x for x in (value.get("street_address"), " ".join(
+            y for y in (value.get("postal_code"), value.get("locality")) if y), value.get("country")) if x)
+    if name == "place_of_birth" and isinstance(value, dict):
+        return value.get("locality", "")
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    if isinstance(value, bool):
+        return "ja" if value else "nein"
+    return "" if value is None else str(value)
 
 
 def pairwise_subject(secret: bytes, client_id: str, account_id: str) -> str:

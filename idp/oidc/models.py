@@ -12,8 +12,9 @@ from ..extensions import db
 from ..loa import Level
 from ..secrets import digest, same
 from ..timeutil import utcnow
+from .claims import SCOPE_CLAIMS
 
-SUPPORTED_SCOPES = ("openid", "profile", "email")
+SUPPORTED_SCOPES = ("openid", *SCOPE_CLAIMS)
 
 
 class Client(db.Model, ClientMixin):
