@@ -148,3 +148,22 @@ def test_a_clerk_cannot_confirm_their_own_case(clerk_page):
     clerk_page.get_by_label(re.compile("amtliches Ausweisdokument")).check()
     clerk_page.get_by_role("button", name="Bestätigen").click()
     expect(clerk_page.get_by_role("alert")).to_contain_text("nicht selbst entscheiden")
+
+
+def test_service_asking_for_substanziell_offers_the_upgrade(page, make_account, make_client):
+    from urllib.parse import urlencode
+
+    from tests.conftest import pkce_pair
+
+    make_account()
+    client = make_client(name="Wohngeld", min_loa="substanziell")
+    log_in_to_mein_bereich(page)
+    _, challenge = pkce_pair()
+    page.goto("/authorize?" + urlencode({
+        "client_id": client.client_id, "redirect_uri": client.redirect_uri, "response_type": "code",
+        "scope": "openid", "state": "s1", "code_challenge": challenge, "code_challenge_method": "S256"}))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Höheres Vertrauensniveau erforderlich")
+    expect(page.get_by_role("main")).to_contain_text("Servicekonto Plus")
+    assert_accessible(page, "step-up page offering the upgrade")
+    page.get_by_role("link", name="Upgrade starten").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Upgrade auf Servicekonto Plus")
