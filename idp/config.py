@@ -53,6 +53,9 @@ class Settings:
             raise ValueError("SERVICEKONTO_ISSUER must be an absolute http(s) URL")
         if parsed.scheme == "http" and parsed.hostname not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("SERVICEKONTO_ISSUER must use https outside the local machine")
+        if self.simulators and parsed.hostname not in ("127.0.0.1", "localhost", "::1"):
+            # The simulators hand out identities at level hoch to anyone who clicks.
+            raise ValueError("SERVICEKONTO_SIMULATORS=1 is for development on 127.0.0.1 only")
         if self.smtp_url and urlparse(self.smtp_url).scheme not in ("smtp", "smtps"):
             raise ValueError("SMTP_URL must look like smtp://host:port")
 
