@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 def _register_blueprints(app: Flask, settings: Settings) -> None:
     from .accounts.self_service import bp as mein_bereich_bp
     from .accounts.views import bp as accounts_bp
+    from .authn.eid_views import bp as eid_bp
     from .authn.views import bp as authn_bp
     from .authn.web import load_login_session
     from .consent.views import bp as consent_bp
@@ -80,6 +81,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(mein_bereich_bp)
     app.register_blueprint(authn_bp)
+    app.register_blueprint(eid_bp)
     app.register_blueprint(consent_bp)
     app.register_blueprint(oidc_bp)
     app.register_blueprint(registry_office_bp)

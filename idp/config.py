@@ -10,6 +10,10 @@ from urllib.parse import urlparse
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+def _path(value: str | None) -> Path | None:
+    return Path(value) if value else None
+
+
 @dataclass(frozen=True)
 class Settings:
     issuer: str = "http://127.0.0.1:5000"
@@ -25,6 +29,14 @@ class Settings:
     argon2_time_cost: int = 3
     argon2_memory_cost: int = 65536
     testing: bool = False
+    # eID-Server (BSI TR-03130) of the eService: its SOAP URL, our client key and
+    # certificate (PEM files), and the server's signing certificate we pin.
+    eid_server_url: str | None = None
+    eid_client_key: Path | None = None
+    eid_client_cert: Path | None = None
+    eid_server_cert: Path | None = None
+    # The eID-Client (AusweisApp) listens here on the citizen's machine (TR-03124-1).
+    eid_client_url: str = "http://127.0.0.1:24727/eID-Client"
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -41,6 +53,10 @@ class Settings:
             redis_url=env.get("REDIS_URL") or None,
             simulators=env.get("SERVICEKONTO_SIMULATORS") == "1",
             instance_dir=instance_dir,
+            eid_server_url=env.get("EID_SERVER_URL") or None,
+            eid_client_key=_path(env.get("EID_CLIENT_KEY")),
+            eid_client_cert=_path(env.get("EID_CLIENT_CERT")),
+            eid_server_cert=_path(env.get("EID_SERVER_CERT")),
         )
         values.update(overrides)
         settings = cls(**values)
@@ -58,6 +74,10 @@ class Settings:
             raise ValueError("SERVICEKONTO_SIMULATORS=1 is for development on 127.0.0.1 only")
         if self.smtp_url and urlparse(self.smtp_url).scheme not in ("smtp", "smtps"):
             raise ValueError("SMTP_URL must look like smtp://host:port")
+
+    @property
+    def eid_configured(self) -> bool:
+        return bool(self.eid_server_url and self.eid_client_key and self.eid_client_cert and self.eid_server_cert)
 
     @property
     def is_production(self) -> bool:

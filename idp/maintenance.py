@@ -8,7 +8,7 @@ from sqlalchemy import delete, or_
 from .accounts.models import EmailLink
 from .accounts import upgrade
 from .accounts.registration import purge_unactivated
-from .authn import sessions, throttle
+from .authn import eid, sessions, throttle
 from .consent import releases
 from .extensions import db
 from .mail.outbox import purge_sent
@@ -36,6 +36,7 @@ def purge_expired() -> dict[str, int]:
         "mails": purge_sent(),
         "data releases": releases.purge(),
         "upgrade cases": upgrade.purge(),
+        "eID transactions": eid.purge(),
     }
     db.session.commit()
     return counts

@@ -130,3 +130,15 @@ class UpgradeRequest(db.Model):
     decided_at: Mapped[datetime | None]
     decided_by: Mapped[str | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
     reason: Mapped[str | None] = mapped_column(Text)
+
+
+class EidLink(db.Model):
+    """The card pseudonym (TR-03130 RestrictedID) that lets an account log in with the
+    Online-Ausweisfunktion. Only a keyed digest is kept: enough to recognise the card,
+    useless anywhere else. One pseudonym per account and one account per pseudonym."""
+
+    __tablename__ = "eid_link"
+
+    account_id: Mapped[str] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), primary_key=True)
+    pseudonym_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -7,7 +7,8 @@ from ..authn import web
 from ..consent import releases
 from ..extensions import db
 from ..oidc.claims import CLAIM_LABELS
-from . import deletion, email_change, password_reset, profile, upgrade
+from ..authn import eid
+from . import deletion, email_change, password_reset, plus, profile, upgrade
 from .links import absolute_link
 from .models import Account
 
@@ -129,3 +130,28 @@ def upgrade_at_office():
         return render_template("mein_bereich/upgrade_office.html", data=result.data, errors=result.errors), 400
     data = {name: g.account.value(name) for name in upgrade.UPGRADE_FIELDS}
     return render_template("mein_bereich/upgrade_office.html", data=data, errors={})
+
+
+@bp.route("/upgrade/eid", methods=["POST"])
+def upgrade_with_eid():
+    from ..authn.eid import Purpose
+    from ..authn.eid_views import begin
+
+    if profile.is_plus(g.account) and eid.has_link(g.account):
+        return redirect(url_for("mein_bereich.id_card"))
+    return begin(Purpose.UPGRADE, account_id=g.account.id)
+
+
+@bp.route("/ausweis", methods=["GET", "POST"])
+def id_card():
+    """"Ausweisdaten verwalten"."""
+    if request.method == "POST":
+        if request.form.get("action") == "deaktivieren":
+            plus.deactivate(g.account)
+            return redirect(url_for("mein_bereich.id_card", hinweis="deaktiviert"))
+        from ..authn.eid import Purpose
+        from ..authn.eid_views import begin
+
+        return begin(Purpose.SYNC, account_id=g.account.id)
+    return render_template("mein_bereich/id_card.html", account=g.account, linked=eid.has_link(g.account),
+                           plus=profile.is_plus(g.account), notice=request.args.get("hinweis"))

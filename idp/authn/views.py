@@ -69,9 +69,6 @@ def expired():
 
 
 OTHER_METHODS = {
-    "eid": ("Mit Online-Ausweisfunktion",
-            "Die Anmeldung mit der Online-Ausweisfunktion wird in Kürze freigeschaltet. Bitte melden Sie "
-            "sich bis dahin mit E-Mail-Adresse und Passwort an."),
     "servicekonto": ("Mit anderem Servicekonto anmelden",
                      "Die Anmeldung mit dem Servicekonto eines anderen Bundeslandes wird in Kürze "
                      "freigeschaltet."),
