@@ -6,15 +6,18 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from flask import render_template
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
+from eid_connector import EidAttributes
+
+from ..authn import eid
 from ..extensions import db
 from ..loa import Level
 from ..mail import queue_mail
 from ..secrets import new_secret
 from ..timeutil import utcnow
 from . import links, policy
-from .models import Account, RegistrationDraft
+from .models import Account, EidLink, RegistrationDraft
 from .passwords import hash_password
 from .profile import SALUTATIONS
 
@@ -37,20 +40,23 @@ def get_draft(draft_id: str | None) -> RegistrationDraft | None:
     return draft
 
 
-def save_draft(draft: RegistrationDraft | None, form: dict[str, str]) -> DraftResult:
+def save_draft(draft: RegistrationDraft | None, form: dict[str, str], with_card: bool = False) -> DraftResult:
     """Check the form; keep the entries either way so nothing is typed twice.
 
     When coming back from the overview the password fields may stay empty: the
-    password already given is kept.
+    password already given is kept. With the ID card (`with_card`) the names come
+    from the card, not from the form.
     """
     data = {name: (form.get(name) or "").strip() for name in FIELDS}
+    if with_card:
+        data.update(given_name="", family_name="", title="")
     password, repeat = form.get("password") or "", form.get("password_repeat") or ""
     errors: dict[str, list[str]] = {}
 
     if data["salutation"] not in SALUTATIONS:
         errors["salutation"] = ["Bitte wählen Sie eine Anrede aus der Liste."]
-    for name, label, required in (("title", "Titel", False), ("given_name", "Vornamen", True),
-                                  ("family_name", "Nachnamen", True)):
+    for name, label, required in (("title", "Titel", False), ("given_name", "Vornamen", not with_card),
+                                  ("family_name", "Nachnamen", not with_card)):
         if problems := policy.check_name(data[name], label, required):
             errors[name] = problems
     if problems := policy.check_email(data["email"]):
@@ -71,6 +77,10 @@ def save_draft(draft: RegistrationDraft | None, form: dict[str, str]) -> DraftRe
     if draft is None:
         draft = RegistrationDraft(id=new_secret(), data={})
         db.session.add(draft)
+    if with_card:
+        # A card read earlier for these entries stays valid for them.
+        data.update(with_card="1", card=(draft.data or {}).get("card"),
+                    card_pseudonym=(draft.data or {}).get("card_pseudonym"))
     draft.data = data
     if not errors and not keep_password:
         draft.password_hash = hash_password(password)
@@ -79,6 +89,23 @@ def save_draft(draft: RegistrationDraft | None, form: dict[str, str]) -> DraftRe
         draft.password_hash = None if not keep_password else draft.password_hash
     db.session.commit()
     return DraftResult(draft, errors)
+
+
+def attach_card(draft: RegistrationDraft, card: EidAttributes) -> str | None:
+    """Keep what the card said in the draft until "Servicekonto anlegen". Returns a
+    refusal message when the card already belongs to an account."""
+    pseudonym = eid.pseudonym_digest(card.restricted_id) if card.restricted_id else None
+    if card.restricted_id and eid.account_for_pseudonym(card.restricted_id) is not None:
+        return ("Dieser Ausweis ist bereits mit einem Servicekonto verbunden. Melden Sie sich mit der "
+                "Online-Ausweisfunktion an, oder registrieren Sie sich ohne Ausweis.")
+    values = {k: v for k, v in card.as_dict().items() if k in eid.CARD_ATTRIBUTES}
+    draft.data = {**draft.data, "card": values, "card_pseudonym": pseudonym}
+    db.session.commit()
+    return None
+
+
+def card_of(draft: RegistrationDraft) -> dict | None:
+    return (draft.data or {}).get("card") if (draft.data or {}).get("with_card") else None
 
 
 def complete(draft: RegistrationDraft, link_for: Callable[[str], str]) -> None:
@@ -100,12 +127,22 @@ def complete(draft: RegistrationDraft, link_for: Callable[[str], str]) -> None:
         # An unactivated account is only a claim until its link is used; the newer
         # registration replaces it and the older link stops working.
         account.email = data["email"]
+        # Nothing of the replaced registration survives, least of all card data.
+        account.attributes.clear()
+        if existing is not None:
+            db.session.execute(delete(EidLink).where(EidLink.account_id == account.id))
         account.password_hash = draft.password_hash
         account.status = "pending"
         account.created_at = utcnow()
         for name in ("salutation", "title", "given_name", "family_name"):
             account.set_attribute(name, data.get(name), Level.NIEDRIG, "self")
+        if card := card_of(draft):
+            # Read from the card: the account is Plus as soon as it is activated.
+            eid.apply_card(account, EidAttributes(**card))
         db.session.flush()
+        if card and data.get("card_pseudonym") and not db.session.scalar(
+                select(EidLink.account_id).where(EidLink.pseudonym_digest == data["card_pseudonym"])):
+            db.session.merge(EidLink(account_id=account.id, pseudonym_digest=data["card_pseudonym"]))
         secret = links.issue_link(account, "activation", links.ACTIVATION_VALIDITY)
         queue_mail(account.email, "Aktivieren Sie Ihr Servicekonto",
                    render_template("mail/activation.txt", account=account, link=link_for(secret),

@@ -53,16 +53,22 @@ def start():
 @bp.route("/registrierung", methods=["GET", "POST"])
 def register():
     draft = _draft()
+    with_card = request.values.get("mit") == "ausweis"
     if request.method == "POST":
-        result = registration.save_draft(draft, request.form)
+        result = registration.save_draft(draft, request.form, with_card=with_card)
         session[DRAFT_KEY] = result.draft.id
         if not result.errors:
+            if with_card and not registration.card_of(result.draft):
+                from ..authn.eid import Purpose
+                from ..authn.eid_views import begin
+
+                return begin(Purpose.REGISTRATION, draft_id=result.draft.id)
             return redirect(url_for("accounts.overview"))
         return render_template("accounts/register.html", data=result.draft.data, errors=result.errors,
-                               password_kept=bool(result.draft.password_hash),
+                               password_kept=bool(result.draft.password_hash), with_card=with_card,
                                salutations=registration.SALUTATIONS), 400
     return render_template("accounts/register.html", data=draft.data if draft else {}, errors={},
-                           password_kept=bool(draft and draft.password_hash),
+                           password_kept=bool(draft and draft.password_hash), with_card=with_card,
                            salutations=registration.SALUTATIONS)
 
 
@@ -71,10 +77,14 @@ def overview():
     draft = _draft()
     if draft is None or not draft.password_hash:
         return redirect(url_for("accounts.register"))
+    with_card = bool((draft.data or {}).get("with_card"))
+    back = url_for("accounts.register", mit="ausweis") if with_card else url_for("accounts.register")
+    if with_card and not registration.card_of(draft):
+        return redirect(back)
     errors = {}
     if request.method == "POST":
         if request.form.get("action") == "zurueck":
-            return redirect(url_for("accounts.register"))
+            return redirect(back)
         if request.form.get("consent") != "ja":
             errors["consent"] = ["Bitte stimmen Sie der Datenverarbeitung zu, um das Servicekonto anzulegen."]
         else:
@@ -82,7 +92,8 @@ def overview():
                 registration.complete(draft, absolute_link("accounts.activate"))
             session.pop(DRAFT_KEY, None)
             return redirect(url_for("accounts.registered"))
-    return render_template("accounts/overview.html", data=draft.data, errors=errors), 400 if errors else 200
+    return render_template("accounts/overview.html", data=draft.data, card=registration.card_of(draft),
+                           errors=errors), 400 if errors else 200
 
 
 @bp.route("/registrierung/gesendet")

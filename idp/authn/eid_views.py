@@ -110,7 +110,24 @@ def _on_upgrade(result):
     return render_template("mein_bereich/upgrade_done.html")
 
 
+def _on_registration(result):
+    from ..accounts import registration
+    from ..accounts.views import DRAFT_KEY
+
+    draft = registration.get_draft(result.transaction.draft_id)
+    retry = url_for("accounts.register", mit="ausweis")
+    if draft is None:
+        return redirect(retry)
+    session[DRAFT_KEY] = draft.id
+    if not result.ok:
+        return render_template("authn/eid_failed.html", message=result.message, retry=retry), 400
+    if refusal := registration.attach_card(draft, result.attributes):
+        return render_template("authn/eid_failed.html", message=refusal, retry=retry), 400
+    return redirect(url_for("accounts.overview"))
+
+
 HANDLERS = {
+    eid.Purpose.REGISTRATION: _on_registration,
     eid.Purpose.LOGIN: _on_login,
     eid.Purpose.STEP_UP: _on_step_up,
     eid.Purpose.UPGRADE: _on_upgrade,
