@@ -21,7 +21,6 @@ pytestmark = pytest.mark.browser
     ("/anmelden", "Anmelden"),
     ("/registrierung", "Servicekonto registrieren"),
     ("/passwort-vergessen", "Passwort vergessen?"),
-    ("/anmelden/eid", "Mit Online-Ausweisfunktion"),
     ("/anmelden/servicekonto", "Mit anderem Servicekonto anmelden"),
     ("/sitzung-abgelaufen", "Sitzung abgelaufen"),
     ("/gibt-es-nicht", "Seite nicht gefunden"),
