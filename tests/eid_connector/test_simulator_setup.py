@@ -155,8 +155,9 @@ def test_servicekonto_dev_starts_them_only_when_enabled(tmp_path, monkeypatch):
                         lambda *args, **kwargs: started.append((args, kwargs)) or "handle")
     base = dict(secret_key="x", keys_dir=tmp_path, instance_dir=tmp_path)
     assert devserver._start_eid_simulators(Settings.from_env({}, **base)) is None
-    assert devserver._start_eid_simulators(
-        Settings.from_env({}, simulators=True, issuer="https://sk.example", **base)) is None
+    # A production issuer with simulators is refused before anything could start them.
+    with pytest.raises(ValueError, match="development"):
+        Settings.from_env({}, simulators=True, issuer="https://sk.example", **base)
     assert started == []
     assert devserver._start_eid_simulators(Settings.from_env({"SERVICEKONTO_SIMULATORS": "1"}, **base)) == "handle"
     assert started == [((devserver.EID_SERVER_SIMULATOR_PORT,), {"keys_dir": tmp_path / "eid-simulator"})]
