@@ -14,6 +14,9 @@ from .extensions import db
 from .mail.worker import start_worker
 
 DEMO_NAME = "Demo-Online-Dienst"
+# eID simulators (SERVICEKONTO_SIMULATORS=1 only); the eID-Client simulator takes the
+# AusweisApp's port 24727.
+EID_SERVER_SIMULATOR_PORT = 5002
 
 
 def _demo_client(app, demo_url: str):
@@ -42,6 +45,10 @@ def run(port: int, demo_port: int) -> int:
     start_worker(app)
     demo = create_demo_app(settings.issuer, client_id, secret, demo_url)
 
+    simulators = _start_eid_simulators(settings)
+    # For the IdP's eID login in development: URLs and the development keys.
+    app.extensions["servicekonto.eid_simulators"] = simulators
+
     idp_server = make_server("127.0.0.1", port, app, threaded=True)
     demo_server = make_server("127.0.0.1", demo_port, demo, threaded=True)
     threading.Thread(target=demo_server.serve_forever, daemon=True).start()
@@ -49,6 +56,9 @@ def run(port: int, demo_port: int) -> int:
     print(f"Demo-Online-Dienst:      {demo_url}/", flush=True)
     if not settings.smtp_url:
         print(f"E-Mails (Postausgang):   {settings.issuer}/entwicklung/postausgang", flush=True)
+    if simulators is not None:
+        print(f"eID-Server-Simulator:    {simulators.eid_server_url}", flush=True)
+        print(f"eID-Client-Simulator:    {simulators.eid_client.url}/ (Testausweise, PIN 123456)", flush=True)
     print("Stop with Ctrl+C.", flush=True)
     try:
         idp_server.serve_forever()
@@ -56,4 +66,20 @@ def run(port: int, demo_port: int) -> int:
         pass
     finally:
         demo_server.shutdown()
+        if simulators is not None:
+            simulators.stop()
     return 0
+
+
+def _start_eid_simulators(settings: Settings):
+    """Both eID simulators on 127.0.0.1, only in development; None if not started."""
+    if not settings.simulators or settings.is_production:
+        return None
+    from eid_connector.simulator.run import start_simulators
+
+    try:
+        return start_simulators(EID_SERVER_SIMULATOR_PORT, keys_dir=settings.keys_dir / "eid-simulator")
+    except OSError as exc:
+        # Typically a running AusweisApp holds 24727; the IdP runs on without simulators.
+        print(f"eID-Simulatoren nicht gestartet (Port belegt? läuft die AusweisApp?): {exc}", flush=True)
+        return None
