@@ -2,6 +2,7 @@
 newcomer's first look. Not a production server (use wsgi.py behind a real one)."""
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 
@@ -10,6 +11,7 @@ from werkzeug.serving import make_server
 
 from . import create_app
 from .config import Settings
+from .authn.eid import install_simulators
 from .extensions import db
 from .mail.worker import start_worker
 
@@ -39,15 +41,16 @@ def run(port: int, demo_port: int) -> int:
     from demo.app import create_demo_app
 
     settings = Settings.from_env()
+    simulators = _start_eid_simulators(settings)
+    if simulators is not None:
+        settings = dataclasses.replace(settings, eid_client_url=simulators.eid_client_url)
     app = create_app(settings)
+    if simulators is not None:
+        install_simulators(app, simulators)
     demo_url = f"http://127.0.0.1:{demo_port}"
     client_id, secret = _demo_client(app, demo_url)
     start_worker(app)
     demo = create_demo_app(settings.issuer, client_id, secret, demo_url)
-
-    simulators = _start_eid_simulators(settings)
-    # For the IdP's eID login in development: URLs and the development keys.
-    app.extensions["servicekonto.eid_simulators"] = simulators
 
     idp_server = make_server("127.0.0.1", port, app, threaded=True)
     demo_server = make_server("127.0.0.1", demo_port, demo, threaded=True)

@@ -128,7 +128,20 @@ def idp_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def app(database_url, smtp_server, idp_port, tmp_path_factory):
+def eid_simulators(tmp_path_factory):
+    """The eID-Server and eID-Client simulators on free ports (the real eID-Server and
+    AusweisApp cannot run here; the simulators speak their protocols)."""
+    from eid_connector.simulator.run import start_simulators
+
+    simulators = start_simulators(0, 0, keys_dir=tmp_path_factory.mktemp("eid-keys"))
+    yield simulators
+    simulators.stop()
+
+
+@pytest.fixture(scope="session")
+def app(database_url, smtp_server, idp_port, tmp_path_factory, eid_simulators):
+    from idp.authn.eid import install_simulators
+
     keys = tmp_path_factory.mktemp("keys")
     settings = Settings.from_env(
         {},
@@ -141,8 +154,10 @@ def app(database_url, smtp_server, idp_port, tmp_path_factory):
         argon2_time_cost=1,
         argon2_memory_cost=1024,
         testing=True,
+        eid_client_url=eid_simulators.eid_client_url,
     )
     application = create_app(settings)
+    install_simulators(application, eid_simulators, retry_wait=0.05)
     upgrade(application)
     worker = start_worker(application, interval=0.5)
     yield application

@@ -123,6 +123,15 @@ def client() -> EidServerClient:
     return made
 
 
+def install_simulators(app, simulators, retry_wait: float = 0.5) -> None:
+    """Development and tests: talk to the eID-Server simulator with its development
+    keys (eid_connector.simulator.run.Simulators)."""
+    keys = simulators.keys
+    app.extensions[EXTENSION_KEY] = EidServerClient(
+        simulators.eid_server_url, keys.eservice_key_pem, keys.eservice_cert_pem, keys.server_cert_pem,
+        retry_wait=retry_wait)
+
+
 def available() -> bool:
     return current_app.extensions.get(EXTENSION_KEY) is not None or current_app.config["SERVICEKONTO"].eid_configured
 
