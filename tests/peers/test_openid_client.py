@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import queue
+import re
 import shutil
 import subprocess
 import threading
@@ -145,10 +146,23 @@ class Browser:
         self.visited.append("POST " + url)
         return self.http.post(url, data=data, allow_redirects=False, timeout=HTTP_TIMEOUT)
 
+    def read_card(self, client_url: str, card: str = "erika") -> str:
+        """At the eID-Client simulator (the AusweisApp's place): send the test card
+        with its PIN; returns where the eID-Client sends the browser back to."""
+        form = self._get(client_url)
+        assert form.status_code == 200, form.text[:500]
+        handle = re.search(r'name="vorgang" value="([^"]+)"', form.text).group(1)
+        action = urljoin(client_url, "/eID-Client")
+        back = self._post(action, {"vorgang": handle, "card": card, "pin": "123456", "pseudonym": "ja",
+                                   "aktion": "uebermitteln"})
+        assert back.is_redirect, back.text[:500]
+        return back.headers["Location"]
+
     def go(self, url: str, stop_at: str, email: str = "erika@example.org", consent: str = "zustimmen",
-           expect_login: bool | None = None) -> str:
-        """Follow `url` through login and consent until the IdP sends the browser to
-        `stop_at`; return that URL."""
+           expect_login: bool | None = None, card: str | None = None) -> str:
+        """Follow `url` through login (with e-mail and password, or with the test
+        `card` through the eID simulators) and consent until the IdP sends the browser
+        to `stop_at`; return that URL."""
         logged_in = False
         for _ in range(20):
             if url.startswith(stop_at):
@@ -158,6 +172,13 @@ class Browser:
             assert url.startswith(self.issuer + "/"), f"left the IdP for {url}; path: {self.visited}"
             response = self._get(url)
             path = urlparse(url).path
+            if response.status_code == 200 and path == "/anmelden" and card:
+                anfrage = query(url).get("anfrage")
+                start = self._get(self.issuer + "/anmelden/eid" + (f"?anfrage={anfrage}" if anfrage else ""))
+                assert start.is_redirect, start.text[:500]
+                url = urljoin(url, self.read_card(start.headers["Location"], card))
+                logged_in = True
+                continue
             if response.status_code == 200 and path == "/anmelden":
                 data = {"email": email, "password": PASSWORD, "csrf_token": csrf_from(response.text)}
                 if "anfrage" in query(url):
@@ -447,3 +468,31 @@ def test_rp_initiated_logout(openid_client, live_server, make_account, make_clie
     callback = browser.go(request["url"], client.redirect_uri, expect_login=False)
     error = openid_client.fails("callback", rp="melde", url=callback)
     assert error["error"] == "login_required", error
+
+
+def test_eid_login_gives_hoch_and_verified_claims(app, openid_client, live_server, make_account, make_client):
+    """A Servicekonto Plus with its card (upgrade through the eID simulators), then a
+    login with the card: openid-client accepts the tokens and sees loa hoch, acr high
+    and the verified data as verified_claims (OIDC4IDA)."""
+    make_account()
+    browser = Browser(live_server)
+    assert browser.go(live_server + "/anmelden?next=/mein-bereich", live_server + "/mein-bereich") \
+        == live_server + "/mein-bereich"
+    form = browser._get(live_server + "/mein-bereich/upgrade")
+    started = browser._post(live_server + "/mein-bereich/upgrade/eid", {"csrf_token": csrf_from(form.text)})
+    done = browser._get(urljoin(live_server, browser.read_card(started.headers["Location"])))
+    assert "Upgrade abgeschlossen" in done.text
+
+    client = make_client(name="Elterngeld", min_loa="hoch")
+    discover(openid_client, "eg", live_server, client, "client_secret_basic")
+    tokens, _ = sign_in(openid_client, Browser(live_server), "eg", client, scope="openid profile address",
+                        card="erika")
+    claims = tokens["claims"]
+    assert claims["loa"] == "hoch" and claims["acr"] == "http://eidas.europa.eu/LoA/high"
+    assert claims["amr"] == ["hwk", "pin"]
+    info = openid_client.call("userinfo", rp="eg", access_token=tokens["access_token"], sub=claims["sub"])["userinfo"]
+    assert info["family_name"] == "MUSTERMANN" and info["birthdate"] == "1964-08-12"
+    [verified] = info["verified_claims"]
+    assert verified["verification"] == {"trust_framework": "eidas", "assurance_level": "high"}
+    assert verified["claims"]["family_name"] == "MUSTERMANN"
+    assert verified["claims"]["address"]["locality"] == "KÖLN"
