@@ -37,14 +37,16 @@ class DevKeys:
     eservice_cert_pem: bytes
 
 
-def _generate(common_name: str) -> tuple[bytes, bytes]:
+def self_signed(common_name: str, organisation: str = _ORGANISATION, *, valid_from: datetime | None = None,
+                valid_for: timedelta = _VALIDITY) -> tuple[bytes, bytes]:
+    """An RSA key and a self-signed certificate for it, both PEM (development and tests)."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([
         x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, _ORGANISATION),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
         x509.NameAttribute(NameOID.COUNTRY_NAME, "DE"),
     ])
-    start = datetime.now(timezone.utc) - timedelta(days=1)
+    start = valid_from or datetime.now(timezone.utc) - timedelta(days=1)
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -52,7 +54,7 @@ def _generate(common_name: str) -> tuple[bytes, bytes]:
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(start)
-        .not_valid_after(start + _VALIDITY)
+        .not_valid_after(start + valid_for)
         .sign(key, hashes.SHA256())
     )
     return (
@@ -92,7 +94,7 @@ def _pair(directory: Path, name: str, common_name: str) -> tuple[bytes, bytes]:
         key_pem, cert_pem = key_path.read_bytes(), cert_path.read_bytes()
         if _usable(key_pem, cert_pem):
             return key_pem, cert_pem
-    key_pem, cert_pem = _generate(common_name)
+    key_pem, cert_pem = self_signed(common_name)
     _write_private(key_path, key_pem)
     _write_private(cert_path, cert_pem)
     return key_pem, cert_pem

@@ -37,6 +37,7 @@ def register_with_card(page: Page, mailbox, email="erika@example.org", card="eri
     page.goto("/registrierung")
     page.get_by_role("link", name="Mit Online-Ausweisfunktion registrieren").click()
     expect(field(page, "Vorname")).to_have_count(0)
+    assert_accessible(page, "registration with the ID card")
     field(page, "E-Mail-Adresse").fill(email)
     field(page, "Passwort").fill(PASSWORD)
     field(page, "Passwort wiederholen").fill(PASSWORD)

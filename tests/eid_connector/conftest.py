@@ -7,15 +7,11 @@ import json
 import secrets
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 from flask import Flask, Response, request
 from lxml import etree
 
@@ -24,6 +20,7 @@ from eid_connector.errors import EidError
 from eid_connector.results import ResultMinor
 from eid_connector.simulator import channel
 from eid_connector.simulator.client import create_eid_client_app
+from eid_connector.simulator.devkeys import self_signed
 from eid_connector.simulator.run import ServedApp
 from eid_connector.simulator.server import create_eid_server_app
 from eid_connector.wssec import Signer, Verifier, build_fault
@@ -44,28 +41,8 @@ class Credentials:
 
 def make_credentials(common_name: str, *, valid_from: datetime | None = None,
                      valid_for: timedelta = timedelta(days=30)) -> Credentials:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([
-        x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Servicekonto Test, Referat 1"),
-        x509.NameAttribute(NameOID.COUNTRY_NAME, "DE"),
-    ])
-    start = valid_from or datetime.now(timezone.utc) - timedelta(days=1)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(start)
-        .not_valid_after(start + valid_for)
-        .sign(key, hashes.SHA256())
-    )
-    return Credentials(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                          serialization.NoEncryption()),
-        cert.public_bytes(serialization.Encoding.PEM),
-    )
+    return Credentials(*self_signed(common_name, "Servicekonto Test, Referat 1", valid_from=valid_from,
+                                    valid_for=valid_for))
 
 
 @pytest.fixture(scope="session")
