@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import delete
 
-from ..authn import sessions, throttle
-from ..authn.logout import end_sessions
+from ..authn import throttle
+from ..authn.logout import end_other_sessions
 from ..authn.password import check_current_password
 from ..extensions import db
 from ..mail import OutboxMail
@@ -29,7 +29,7 @@ def delete_account(account_id: str) -> None:
         return
     # The logout tokens name the session's pairwise subject: send them while the
     # account still exists.
-    end_sessions(sessions.end_all(account_id))
+    end_other_sessions(account_id)
     email = account.email
     throttle.clear(email)
     # Mails to the address would otherwise outlive the account in the outbox.

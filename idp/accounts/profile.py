@@ -93,7 +93,6 @@ def _check_text(value: str, label: str, max_len: int = 80) -> list[str]:
 class ProfileResult:
     data: dict[str, str]
     errors: dict[str, list[str]] = field(default_factory=dict)
-    changed: list[str] = field(default_factory=list)
 
 
 def validate(data: dict[str, str]) -> dict[str, list[str]]:
@@ -137,8 +136,8 @@ def update(account: Account, form: dict[str, str]) -> ProfileResult:
     errors.update({k: v for k, v in validate(data).items() if k not in errors})
     if errors:
         return ProfileResult(data, errors)
-    changed = [name for name in FIELDS if data[name] != stored[name]]
-    for name in changed:
-        account.set_attribute(name, data[name], Level.NIEDRIG, "self")
+    for name in FIELDS:
+        if data[name] != stored[name]:
+            account.set_attribute(name, data[name], Level.NIEDRIG, "self")
     db.session.commit()
-    return ProfileResult(data, {}, changed)
+    return ProfileResult(data)

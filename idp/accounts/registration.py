@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from flask import render_template
 from sqlalchemy import delete, select
 
 from eid_connector import EidAttributes
@@ -13,7 +12,7 @@ from eid_connector import EidAttributes
 from ..authn import eid
 from ..extensions import db
 from ..loa import Level
-from ..mail import queue_mail
+from ..mail import queue_template_mail
 from ..secrets import new_secret
 from ..timeutil import utcnow
 from . import links, policy
@@ -118,8 +117,8 @@ def complete(draft: RegistrationDraft, link_for: Callable[[str], str]) -> None:
     normalized = policy.normalize_email(data["email"])
     existing = db.session.scalar(select(Account).where(Account.email_normalized == normalized))
     if existing is not None and existing.is_active:
-        queue_mail(existing.email, "Registrierung mit Ihrer E-Mail-Adresse",
-                   render_template("mail/already_registered.txt", account=existing))
+        queue_template_mail(existing.email, "Registrierung mit Ihrer E-Mail-Adresse", "already_registered.txt",
+                            account=existing)
     else:
         account = existing or Account(email_normalized=normalized)
         if existing is None:
@@ -140,13 +139,13 @@ def complete(draft: RegistrationDraft, link_for: Callable[[str], str]) -> None:
             # Read from the card: the account is Plus as soon as it is activated.
             eid.apply_card(account, EidAttributes(**card))
         db.session.flush()
-        if card and data.get("card_pseudonym") and not db.session.scalar(
-                select(EidLink.account_id).where(EidLink.pseudonym_digest == data["card_pseudonym"])):
-            db.session.merge(EidLink(account_id=account.id, pseudonym_digest=data["card_pseudonym"]))
+        if card and data.get("card_pseudonym"):
+            # Linked elsewhere since the card was read: the account is Plus all the
+            # same, only eID login waits for "Daten mit Ausweis synchronisieren".
+            eid.link_digest(account, data["card_pseudonym"])
         secret = links.issue_link(account, "activation", links.ACTIVATION_VALIDITY)
-        queue_mail(account.email, "Aktivieren Sie Ihr Servicekonto",
-                   render_template("mail/activation.txt", account=account, link=link_for(secret),
-                                   hours=int(links.ACTIVATION_VALIDITY.total_seconds() // 3600)))
+        queue_template_mail(account.email, "Aktivieren Sie Ihr Servicekonto", "activation.txt", account=account,
+                            link=link_for(secret), hours=int(links.ACTIVATION_VALIDITY.total_seconds() // 3600))
     db.session.delete(draft)
     db.session.commit()
 

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
-from ..authn import web
+from ..authn import eid, web
+from ..authn.eid import Purpose
+from ..authn.eid_views import begin
 from ..consent import releases
 from ..extensions import db
 from ..oidc.claims import CLAIM_LABELS
-from ..authn import eid
 from . import deletion, email_change, password_reset, plus, profile, upgrade
 from .links import absolute_link
 from .models import Account
@@ -134,9 +135,6 @@ def upgrade_at_office():
 
 @bp.route("/upgrade/eid", methods=["POST"])
 def upgrade_with_eid():
-    from ..authn.eid import Purpose
-    from ..authn.eid_views import begin
-
     if profile.is_plus(g.account) and eid.has_link(g.account):
         return redirect(url_for("mein_bereich.id_card"))
     return begin(Purpose.UPGRADE, account_id=g.account.id)
@@ -149,9 +147,6 @@ def id_card():
         if request.form.get("action") == "deaktivieren":
             plus.deactivate(g.account)
             return redirect(url_for("mein_bereich.id_card", hinweis="deaktiviert"))
-        from ..authn.eid import Purpose
-        from ..authn.eid_views import begin
-
         return begin(Purpose.SYNC, account_id=g.account.id)
     return render_template("mein_bereich/id_card.html", account=g.account, linked=eid.has_link(g.account),
                            plus=profile.is_plus(g.account), notice=request.args.get("hinweis"))

@@ -5,6 +5,8 @@ from flask import Blueprint, g, redirect, render_template, request, session, url
 
 from ..authn import core, web
 from ..authn.identity import AuthenticationFailed, Identity
+from ..authn.eid import Purpose
+from ..authn.eid_views import begin
 from ..authn.password import PasswordBackend
 from ..security import uniform_duration
 from ..loa import Level
@@ -59,9 +61,6 @@ def register():
         session[DRAFT_KEY] = result.draft.id
         if not result.errors:
             if with_card and not registration.card_of(result.draft):
-                from ..authn.eid import Purpose
-                from ..authn.eid_views import begin
-
                 return begin(Purpose.REGISTRATION, draft_id=result.draft.id)
             return redirect(url_for("accounts.overview"))
         return render_template("accounts/register.html", data=result.draft.data, errors=result.errors,

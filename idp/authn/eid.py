@@ -34,7 +34,7 @@ from ..extensions import db
 from ..loa import Level
 from ..secrets import digest, new_secret, same
 from ..timeutil import utcnow
-from .identity import Attribute, Identity, LoginBackend
+from .identity import Attribute, AuthenticationFailed, Identity, LoginBackend
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +56,11 @@ class Purpose(str, enum.Enum):
 
     @property
     def flow(self) -> Flow:
-        return {Purpose.LOGIN: Flow.LOGIN, Purpose.STEP_UP: Flow.LOGIN, Purpose.REGISTRATION: Flow.REGISTRATION,
-                Purpose.UPGRADE: Flow.UPGRADE, Purpose.SYNC: Flow.SYNC}[self]
+        return _FLOWS[self]
+
+
+_FLOWS = {Purpose.LOGIN: Flow.LOGIN, Purpose.STEP_UP: Flow.LOGIN, Purpose.REGISTRATION: Flow.REGISTRATION,
+          Purpose.UPGRADE: Flow.UPGRADE, Purpose.SYNC: Flow.SYNC}
 
 
 class EidUnavailable(Exception):
@@ -130,10 +133,6 @@ def install_simulators(app, simulators, retry_wait: float = 0.5) -> None:
     app.extensions[EXTENSION_KEY] = EidServerClient(
         simulators.eid_server_url, keys.eservice_key_pem, keys.eservice_cert_pem, keys.server_cert_pem,
         retry_wait=retry_wait)
-
-
-def available() -> bool:
-    return current_app.extensions.get(EXTENSION_KEY) is not None or current_app.config["SERVICEKONTO"].eid_configured
 
 
 # -- transactions ---------------------------------------------------------------------------
@@ -218,24 +217,34 @@ def pseudonym_digest(restricted_id: str) -> str:
     return hmac.new(key, restricted_id.lower().encode(), hashlib.sha256).hexdigest()
 
 
+def _holder(digest_value: str) -> str | None:
+    return db.session.scalar(select(EidLink.account_id).where(EidLink.pseudonym_digest == digest_value))
+
+
 def account_for_pseudonym(restricted_id: str) -> str | None:
-    return db.session.scalar(select(EidLink.account_id).where(
-        EidLink.pseudonym_digest == pseudonym_digest(restricted_id)))
+    return _holder(pseudonym_digest(restricted_id))
+
+
+ALREADY_LINKED = ("Dieser Ausweis ist bereits mit einem anderen Servicekonto verbunden. Ein Ausweis kann nur für "
+                  "ein Servicekonto genutzt werden.")
+
+
+def link_digest(account: Account, digest_value: str) -> str | None:
+    """Store a pseudonym digest for the account. Returns a refusal message when the
+    card already belongs to another account (one pseudonym, one account)."""
+    holder = _holder(digest_value)
+    if holder is not None and holder != account.id:
+        return ALREADY_LINKED
+    existing = db.session.get(EidLink, account.id)
+    if existing is None:
+        db.session.add(EidLink(account_id=account.id, pseudonym_digest=digest_value))
+    else:
+        existing.pseudonym_digest, existing.created_at = digest_value, utcnow()
+    return None
 
 
 def link(account: Account, restricted_id: str) -> str | None:
-    """Store the card's pseudonym for the account. Returns a refusal message when the
-    card already belongs to another account (one pseudonym, one account)."""
-    holder = account_for_pseudonym(restricted_id)
-    if holder is not None and holder != account.id:
-        return ("Dieser Ausweis ist bereits mit einem anderen Servicekonto verbunden. Ein Ausweis kann nur für "
-                "ein Servicekonto genutzt werden.")
-    existing = db.session.get(EidLink, account.id)
-    if existing is None:
-        db.session.add(EidLink(account_id=account.id, pseudonym_digest=pseudonym_digest(restricted_id)))
-    else:
-        existing.pseudonym_digest, existing.created_at = pseudonym_digest(restricted_id), utcnow()
-    return None
+    return link_digest(account, pseudonym_digest(restricted_id))
 
 
 def unlink(account: Account) -> bool:
@@ -262,8 +271,6 @@ class EidBackend(LoginBackend):
     name = "eid"
 
     def authenticate(self, *, attributes: EidAttributes) -> Identity:
-        from .identity import AuthenticationFailed
-
         if not attributes.restricted_id:
             raise AuthenticationFailed(
                 "Ohne Übermittlung des Pseudonyms ist keine Anmeldung mit der Online-Ausweisfunktion möglich. "

@@ -11,6 +11,7 @@ from ..oidc import authorize
 from . import core, eid, web
 from .identity import AuthenticationFailed
 from .logout import end_session
+from .views import after_login
 
 bp = Blueprint("eid", __name__)
 BROWSER_KEY = "eid_browser"
@@ -76,11 +77,7 @@ def _log_in(result: eid.CardResult, must_be: str | None = None):
     except AuthenticationFailed as exc:
         return render_template("authn/eid_failed.html", message=str(exc), retry=retry), 400
     web.start_login_session(secret)
-    record = authorize.load(tx.record_id) if tx.record_id else None
-    if record is not None:
-        authorize.mark_logged_in(record)
-        return redirect(url_for("oidc.resume", record_id=record.id))
-    return redirect(url_for("mein_bereich.home"))
+    return after_login(tx.record_id)
 
 
 def _on_login(result):

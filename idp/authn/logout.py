@@ -46,7 +46,8 @@ def end_session(session: sessions.LoginSession) -> None:
 
 
 def end_other_sessions(account_id: str, keep_session_id: str | None = None) -> int:
-    """After a password change or reset: every session but the one in use ends."""
+    """Every session of the account but `keep_session_id` ends (password change or
+    reset; deletion keeps none)."""
     ended = sessions.end_all(account_id, except_id=keep_session_id)
     end_sessions(ended)
     return len(ended)

@@ -14,6 +14,10 @@ from .identity import AuthenticationFailed, Identity, LoginBackend
 WRONG_CREDENTIALS = "E-Mail-Adresse oder Passwort ist nicht korrekt."
 
 
+class LoginThrottled(AuthenticationFailed):
+    """Too many failures: nothing was checked."""
+
+
 class PasswordBackend(LoginBackend):
     name = "password"
 
@@ -21,7 +25,7 @@ class PasswordBackend(LoginBackend):
         """Check e-mail and password; failures count against the account and the
         client `address`, and while either is throttled nothing is checked."""
         if throttle.is_throttled(email, address):
-            raise AuthenticationFailed(throttle.THROTTLED)
+            raise LoginThrottled(throttle.THROTTLED)
         try:
             identity = self._verify(email, password)
         except AuthenticationFailed:
@@ -53,6 +57,8 @@ def check_current_password(account: Account, password: str, address: str) -> str
     does not become a way to guess the password. Returns the message to show."""
     try:
         PasswordBackend().authenticate(email=account.email, password=password, address=address)
-    except AuthenticationFailed as exc:
-        return WRONG_CURRENT_PASSWORD if str(exc) == WRONG_CREDENTIALS else str(exc)
+    except LoginThrottled as exc:
+        return str(exc)
+    except AuthenticationFailed:
+        return WRONG_CURRENT_PASSWORD
     return None

@@ -14,7 +14,9 @@ bp = Blueprint("authn", __name__)
 password_backend = PasswordBackend()
 
 
-def _after_login(record_id: str | None, next_url: str | None):
+def after_login(record_id: str | None, next_url: str | None = None):
+    """Where a fresh login goes: back into the waiting authorization request, else to
+    a local `next` page or Mein Bereich."""
     record = authorize.load(record_id) if record_id else None
     if record is not None:
         authorize.mark_logged_in(record)
@@ -45,7 +47,7 @@ def login():
                 errors["form"] = [str(exc)]
             else:
                 web.start_login_session(secret)
-                return _after_login(record_id, next_url)
+                return after_login(record_id, next_url)
     status = 200 if not errors else 400
     return render_template("authn/login.html", errors=errors, email=email, record=record,
                            record_id=record_id if record else None, next_url=web.safe_next(next_url)), status
