@@ -98,3 +98,24 @@ def test_guessing_the_current_password_in_a_session_is_throttled(user_agent, mak
     blocked = user_agent.submit("/mein-bereich/loeschen", {"confirm": "ja", "password": "ABab1234"})
     assert blocked.status_code == 400 and "Zu viele fehlgeschlagene Anmeldeversuche" in blocked.text
     assert user_agent.get("/mein-bereich").status_code == 200, "the account is still there"
+
+
+def test_an_upgrade_request_can_be_withdrawn(app, user_agent, make_account):
+    from idp.accounts import upgrade
+    from idp.extensions import db
+    from idp.accounts.models import UpgradeRequest
+
+    make_account()
+    user_agent.login()
+    done = user_agent.submit("/mein-bereich/upgrade/meldebehoerde", {
+        "birth_date": "24.12.1980", "street": "Heidestraße", "house_number": "17", "postal_code": "51147",
+        "city": "Köln"})
+    assert "Antrag gestellt" in done.text
+    page = user_agent.get("/mein-bereich/upgrade").text
+    assert "wartet auf die Prüfung" in page and "Antrag zurückziehen" in page
+    user_agent.submit("/mein-bereich/upgrade", {"action": "zurueckziehen"},
+                      action="/mein-bereich/upgrade/meldebehoerde")
+    assert "wartet auf die Prüfung" not in user_agent.get("/mein-bereich/upgrade").text
+    with app.app_context():
+        [case] = db.session.query(UpgradeRequest).all()
+        assert case.status == "withdrawn" and upgrade.find_open(case.id) == []

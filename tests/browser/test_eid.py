@@ -18,6 +18,7 @@ CARD_LABELS = {
     "erika": "Erika Mustermann (Personalausweis, volljährig)",
     "jonas": "Jonas Mustermann (Personalausweis, 15 Jahre alt)",
     "abgelaufen": "Ansgar Mustermann (Personalausweis, abgelaufen)",
+    "tag-unbekannt": "Hans Mustermann (Personalausweis, Geburtstag unbekannt)",
 }
 
 
@@ -191,3 +192,18 @@ def test_step_up_to_hoch_inside_the_request_of_an_online_service(page, make_acco
     expect(page.locator("#id-token [data-claim=loa]")).to_have_text("hoch")
     expect(page.locator("#id-token [data-claim=acr]")).to_have_text("http://eidas.europa.eu/LoA/high")
     expect(page.locator("#userinfo [data-claim=verified_claims]")).to_contain_text("high")
+
+
+def test_step_up_with_someone_elses_card_is_refused(page, make_account, demo_service):
+    make_account()
+    make_account(email="hans@example.org", given_name="Hans")
+    log_in_to_mein_bereich(page)
+    upgrade_with_card(page, "erika")
+    log_in_to_mein_bereich(page, "hans@example.org")
+    upgrade_with_card(page, "tag-unbekannt")
+    page.goto(demo_service + "/")
+    page.get_by_role("link", name="Anmelden mit Vertrauensniveau „hoch“").click()
+    submit_login_form(page, "hans@example.org", ACCOUNT_PASSWORD)
+    page.get_by_role("link", name="Mit Online-Ausweisfunktion fortfahren").click()
+    read_card(page, "erika")
+    expect(page.get_by_role("alert")).to_contain_text("gehört nicht zu dem Servicekonto")
