@@ -40,6 +40,7 @@ class KeyStore:
     def __init__(self, directory: Path):
         self.dir = Path(directory)
         self._cache: dict[str, ECKey | RSAKey] = {}
+        self._secrets: dict[str, bytes] = {}
 
     # -- state ---------------------------------------------------------------------------
     def _load(self) -> list[KeyInfo]:
@@ -120,8 +121,11 @@ class KeyStore:
 
     def secret(self, name: str) -> bytes:
         """A random secret that must stay stable across restarts (e.g. pairwise salt)."""
-        path = self.dir / f"{name}.secret"
-        if not path.exists():
-            self.dir.mkdir(parents=True, exist_ok=True)
-            _write_private(path, secrets.token_bytes(32).hex().encode())
-        return bytes.fromhex(path.read_text().strip())
+        # Asked for on every token and userinfo answer: read the file once.
+        if name not in self._secrets:
+            path = self.dir / f"{name}.secret"
+            if not path.exists():
+                self.dir.mkdir(parents=True, exist_ok=True)
+                _write_private(path, secrets.token_bytes(32).hex().encode())
+            self._secrets[name] = bytes.fromhex(path.read_text().strip())
+        return self._secrets[name]
