@@ -93,7 +93,6 @@ class EidTransaction(db.Model):
 
 @dataclass
 class Started:
-    transaction: EidTransaction
     browser_secret: str
     client_url: str
 
@@ -154,7 +153,7 @@ def start(purpose: Purpose, tc_token_url_for: Callable[[str], str], *, account_i
     db.session.add(tx)
     db.session.commit()
     settings = current_app.config["SERVICEKONTO"]
-    return Started(tx, browser_secret, client_url(tc_token_url_for(tx.id), settings.eid_client_url))
+    return Started(browser_secret, client_url(tc_token_url_for(tx.id), settings.eid_client_url))
 
 
 def tc_token(tx_id: str, refresh_url_for: Callable[[str], str], error_url: str) -> bytes | None:
