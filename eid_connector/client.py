@@ -45,7 +45,7 @@ from .namespaces import SOAP_ACTION_PREFIX
 from .personal_data import EidAttributes, map_personal_data
 from .results import Flow, ResultMinor, message_for
 from .tctoken import TcToken
-from .wssec import DEFAULT_MAX_AGE, DEFAULT_SKEW, Signer, Verifier, find_fault
+from .wssec import DEFAULT_MAX_AGE, DEFAULT_SKEW, SOAP_CONTENT_TYPE, Signer, Verifier, find_fault
 
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_MAX_ATTEMPTS = 5
@@ -182,10 +182,9 @@ class EidServerClient:
                 # The request may have reached the server: the caller must not reuse it.
                 exc.request_counter = counter
                 raise
-            if response.result.minor == ResultMinor.NO_RESULT_YET and attempt < self._max_attempts:
-                self._sleep(self._retry_wait)
-                continue
-            break
+            if response.result.minor != ResultMinor.NO_RESULT_YET or attempt == self._max_attempts:
+                break
+            self._sleep(self._retry_wait)
         attributes = (
             map_personal_data(
                 response.personal_data,
@@ -218,7 +217,7 @@ class EidServerClient:
                 self.server_url,
                 data=envelope,
                 headers={
-                    "Content-Type": "text/xml; charset=utf-8",
+                    "Content-Type": SOAP_CONTENT_TYPE,
                     "SOAPAction": f'"{SOAP_ACTION_PREFIX}{operation}"',
                 },
                 timeout=self._timeout,

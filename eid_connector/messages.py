@@ -1,7 +1,8 @@
 """Messages of the eID-Interface (TR-03130 part 1, schema 2.0.2) as plain data.
 
 Both sides are here: the eService builds useIDRequest/getResultRequest and parses the
-responses; the eID-Server (simulator) parses the requests and builds the responses.
+responses; the eID-Server (simulator) parses the requests and builds the responses
+(getServerInfoResponse included).
 Builders emit elements in schema order, so their output validates against the XSD;
 parsers expect input that has already been schema-validated.
 
@@ -11,7 +12,7 @@ none is sent; the card's eID function is level "hoch" in itself.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -176,6 +177,15 @@ def _bool(text: str | None) -> bool:
     return (text or "").strip() in ("true", "1")
 
 
+def _build_session(parent, session_id: str) -> None:
+    session = etree.SubElement(parent, _e("Session"))
+    etree.SubElement(session, _e("ID")).text = session_id
+
+
+def _parse_session_id(root) -> str:
+    return "".join((root.findtext(f"{_e('Session')}/{_e('ID')}") or "").split())
+
+
 def _check_hex_id(value: str, what: str) -> str:
     try:
         raw = bytes.fromhex(value)
@@ -297,8 +307,7 @@ class UseIDResponse:
 
 def build_use_id_response(response: UseIDResponse) -> etree._Element:
     root = etree.Element(_e("useIDResponse"), nsmap=_NSMAP)
-    session = etree.SubElement(root, _e("Session"))
-    etree.SubElement(session, _e("ID")).text = response.session_id
+    _build_session(root, response.session_id)
     if response.ecard_server_address:
         etree.SubElement(root, _e("eCardServerAddress")).text = response.ecard_server_address
     _build_psk(root, response.psk)
@@ -308,7 +317,7 @@ def build_use_id_response(response: UseIDResponse) -> etree._Element:
 
 def parse_use_id_response(root: etree._Element) -> UseIDResponse:
     return UseIDResponse(
-        session_id="".join((root.findtext(f"{_e('Session')}/{_e('ID')}") or "").split()),
+        session_id=_parse_session_id(root),
         psk=_parse_psk(root.find(_e("PSK"))),
         result=_parse_result(root),
         ecard_server_address=_uri(root.findtext(_e("eCardServerAddress"))) or None,
@@ -329,15 +338,14 @@ class GetResultRequest:
 
 def build_get_result_request(request: GetResultRequest) -> etree._Element:
     root = etree.Element(_e("getResultRequest"), nsmap=_NSMAP)
-    session = etree.SubElement(root, _e("Session"))
-    etree.SubElement(session, _e("ID")).text = request.session_id
+    _build_session(root, request.session_id)
     etree.SubElement(root, _e("RequestCounter")).text = str(request.request_counter)
     return root
 
 
 def parse_get_result_request(root: etree._Element) -> GetResultRequest:
     return GetResultRequest(
-        session_id="".join((root.findtext(f"{_e('Session')}/{_e('ID')}") or "").split()),
+        session_id=_parse_session_id(root),
         request_counter=int(root.findtext(_e("RequestCounter"))),
     )
 
@@ -435,6 +443,8 @@ _PERSONAL_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("EmailAddress", "email_address", "string"),
     ("RestrictedID", "restricted_id", "restricted_id"),
 )
+# Data-group element (= operation name) -> PersonalData attribute.
+PERSONAL_DATA_ATTRIBUTES: Mapping[str, str] = {name: attr for name, attr, _kind in _PERSONAL_FIELDS}
 
 
 def _build_place(node, place: Place) -> None:
@@ -571,3 +581,25 @@ def parse_get_result_response(root: etree._Element) -> GetResultResponse:
         fulfils_place_verification=_bool(place.text) if place is not None else None,
         operations_allowed_by_user=_parse_operations(operations) if operations is not None else None,
     )
+
+
+# -- getServerInfo -----------------------------------------------------------------------
+# OperationsSelectorType: the requestor's sequence without the specific-attribute functions.
+_SELECTOR_NAMES = OPERATION_NAMES - {"SpecificAttribute", "DeleteSpecificAttribute"}
+
+
+def build_get_server_info_response(
+    version_string: str, rights: Collection[str], version: tuple[int, int, int] = (2, 0, 2)
+) -> etree._Element:
+    """ServerVersion and DocumentVerificationRights (ALLOWED for each of `rights`)."""
+    root = etree.Element(_e("getServerInfoResponse"), nsmap=_NSMAP)
+    node = etree.SubElement(root, _e("ServerVersion"))
+    etree.SubElement(node, _e("VersionString")).text = version_string
+    for name, number in zip(("Major", "Minor", "Bugfix"), version):
+        etree.SubElement(node, _e(name)).text = str(number)
+    _build_operations(
+        root,
+        "DocumentVerificationRights",
+        {name: "ALLOWED" if name in rights else "PROHIBITED" for name in _SELECTOR_NAMES},
+    )
+    return root

@@ -17,7 +17,6 @@ from .errors import EidProtocolError
 BINDING_PAOS = "urn:liberty:paos:2006-08"
 PATH_SECURITY_PSK = "urn:ietf:rfc:4279"
 EID_CLIENT_URL = "http://127.0.0.1:24727/eID-Client"
-CONTENT_TYPE = "text/xml; charset=utf-8"
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ _DIGEST_ALGORITHMS = {
 
 _ID_ATTRIBUTE_NAMES = {"Id", "ID", "id"}
 
+SOAP_CONTENT_TYPE = "text/xml; charset=utf-8"
 DEFAULT_TTL = timedelta(minutes=5)
 DEFAULT_SKEW = timedelta(seconds=60)
 DEFAULT_MAX_AGE = timedelta(minutes=5)
@@ -94,8 +95,14 @@ def parse_xml(data: bytes) -> etree._Element:
     return tree.getroot()
 
 
-def _load_certificate(cert_pem: bytes) -> x509.Certificate:
-    return x509.load_pem_x509_certificate(cert_pem)
+def certificate_for_key(key_pem: bytes, cert_pem: bytes) -> x509.Certificate:
+    """`cert_pem` parsed, once it is known to belong to `key_pem`; ValueError if either
+    is unreadable or they do not belong together."""
+    cert = x509.load_pem_x509_certificate(cert_pem)
+    private = serialization.load_pem_private_key(key_pem, password=None)
+    if private.public_key().public_numbers() != cert.public_key().public_numbers():
+        raise ValueError("private key does not belong to the certificate")
+    return cert
 
 
 # -- signing ---------------------------------------------------------------------------
@@ -112,11 +119,9 @@ class Signer:
     ):
         if key_reference not in ("bst", "issuer_serial"):
             raise ValueError(f"unknown key_reference {key_reference!r}")
-        self._cert = _load_certificate(cert_pem)
-        private = serialization.load_pem_private_key(key_pem, password=None)
-        if private.public_key().public_numbers() != self._cert.public_key().public_numbers():
-            raise ValueError("private key does not belong to the certificate")
-        self._key_pem = key_pem
+        self._cert = certificate_for_key(key_pem, cert_pem)
+        # Loaded once; the context takes a copy of it per signature.
+        self._key = xmlsec.Key.from_memory(key_pem, xmlsec.KeyFormat.PEM)
         self._key_reference = key_reference
         self._ttl = ttl
 
@@ -176,7 +181,7 @@ class Signer:
             )
 
         ctx = xmlsec.SignatureContext()
-        ctx.key = xmlsec.Key.from_memory(self._key_pem, xmlsec.KeyFormat.PEM)
+        ctx.key = self._key
         ctx.register_id(body, "Id", WSU)
         ctx.register_id(timestamp, "Id", WSU)
         ctx.sign(signature)
@@ -226,9 +231,9 @@ class Verifier:
         skew: timedelta = DEFAULT_SKEW,
         max_age: timedelta = DEFAULT_MAX_AGE,
     ):
-        self._cert = _load_certificate(trusted_cert_pem)
+        self._cert = x509.load_pem_x509_certificate(trusted_cert_pem)
         self._cert_der = self._cert.public_bytes(serialization.Encoding.DER)
-        self._cert_pem = trusted_cert_pem
+        self._key = xmlsec.Key.from_memory(trusted_cert_pem, xmlsec.KeyFormat.CERT_PEM)
         self._skew = skew
         self._max_age = max_age
 
@@ -271,7 +276,7 @@ class Verifier:
 
         ctx = xmlsec.SignatureContext()
         # A key in the context makes xmlsec ignore KeyInfo: only the pinned key counts.
-        ctx.key = xmlsec.Key.from_memory(self._cert_pem, xmlsec.KeyFormat.CERT_PEM)
+        ctx.key = self._key
         for transform in (xmlsec.Transform.EXCL_C14N, xmlsec.Transform.C14N, xmlsec.Transform.C14N11):
             ctx.enable_reference_transform(transform)
             ctx.enable_signature_transform(transform)
@@ -298,8 +303,7 @@ class Verifier:
             raise SignatureRefused(f"signature does not verify: {exc}") from exc
 
         created = _parse_time(timestamp.find(_q(WSU, "Created")), "Created")
-        expires_node = timestamp.find(_q(WSU, "Expires"))
-        expires = _parse_time(expires_node, "Expires")
+        expires = _parse_time(timestamp.find(_q(WSU, "Expires")), "Expires")
         self._check_freshness(created, expires, now)
 
         payload = [child for child in body if isinstance(child.tag, str)]
@@ -325,30 +329,11 @@ class Verifier:
         if key_info is None:
             raise SignatureRefused("signature names no signing certificate")
         str_ = key_info.find(_q(WSSE, "SecurityTokenReference"))
-        if str_ is not None:
-            reference = str_.find(_q(WSSE, "Reference"))
-            if reference is not None:
-                uri = reference.get("URI", "")
-                token_id = uri[1:] if uri.startswith("#") else None
-                tokens = [
-                    t for t in security.findall(_q(WSSE, "BinarySecurityToken"))
-                    if token_id and t.get(_q(WSU, "Id")) == token_id
-                ]
-                if len(tokens) != 1:
-                    raise SignatureRefused("SecurityTokenReference points to no token")
-                token = tokens[0]
-                if token.get("ValueType") != X509V3:
-                    raise SignatureRefused("security token is not an X.509v3 certificate")
-                try:
-                    der = base64.b64decode("".join((token.text or "").split()), validate=True)
-                except ValueError as exc:
-                    raise SignatureRefused("security token is not base64") from exc
-                if der != self._cert_der:
-                    raise SignatureRefused("signing certificate is not the trusted certificate")
-                return
-            x509_data = str_.find(_q(DS, "X509Data"))
-        else:
-            x509_data = key_info.find(_q(DS, "X509Data"))
+        reference = str_.find(_q(WSSE, "Reference")) if str_ is not None else None
+        if reference is not None:
+            self._check_token(security, reference)
+            return
+        x509_data = (key_info if str_ is None else str_).find(_q(DS, "X509Data"))
         if x509_data is None:
             raise SignatureRefused("signature names no signing certificate")
         issuer_serial = x509_data.find(_q(DS, "X509IssuerSerial"))
@@ -360,13 +345,33 @@ class Verifier:
                 self._cert.issuer.rfc4514_string()
             ):
                 raise SignatureRefused("signing certificate is not the trusted certificate")
-            return
-        if certificate is not None:
-            der = base64.b64decode("".join((certificate.text or "").split()))
-            if der != self._cert_der:
-                raise SignatureRefused("signing certificate is not the trusted certificate")
-            return
-        raise SignatureRefused("signature names no signing certificate")
+        elif certificate is not None:
+            self._check_der(certificate.text, "X509Certificate")
+        else:
+            raise SignatureRefused("signature names no signing certificate")
+
+    def _check_token(self, security, reference) -> None:
+        """The BinarySecurityToken a wsse:Reference points to must be the pinned certificate."""
+        uri = reference.get("URI", "")
+        token_id = uri[1:] if uri.startswith("#") else None
+        tokens = [
+            t for t in security.findall(_q(WSSE, "BinarySecurityToken"))
+            if token_id and t.get(_q(WSU, "Id")) == token_id
+        ]
+        if len(tokens) != 1:
+            raise SignatureRefused("SecurityTokenReference points to no token")
+        if tokens[0].get("ValueType") != X509V3:
+            raise SignatureRefused("security token is not an X.509v3 certificate")
+        self._check_der(tokens[0].text, "security token")
+
+    def _check_der(self, text: str | None, what: str) -> None:
+        """`text` must be the base64 DER of the pinned certificate."""
+        try:
+            der = base64.b64decode("".join((text or "").split()), validate=True)
+        except ValueError as exc:
+            raise SignatureRefused(f"{what} is not base64") from exc
+        if der != self._cert_der:
+            raise SignatureRefused("signing certificate is not the trusted certificate")
 
     @staticmethod
     def _check_signed_info(signature, body_id: str, ts_id: str) -> None:

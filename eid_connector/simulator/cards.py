@@ -20,6 +20,7 @@ from ..messages import (
     GeneralDate,
     NoPlaceInfo,
     PersonalData,
+    Place,
     StructuredPlace,
 )
 
@@ -62,86 +63,57 @@ def _koeln(street: str, zip_code: str = "51147") -> StructuredPlace:
     return StructuredPlace(street=street, city="KÖLN", country="D", zip_code=zip_code)
 
 
+def _card(card_id: str, label: str, description: str, *, given_names: str, family_names: str,
+          born: date | GeneralDate, place_of_birth: str | StructuredPlace, residence: Place,
+          expiry: date, document_type: str = "ID", nationality: str = "D", **more) -> TestCard:
+    """A card issued in Germany; a str place of birth is FreetextPlace, a date of birth
+    is complete (a GeneralDate says which parts are unknown)."""
+    return TestCard(card_id, label, description, PersonalData(
+        document_type=document_type, issuing_state="D", date_of_expiry=expiry,
+        given_names=given_names, family_names=family_names,
+        date_of_birth=born if isinstance(born, GeneralDate) else _general_date(born),
+        place_of_birth=FreetextPlace(place_of_birth) if isinstance(place_of_birth, str) else place_of_birth,
+        nationality=nationality, place_of_residence=residence, **more,
+    ))
+
+
 def all_cards(today: date | None = None) -> tuple[TestCard, ...]:
     today = today or date.today()
     valid_until = date(today.year + 6, 10, 31)
     # 15 years and 40 days old: 15 today and for the rest of any test run.
     fifteen = _years_before(today, 15) - timedelta(days=40)
     return (
-        TestCard(
-            id="erika",
-            label="Erika Mustermann (Personalausweis, volljährig)",
-            description="Alle Daten vorhanden: Doktorgrad, Geburtsname, Geburtsort, Anschrift in Köln.",
-            data=PersonalData(
-                document_type="ID", issuing_state="D", date_of_expiry=valid_until,
-                given_names="ERIKA", family_names="MUSTERMANN", academic_title="DR.",
-                date_of_birth=_general_date(date(1964, 8, 12)),
-                place_of_birth=FreetextPlace("BERLIN"), nationality="D", birth_name="GABLER",
-                place_of_residence=_koeln("HEIDESTRASSE 17"),
-            ),
-        ),
-        TestCard(
-            id="jonas",
-            label="Jonas Mustermann (Personalausweis, 15 Jahre alt)",
-            description="Jünger als 16 Jahre: erfüllt die Altersbestätigung für Servicekonto Plus nicht.",
-            data=PersonalData(
-                document_type="ID", issuing_state="D", date_of_expiry=valid_until,
-                given_names="JONAS", family_names="MUSTERMANN",
-                date_of_birth=_general_date(fifteen),
-                place_of_birth=FreetextPlace("KÖLN"), nationality="D",
-                place_of_residence=_koeln("HEIDESTRASSE 17"),
-            ),
-        ),
-        TestCard(
-            id="abgelaufen",
-            label="Ansgar Mustermann (Personalausweis, abgelaufen)",
-            description="Gültigkeit abgelaufen: der eID-Server meldet ein ungültiges Dokument.",
-            data=PersonalData(
-                document_type="ID", issuing_state="D", date_of_expiry=date(today.year - 2, 3, 31),
-                given_names="ANSGAR", family_names="MUSTERMANN",
-                date_of_birth=_general_date(date(1955, 3, 14)),
-                place_of_birth=FreetextPlace("BONN"), nationality="D",
-                place_of_residence=_koeln("VENLOER STRASSE 241-245", "50823"),
-            ),
-        ),
-        TestCard(
-            id="tag-unbekannt",
-            label="Hans Mustermann (Personalausweis, Geburtstag unbekannt)",
-            description="Geburtsdatum ohne Tag (August 1964), Geburtsort im Ausland.",
-            data=PersonalData(
-                document_type="ID", issuing_state="D", date_of_expiry=valid_until,
-                given_names="HANS", family_names="MUSTERMANN",
-                # TR-03130 DateString: spaces for the unknown day, no DateValue.
-                date_of_birth=GeneralDate("196408  "),
-                place_of_birth=FreetextPlace("KABUL/AFGHANISTAN"), nationality="D",
-                place_of_residence=_koeln("HOHE STRASSE 12A", "50667"),
-            ),
-        ),
-        TestCard(
-            id="aufenthaltstitel",
-            label="Olena Kovalenko (elektronischer Aufenthaltstitel)",
-            description="Dokumentart AR, ukrainische Staatsangehörigkeit, Geburtsort als strukturierte Angabe.",
-            data=PersonalData(
-                document_type="AR", issuing_state="D", date_of_expiry=valid_until,
-                given_names="OLENA", family_names="KOVALENKO",
-                date_of_birth=_general_date(date(1990, 3, 15)),
-                place_of_birth=StructuredPlace(city="CHARKIW", country="UKR"), nationality="UKR",
-                place_of_residence=_koeln("AACHENER STRASSE 1", "50674"),
-                residence_permit_i="AUFENTHALTSERLAUBNIS § 24 AUFENTHG",
-            ),
-        ),
-        TestCard(
-            id="ohne-wohnsitz",
-            label="Ludwig Mustermann (Personalausweis, ohne Wohnsitz in Deutschland)",
-            description="Anschrift als NoPlaceInfo: „keine Hauptwohnung in Deutschland“.",
-            data=PersonalData(
-                document_type="ID", issuing_state="D", date_of_expiry=valid_until,
-                given_names="LUDWIG", family_names="MUSTERMANN",
-                date_of_birth=_general_date(date(1978, 1, 30)),
-                place_of_birth=FreetextPlace("HAMBURG"), nationality="D",
-                place_of_residence=NoPlaceInfo("keine Hauptwohnung in Deutschland"),
-            ),
-        ),
+        _card("erika", "Erika Mustermann (Personalausweis, volljährig)",
+              "Alle Daten vorhanden: Doktorgrad, Geburtsname, Geburtsort, Anschrift in Köln.",
+              given_names="ERIKA", family_names="MUSTERMANN", academic_title="DR.", birth_name="GABLER",
+              born=date(1964, 8, 12), place_of_birth="BERLIN", residence=_koeln("HEIDESTRASSE 17"),
+              expiry=valid_until),
+        _card("jonas", "Jonas Mustermann (Personalausweis, 15 Jahre alt)",
+              "Jünger als 16 Jahre: erfüllt die Altersbestätigung für Servicekonto Plus nicht.",
+              given_names="JONAS", family_names="MUSTERMANN",
+              born=fifteen, place_of_birth="KÖLN", residence=_koeln("HEIDESTRASSE 17"), expiry=valid_until),
+        _card("abgelaufen", "Ansgar Mustermann (Personalausweis, abgelaufen)",
+              "Gültigkeit abgelaufen: der eID-Server meldet ein ungültiges Dokument.",
+              given_names="ANSGAR", family_names="MUSTERMANN",
+              born=date(1955, 3, 14), place_of_birth="BONN", residence=_koeln("VENLOER STRASSE 241-245", "50823"),
+              expiry=date(today.year - 2, 3, 31)),
+        _card("tag-unbekannt", "Hans Mustermann (Personalausweis, Geburtstag unbekannt)",
+              "Geburtsdatum ohne Tag (August 1964), Geburtsort im Ausland.",
+              given_names="HANS", family_names="MUSTERMANN",
+              # TR-03130 DateString: spaces for the unknown day, no DateValue.
+              born=GeneralDate("196408  "), place_of_birth="KABUL/AFGHANISTAN",
+              residence=_koeln("HOHE STRASSE 12A", "50667"), expiry=valid_until),
+        _card("aufenthaltstitel", "Olena Kovalenko (elektronischer Aufenthaltstitel)",
+              "Dokumentart AR, ukrainische Staatsangehörigkeit, Geburtsort als strukturierte Angabe.",
+              document_type="AR", given_names="OLENA", family_names="KOVALENKO", nationality="UKR",
+              born=date(1990, 3, 15), place_of_birth=StructuredPlace(city="CHARKIW", country="UKR"),
+              residence=_koeln("AACHENER STRASSE 1", "50674"),
+              residence_permit_i="AUFENTHALTSERLAUBNIS § 24 AUFENTHG", expiry=valid_until),
+        _card("ohne-wohnsitz", "Ludwig Mustermann (Personalausweis, ohne Wohnsitz in Deutschland)",
+              "Anschrift als NoPlaceInfo: „keine Hauptwohnung in Deutschland“.",
+              given_names="LUDWIG", family_names="MUSTERMANN",
+              born=date(1978, 1, 30), place_of_birth="HAMBURG",
+              residence=NoPlaceInfo("keine Hauptwohnung in Deutschland"), expiry=valid_until),
     )
 
 

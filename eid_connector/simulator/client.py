@@ -217,7 +217,8 @@ class EidClientSimulator:
             raise _Redirect(address, "error", ClientResultMinor.COMMUNICATION_ERROR.value) from exc
         return token
 
-    def _ecard(self, token: TcToken, method: str, body: bytes = b"") -> requests.Response:
+    def _ecard(self, token: TcToken, method: str, body: bytes = b"") -> dict:
+        """The eID-Server simulator's JSON answer; leaves by _Redirect if there is none."""
         url = f"{token.server_address.rstrip('/')}/{quote(token.session_identifier, safe='')}"
         headers = {channel.HEADER: channel.sign(token.psk, method, token.session_identifier, body)}
         if body:
@@ -231,17 +232,17 @@ class EidClientSimulator:
         if response.status_code == 403:  # the PSK was not accepted: no channel
             raise _Redirect(token.refresh_address, "error",
                             ClientResultMinor.TRUSTED_CHANNEL_ESTABLISHMENT_FAILED.value)
-        if response.status_code != 200:
-            raise _Redirect(token.refresh_address, "error", ClientResultMinor.SERVER_ERROR.value)
         try:
-            response.json()
-        except ValueError as exc:
-            raise _Redirect(token.refresh_address, "error", ClientResultMinor.SERVER_ERROR.value) from exc
-        return response
+            answer = response.json() if response.status_code == 200 else None
+        except ValueError:
+            answer = None
+        if not isinstance(answer, dict):
+            raise _Redirect(token.refresh_address, "error", ClientResultMinor.SERVER_ERROR.value)
+        return answer
 
     def start(self, tc_token_url: str) -> tuple[str, _Flow]:
         token = self.fetch_tc_token(tc_token_url)
-        info = self._ecard(token, "GET").json()
+        info = self._ecard(token, "GET")
         flow = _Flow(token=token, provider=str(info.get("provider") or ""),
                      operations=dict(info.get("operations") or {}), age=info.get("age_verification"),
                      pin_attempts_left=int(info.get("pin_attempts_left", cards.PIN_ATTEMPTS)),
@@ -261,7 +262,7 @@ class EidClientSimulator:
         body = json.dumps({"action": "complete", "card": card_id, "pin": pin,
                            "pseudonym": pseudonym}).encode()
         try:
-            answer = self._ecard(flow.token, "POST", body).json()
+            answer = self._ecard(flow.token, "POST", body)
         except _Redirect:
             self._drop(handle)
             raise

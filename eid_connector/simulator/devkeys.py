@@ -19,6 +19,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
+from ..wssec import certificate_for_key
+
 SERVER_NAME = "eid-server-simulator"
 ESERVICE_NAME = "eservice-servicekonto"
 _ORGANISATION = "Servicekonto DEVELOPMENT ONLY - not for production"
@@ -66,16 +68,11 @@ def self_signed(common_name: str, organisation: str = _ORGANISATION, *, valid_fr
 
 def _usable(key_pem: bytes, cert_pem: bytes) -> bool:
     try:
-        key = serialization.load_pem_private_key(key_pem, password=None)
-        cert = x509.load_pem_x509_certificate(cert_pem)
+        cert = certificate_for_key(key_pem, cert_pem)
     except ValueError:
         return False
     now = datetime.now(timezone.utc)
-    return (
-        key.public_key().public_numbers() == cert.public_key().public_numbers()
-        and cert.not_valid_before_utc <= now
-        and now + _RENEW_BEFORE < cert.not_valid_after_utc
-    )
+    return cert.not_valid_before_utc <= now and now + _RENEW_BEFORE < cert.not_valid_after_utc
 
 
 def _write_private(path: Path, data: bytes) -> None:

@@ -57,9 +57,8 @@ from lxml import etree
 from .. import schema
 from ..errors import EidProtocolError, SchemaViolation, SignatureRefused
 from ..messages import (
-    _PERSONAL_FIELDS,
     OPERATION_NAMES,
-    OPERATIONS,
+    PERSONAL_DATA_ATTRIBUTES,
     GetResultResponse,
     PersonalData,
     Psk,
@@ -69,13 +68,14 @@ from ..messages import (
     UseIDRequest,
     UseIDResponse,
     build_get_result_response,
+    build_get_server_info_response,
     build_use_id_response,
     parse_get_result_request,
     parse_use_id_request,
 )
 from ..namespaces import EID
 from ..results import RESULT_MINOR_PREFIX, ResultMinor
-from ..wssec import Signer, Verifier, build_fault
+from ..wssec import SOAP_CONTENT_TYPE, Signer, Verifier, build_fault
 from . import cards, channel
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,6 @@ log = logging.getLogger(__name__)
 SOAP_PATH = "/eID-Server"
 ECARD_PATH = "/ecard"
 CONTROL_PATH = "/simulator/next-result"
-SOAP_CONTENT_TYPE = "text/xml; charset=utf-8"
 
 # The simulated authorization certificate: every data group and function the
 # Servicekonto could want, none of the signature and specific-attribute functions.
@@ -92,19 +91,18 @@ TERMINAL_RIGHTS = OPERATION_NAMES - {
 }
 MIN_PSK_KEY_BYTES = 32
 
-# Operation (SOAP body element) -> name used for forcing results.
-_OPERATIONS = {"useIDRequest": "useID", "getResultRequest": "getResult",
-               "getServerInfoRequest": "getServerInfo"}
+
+
+def _group(minor: ResultMinor) -> str:
+    """"common", "useID" or "getResult": the part of a ResultMinor before the "#"."""
+    return minor.removeprefix(RESULT_MINOR_PREFIX).split("#", 1)[0]
+
+
+# Operation -> the ResultMinors it can answer: its own and the common ones.
 _FORCEABLE = {
-    "useID": {ResultMinor.INTERNAL_ERROR, ResultMinor.SCHEMA_VIOLATION, ResultMinor.INVALID_PSK,
-              ResultMinor.TOO_MANY_OPEN_SESSIONS, ResultMinor.MISSING_ARGUMENT,
-              ResultMinor.MISSING_TERMINAL_RIGHTS},
-    "getResult": {ResultMinor.INTERNAL_ERROR, ResultMinor.SCHEMA_VIOLATION, ResultMinor.NO_RESULT_YET,
-                  ResultMinor.INVALID_SESSION, ResultMinor.INVALID_COUNTER,
-                  ResultMinor.DENIED_DOCUMENT, ResultMinor.INVALID_DOCUMENT},
+    operation: frozenset(minor for minor in ResultMinor if _group(minor) in ("common", operation))
+    for operation in ("useID", "getResult")
 }
-# Data-group operation -> PersonalData attribute (the library's own table).
-_FIELD_OF = {element: attr for element, attr, _kind in _PERSONAL_FIELDS}
 
 
 def resolve_minor(value: str) -> ResultMinor | None:
@@ -156,7 +154,10 @@ class EidServerSimulator:
         self._lock = threading.Lock()
         self._sessions: dict[str, _Session] = {}
         self._by_psk: dict[str, str] = {}
-        self._forced: dict[str, deque[Result]] = {"useID": deque(), "getResult": deque()}
+        self._forced: dict[str, deque[Result]] = {operation: deque() for operation in _FORCEABLE}
+        # SOAP body element -> handler; the operation is its name without "Request".
+        self._handlers = {"useIDRequest": self._use_id, "getResultRequest": self._get_result,
+                          "getServerInfoRequest": self._server_info}
 
     # -- SOAP ------------------------------------------------------------------------------
     def handle_soap(self, body: bytes) -> tuple[int, bytes]:
@@ -166,25 +167,25 @@ class EidServerSimulator:
             # Unsigned or untrusted: nothing in it is read, and nothing is signed back.
             return 500, build_fault("Client", f"request refused: {exc}")
         qname = etree.QName(payload)
-        operation = _OPERATIONS.get(qname.localname) if qname.namespace == EID else None
-        if operation is None:
+        handler = self._handlers.get(qname.localname) if qname.namespace == EID else None
+        if handler is None:
             return 500, build_fault("Client", f"unknown operation {qname.text}")
+        operation = qname.localname.removesuffix("Request")
         try:
             schema.validate_message(payload, qname.localname)
         except SchemaViolation as exc:
-            if operation == "getServerInfo":  # its response has no dss:Result
-                return 500, build_fault("Client", f"schema violation: {exc}")
-            reply = self._error(operation, Result.error(ResultMinor.SCHEMA_VIOLATION, str(exc)[:500]))
+            fault = ("Client", f"schema violation: {exc}")
+            result = Result.error(ResultMinor.SCHEMA_VIOLATION, str(exc)[:500])
         else:
             try:
-                reply = {"useID": self._use_id, "getResult": self._get_result,
-                         "getServerInfo": self._server_info}[operation](payload)
+                return 200, self._signer.sign(handler(payload))
             except Exception:  # an eID-Server answers internalError, never a stack trace
                 log.exception("eID-Server simulator: %s failed", operation)
-                if operation == "getServerInfo":
-                    return 500, build_fault("Server", "internal error")
-                reply = self._error(operation, Result.error(ResultMinor.INTERNAL_ERROR))
-        return 200, self._signer.sign(reply)
+                fault = ("Server", "internal error")
+                result = Result.error(ResultMinor.INTERNAL_ERROR)
+        if operation == "getServerInfo":  # its response has no dss:Result
+            return 500, build_fault(*fault)
+        return 200, self._signer.sign(self._error(operation, result))
 
     @staticmethod
     def _error(operation: str, result: Result) -> etree._Element:
@@ -292,11 +293,12 @@ class EidServerSimulator:
             elif name == "AgeVerification":
                 allowed_by_user[name] = "ALLOWED"
             else:
-                value = getattr(card.data, _FIELD_OF[name], None) if name in _FIELD_OF else None
+                attr = PERSONAL_DATA_ATTRIBUTES.get(name)
+                value = getattr(card.data, attr) if attr else None
                 if value is None:
                     allowed_by_user[name] = "NOTONCHIP"
                 else:
-                    values[_FIELD_OF[name]] = value
+                    values[attr] = value
                     allowed_by_user[name] = "ALLOWED"
         age = session.request.age_verification
         return GetResultResponse(
@@ -306,75 +308,54 @@ class EidServerSimulator:
         )
 
     def _server_info(self, _payload: etree._Element) -> etree._Element:
-        def e(name: str) -> str:
-            return f"{{{EID}}}{name}"
-
-        root = etree.Element(e("getServerInfoResponse"), nsmap={"eid": EID})
-        version = etree.SubElement(root, e("ServerVersion"))
-        etree.SubElement(version, e("VersionString")).text = "Servicekonto eID-Server simulator 2.0.2"
-        for name, value in (("Major", 2), ("Minor", 0), ("Bugfix", 2)):
-            etree.SubElement(version, e(name)).text = str(value)
-        rights = etree.SubElement(root, e("DocumentVerificationRights"))
-        # OperationsSelectorType: the requestor's sequence without the specific attributes.
-        for name, _mandatory in OPERATIONS:
-            if name not in ("SpecificAttribute", "DeleteSpecificAttribute"):
-                etree.SubElement(rights, e(name)).text = "ALLOWED" if name in self._rights else "PROHIBITED"
-        return root
+        return build_get_server_info_response("Servicekonto eID-Server simulator 2.0.2", self._rights)
 
     # -- eID-Client link -------------------------------------------------------------------
-    def _authenticated(self, method: str, psk_id: str, body: bytes, mac: str | None) -> _Session | None:
-        """The session of `psk_id` if the request carries a valid MAC; caller locks."""
-        self._purge()
-        session = self._sessions.get(self._by_psk.get(psk_id, ""))
-        if session is None or not channel.verify(session.psk.key, method, psk_id, body, mac):
-            return None
-        return session
-
-    def ecard_info(self, psk_id: str, mac: str | None) -> tuple[dict, int]:
+    def ecard(self, method: str, psk_id: str, body: bytes, mac: str | None) -> tuple[dict, int]:
+        """(JSON, status) for the eID-Client: GET tells what the session asks for, POST
+        completes or cancels it; only with a valid MAC under the PSK, only while pending."""
         with self._lock:
-            session = self._authenticated("GET", psk_id, b"", mac)
-            if session is None:
+            self._purge()
+            session = self._sessions.get(self._by_psk.get(psk_id, ""))
+            if session is None or not channel.verify(session.psk.key, method, psk_id, body, mac):
                 return {"error": "unknownSession"}, 403
             if session.state != "pending":
                 return {"error": "closed"}, 409
-            return {
-                "provider": self.provider,
-                "operations": {name: str(value) for name, value in session.request.operations.items()},
-                "age_verification": session.request.age_verification,
-                "pin_attempts_left": cards.PIN_ATTEMPTS - session.wrong_pins,
-            }, 200
+            if method == "GET":
+                return {
+                    "provider": self.provider,
+                    "operations": {name: str(value) for name, value in session.request.operations.items()},
+                    "age_verification": session.request.age_verification,
+                    "pin_attempts_left": cards.PIN_ATTEMPTS - session.wrong_pins,
+                }, 200
+            return self._ecard_action(session, body)
 
-    def ecard_complete(self, psk_id: str, body: bytes, mac: str | None) -> tuple[dict, int]:
-        with self._lock:
-            session = self._authenticated("POST", psk_id, body, mac)
-            if session is None:
-                return {"error": "unknownSession"}, 403
-            if session.state != "pending":
-                return {"error": "closed"}, 409
-            try:
-                data = json.loads(body)
-                action = data["action"]
-            except (ValueError, KeyError, TypeError):
-                return {"error": "badRequest"}, 400
-            if action == "cancel":
-                session.state = "cancelled"
-                return {"status": "cancelled"}, 200
-            if action != "complete":
-                return {"error": "badRequest"}, 400
-            card = cards.card(str(data.get("card", "")), self._today())
-            if card is None:
-                return {"error": "unknownCard"}, 400
-            if not card.check_pin(str(data.get("pin", ""))):
-                session.wrong_pins += 1
-                left = cards.PIN_ATTEMPTS - session.wrong_pins
-                if left <= 0:
-                    session.state = "blocked"
-                    return {"status": "blocked"}, 200
-                return {"status": "wrongPin", "pin_attempts_left": left}, 200
-            session.state = "completed"
-            session.card_id = card.id
-            session.pseudonym_allowed = data.get("pseudonym") is True
-            return {"status": "ok"}, 200
+    def _ecard_action(self, session: _Session, body: bytes) -> tuple[dict, int]:
+        """Complete or cancel a pending session; the caller holds the lock."""
+        try:
+            data = json.loads(body)
+            action = data["action"]
+        except (ValueError, KeyError, TypeError):
+            return {"error": "badRequest"}, 400
+        if action == "cancel":
+            session.state = "cancelled"
+            return {"status": "cancelled"}, 200
+        if action != "complete":
+            return {"error": "badRequest"}, 400
+        card = cards.card(str(data.get("card", "")), self._today())
+        if card is None:
+            return {"error": "unknownCard"}, 400
+        if not card.check_pin(str(data.get("pin", ""))):
+            session.wrong_pins += 1
+            left = cards.PIN_ATTEMPTS - session.wrong_pins
+            if left <= 0:
+                session.state = "blocked"
+                return {"status": "blocked"}, 200
+            return {"status": "wrongPin", "pin_attempts_left": left}, 200
+        session.state = "completed"
+        session.card_id = card.id
+        session.pseudonym_allowed = data.get("pseudonym") is True
+        return {"status": "ok"}, 200
 
     # -- control ---------------------------------------------------------------------------
     def force(self, minor_value: str, operation: str | None = None, message: str | None = None,
@@ -383,8 +364,7 @@ class EidServerSimulator:
         minor = resolve_minor(minor_value)
         if minor is None:
             raise ValueError(f"unknown ResultMinor {minor_value!r}")
-        tail = minor.removeprefix(RESULT_MINOR_PREFIX).split("#", 1)[0]
-        operation = operation or (tail if tail in _FORCEABLE else None)
+        operation = operation or (_group(minor) if _group(minor) in _FORCEABLE else None)
         if operation not in _FORCEABLE:
             raise ValueError("operation must be useID or getResult")
         if minor not in _FORCEABLE[operation]:
@@ -446,13 +426,12 @@ def create_eid_server_app(server_key_pem: bytes, server_cert_pem: bytes, trusted
 
     @app.get(f"{ECARD_PATH}/<psk_id>")
     def ecard_info(psk_id):
-        data, status = simulator.ecard_info(psk_id, request.headers.get(channel.HEADER))
+        data, status = simulator.ecard("GET", psk_id, b"", request.headers.get(channel.HEADER))
         return jsonify(data), status
 
     @app.post(f"{ECARD_PATH}/<psk_id>")
     def ecard_complete(psk_id):
-        data, status = simulator.ecard_complete(psk_id, request.get_data(),
-                                                request.headers.get(channel.HEADER))
+        data, status = simulator.ecard("POST", psk_id, request.get_data(), request.headers.get(channel.HEADER))
         return jsonify(data), status
 
     @app.route(CONTROL_PATH, methods=["GET", "POST", "DELETE"])

@@ -71,6 +71,15 @@ def payload() -> etree._Element:
     return etree.fromstring(GET_RESULT_PAYLOAD)
 
 
+# The ResultMinors of TR-03130 each operation can answer (SPEC §7), for parametrized tests.
+USE_ID_MINORS = [ResultMinor.INTERNAL_ERROR, ResultMinor.SCHEMA_VIOLATION, ResultMinor.INVALID_PSK,
+                 ResultMinor.TOO_MANY_OPEN_SESSIONS, ResultMinor.MISSING_ARGUMENT,
+                 ResultMinor.MISSING_TERMINAL_RIGHTS]
+GET_RESULT_MINORS = [ResultMinor.INTERNAL_ERROR, ResultMinor.SCHEMA_VIOLATION, ResultMinor.NO_RESULT_YET,
+                     ResultMinor.INVALID_SESSION, ResultMinor.INVALID_COUNTER, ResultMinor.DENIED_DOCUMENT,
+                     ResultMinor.INVALID_DOCUMENT]
+
+
 # -- eID-Server stand-in -------------------------------------------------------------------
 SESSION_ID = "0A1B2C3D4E5F60718293A4B5C6D7E8F9"
 PSK = messages.Psk(id="psk-4f1c2a9b7e3d5c60", key=bytes.fromhex("00112233445566778899aabbccddeeff" * 2))

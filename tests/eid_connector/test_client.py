@@ -12,6 +12,7 @@ from eid_connector import messages as m
 from eid_connector import results
 from eid_connector.client import EidServerClient
 from eid_connector.errors import (
+    EidProtocolError,
     EidResultError,
     EidSoapFault,
     EidTransportError,
@@ -21,7 +22,7 @@ from eid_connector.errors import (
 from eid_connector.results import Flow, ResultMinor
 from eid_connector.wssec import Signer, build_fault
 
-from .conftest import ECARD_SERVER, PSK, SESSION_ID
+from .conftest import ECARD_SERVER, GET_RESULT_MINORS, PSK, SESSION_ID, USE_ID_MINORS
 
 RESULT = m.GetResultResponse(
     personal_data=m.PersonalData(
@@ -95,6 +96,16 @@ def test_tc_token_falls_back_to_the_configured_server_address(eid_server, make_c
     result = make_client().use_id(m.login_request())
     assert result.tc_token("https://sk.example/r", server_address="https://eid.fallback/paos").server_address == (
         "https://eid.fallback/paos")
+    with pytest.raises(EidProtocolError):
+        result.tc_token("https://sk.example/r")          # no address at all: no TC token
+
+
+def test_use_id_refuses_a_session_without_our_psk(eid_server, make_client):
+    """The eService brought its own PSK; a session under another one is not ours."""
+    own = m.Psk(id="servicekonto-psk-0001", key=bytes(range(32)))
+    with pytest.raises(EidProtocolError) as info:
+        make_client().use_id(m.UseIDRequest(operations={"RestrictedID": m.Selection.REQUIRED}, psk=own))
+    assert "PSK" in str(info.value)
 
 
 # -- getResult ---------------------------------------------------------------------------
@@ -251,12 +262,6 @@ def test_our_requests_are_refused_by_a_server_that_pins_another_client(eid_serve
 
 
 # -- every result minor reaches the citizen in German --------------------------------------
-USE_ID_MINORS = [ResultMinor.INTERNAL_ERROR, ResultMinor.SCHEMA_VIOLATION, ResultMinor.INVALID_PSK,
-                 ResultMinor.TOO_MANY_OPEN_SESSIONS, ResultMinor.MISSING_ARGUMENT,
-                 ResultMinor.MISSING_TERMINAL_RIGHTS]
-GET_RESULT_MINORS = [ResultMinor.INTERNAL_ERROR, ResultMinor.SCHEMA_VIOLATION, ResultMinor.NO_RESULT_YET,
-                     ResultMinor.INVALID_SESSION, ResultMinor.INVALID_COUNTER, ResultMinor.DENIED_DOCUMENT,
-                     ResultMinor.INVALID_DOCUMENT]
 EXPECTED_PHRASE = {
     ResultMinor.INTERNAL_ERROR: "technischer Fehler",
     ResultMinor.SCHEMA_VIOLATION: "wegen eines technischen Fehlers abgelehnt",
@@ -303,10 +308,23 @@ def test_default_http_session_is_requests(client_creds, server_creds):
     client._http.close()
 
 
+def test_response_that_is_not_xml_is_a_protocol_error(eid_server, make_client):
+    eid_server.tamper = lambda _signed: (200, b"<html><body>Wartungsarbeiten</body>")
+    with pytest.raises(EidProtocolError) as info:
+        make_client().use_id(m.login_request())
+    assert "not well-formed" in str(info.value)
+
+
+def test_signed_answer_of_another_operation_is_refused(eid_server, make_client, server_creds):
+    signer = Signer(server_creds.key_pem, server_creds.cert_pem)
+    eid_server.tamper = lambda _signed: (200, signer.sign(m.build_get_result_response(RESULT)))
+    with pytest.raises(SchemaViolation) as info:
+        make_client().use_id(m.login_request())
+    assert "expected useIDResponse" in str(info.value)
+
+
 def test_schema_valid_but_unusable_response_is_a_protocol_error(eid_server, make_client, server_creds):
     from lxml import etree
-
-    from eid_connector.errors import EidProtocolError
 
     def far_future(_signed):
         body = etree.fromstring(

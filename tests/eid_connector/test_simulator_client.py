@@ -12,6 +12,7 @@ import requests
 
 from eid_connector import messages as m
 from eid_connector.results import ClientResultMinor, ResultMinor, parse_client_redirect
+from eid_connector.simulator.client import MAX_TC_TOKEN_BYTES
 from eid_connector.tctoken import TcToken, build_tc_token, client_url
 
 
@@ -215,6 +216,13 @@ def test_invalid_tc_token_without_communication_error_address_uses_the_refresh_a
     assert query == {"ResultMajor": "error", "ResultMinor": "communicationError"}
 
 
+def test_oversized_tc_token_is_not_read(eservice):
+    tc_url = eservice.site.publish("gross", b"<TCTokenType>" + b" " * MAX_TC_TOKEN_BYTES + b"</TCTokenType>")
+    response = start_with_token(eservice, tc_url)
+    assert response.status_code == 502
+    assert "TC-Token des Online-Dienstes konnte nicht abgerufen werden" in response.text
+
+
 def test_tc_token_that_is_not_xml_gives_an_error_page(eservice):
     tc_url = eservice.site.publish("kein-xml", b"<<<")
     response = start_with_token(eservice, tc_url)
@@ -241,6 +249,15 @@ def test_unreachable_eid_server_fails_the_trusted_channel(eservice):
     tc_url = eservice.site.publish("weg", body)
     _address, query = redirect_of(start_with_token(eservice, tc_url))
     assert query["ResultMinor"] == "trustedChannelEstablishmentFailed"
+
+
+def test_eid_server_answering_without_json_is_a_server_error(eservice):
+    # The stand-in site answers any GET with an HTML page.
+    body = _token(eservice, "kein-json", server_address=eservice.site.url + "/kein-json")
+    tc_url = eservice.site.publish("kein-json", body)
+    address, query = redirect_of(start_with_token(eservice, tc_url))
+    assert address == eservice.site.refresh_address("kein-json")
+    assert query == {"ResultMajor": "error", "ResultMinor": "serverError"}
 
 
 def test_a_closed_session_is_a_server_error(eservice):

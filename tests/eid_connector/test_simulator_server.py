@@ -20,12 +20,26 @@ from eid_connector.simulator import cards
 from eid_connector.simulator.server import TERMINAL_RIGHTS, resolve_minor
 from eid_connector.wssec import Signer, Verifier, find_fault
 
+from .conftest import GET_RESULT_MINORS, USE_ID_MINORS, make_credentials
+
 EID = "{http://bsi.bund.de/eID/}"
 SOAP_HEADERS = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '"http://bsi.bund.de/eID/useID"'}
+GET_SERVER_INFO = b'<eid:getServerInfoRequest xmlns:eid="http://bsi.bund.de/eID/"/>'
 
 
 def post_soap(sim, envelope: bytes) -> requests.Response:
     return requests.post(sim.soap_url, data=envelope, headers=SOAP_HEADERS, timeout=5)
+
+
+def post_signed(sim, creds, payload: etree._Element | bytes) -> requests.Response:
+    """`payload` in an envelope signed with `creds`, as an eService sends it."""
+    if isinstance(payload, bytes):
+        payload = etree.fromstring(payload)
+    return post_soap(sim, Signer(creds.key_pem, creds.cert_pem).sign(payload))
+
+
+def verified_payload(response: requests.Response, creds) -> etree._Element:
+    return Verifier(creds.cert_pem).verify(response.content).payload
 
 
 # -- useID -------------------------------------------------------------------------------
@@ -51,10 +65,7 @@ def test_use_id_keeps_the_psk_of_the_request(eservice):
 
 
 def test_get_server_info_is_signed_and_schema_valid(eid_server_sim, client_creds, server_creds):
-    envelope = Signer(client_creds.key_pem, client_creds.cert_pem).sign(
-        etree.fromstring(b'<eid:getServerInfoRequest xmlns:eid="http://bsi.bund.de/eID/"/>'))
-    response = post_soap(eid_server_sim, envelope)
-    payload = Verifier(server_creds.cert_pem).verify(response.content).payload
+    payload = verified_payload(post_signed(eid_server_sim, client_creds, GET_SERVER_INFO), server_creds)
     schema.validate_message(payload, "getServerInfoResponse")
     rights = {etree.QName(e).localname: e.text for e in payload.find(f"{EID}DocumentVerificationRights")}
     assert rights["RestrictedID"] == "ALLOWED" and rights["PSA"] == "PROHIBITED"
@@ -144,7 +155,6 @@ def test_pseudonym_only_when_allowed_and_stable_per_card(eservice):
 
 
 def test_pseudonym_differs_per_eservice(make_eid_server_sim, server_creds):
-    from tests.eid_connector.conftest import make_credentials
     from eid_connector.simulator.server import EidServerSimulator
 
     other = make_credentials("Anderer Dienst")
@@ -332,20 +342,21 @@ def test_age_verification_without_age_is_a_missing_argument(eservice, eid_server
                                                     age_verification=18))
     payload.remove(payload.find(f"{EID}AgeVerificationRequest"))
     schema.validate_message(payload)                       # valid, but incomplete
-    response = post_soap(eid_server_sim, Signer(client_creds.key_pem, client_creds.cert_pem).sign(payload))
-    parsed = m.parse_use_id_response(Verifier(server_creds.cert_pem).verify(response.content).payload)
-    assert parsed.result.minor == ResultMinor.MISSING_ARGUMENT
+    answer = verified_payload(post_signed(eid_server_sim, client_creds, payload), server_creds)
+    assert m.parse_use_id_response(answer).result.minor == ResultMinor.MISSING_ARGUMENT
+
+
+def test_request_counter_zero_is_an_invalid_counter(eservice, eid_server_sim, client_creds, server_creds):
+    """xs:int allows 0, but the counter starts at 1: an eService counting from 0 is told."""
+    run = eservice.start()
+    payload = m.build_get_result_request(m.GetResultRequest(run.session_id, 1))
+    payload.find(f"{EID}RequestCounter").text = "0"
+    schema.validate_message(payload)                       # valid, but not a counter
+    answer = verified_payload(post_signed(eid_server_sim, client_creds, payload), server_creds)
+    assert m.parse_get_result_response(answer).result.minor == ResultMinor.INVALID_COUNTER
 
 
 # -- forced result minors ------------------------------------------------------------------
-USE_ID_MINORS = [ResultMinor.INTERNAL_ERROR, ResultMinor.SCHEMA_VIOLATION, ResultMinor.INVALID_PSK,
-                 ResultMinor.TOO_MANY_OPEN_SESSIONS, ResultMinor.MISSING_ARGUMENT,
-                 ResultMinor.MISSING_TERMINAL_RIGHTS]
-GET_RESULT_MINORS = [ResultMinor.INTERNAL_ERROR, ResultMinor.SCHEMA_VIOLATION, ResultMinor.NO_RESULT_YET,
-                     ResultMinor.INVALID_SESSION, ResultMinor.INVALID_COUNTER, ResultMinor.DENIED_DOCUMENT,
-                     ResultMinor.INVALID_DOCUMENT]
-
-
 def force(sim, **values) -> requests.Response:
     return requests.post(sim.url + "/simulator/next-result", json=values, timeout=5)
 
@@ -445,20 +456,39 @@ def test_tampered_request_is_refused(eid_server_sim, client_creds):
 ])
 def test_schema_invalid_request_gets_schema_violation(eid_server_sim, client_creds, server_creds, payload,
                                                       response_name):
-    envelope = Signer(client_creds.key_pem, client_creds.cert_pem).sign(etree.fromstring(payload))
-    response = post_soap(eid_server_sim, envelope)
+    response = post_signed(eid_server_sim, client_creds, payload)
     assert response.status_code == 200
-    answer = Verifier(server_creds.cert_pem).verify(response.content).payload    # signed, too
+    answer = verified_payload(response, server_creds)    # signed, too
     schema.validate_message(answer, response_name)
     parse = m.parse_use_id_response if response_name == "useIDResponse" else m.parse_get_result_response
     result = parse(answer).result
     assert not result.ok and result.minor == ResultMinor.SCHEMA_VIOLATION
 
 
+def test_schema_invalid_get_server_info_is_a_fault(eid_server_sim, client_creds):
+    """getServerInfoResponse has no dss:Result that could carry schemaViolation."""
+    response = post_signed(eid_server_sim, client_creds, GET_SERVER_INFO.replace(
+        b"/>", b"><eid:Extra/></eid:getServerInfoRequest>"))
+    assert response.status_code == 500
+    code, text = find_fault(response.content)
+    assert code == "soap:Client" and "schema violation" in text
+
+
+def test_a_failing_operation_answers_internal_error(eservice, eid_server_sim, client_creds, monkeypatch):
+    def broken(_payload):
+        raise RuntimeError("kaputt")
+
+    for request_name in ("useIDRequest", "getServerInfoRequest"):
+        monkeypatch.setitem(eid_server_sim.simulator._handlers, request_name, broken)
+    with pytest.raises(EidResultError) as info:
+        eservice.client.use_id(m.login_request())
+    assert info.value.minor == ResultMinor.INTERNAL_ERROR
+    response = post_signed(eid_server_sim, client_creds, GET_SERVER_INFO)
+    assert response.status_code == 500 and find_fault(response.content) == ("soap:Server", "internal error")
+
+
 def test_unknown_operation_is_a_fault(eid_server_sim, client_creds):
-    envelope = Signer(client_creds.key_pem, client_creds.cert_pem).sign(
-        etree.fromstring(b'<x:ping xmlns:x="urn:example"/>'))
-    response = post_soap(eid_server_sim, envelope)
+    response = post_signed(eid_server_sim, client_creds, b'<x:ping xmlns:x="urn:example"/>')
     assert response.status_code == 500 and "unknown operation" in find_fault(response.content)[1]
 
 

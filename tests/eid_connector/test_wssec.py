@@ -9,6 +9,8 @@ import subprocess
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from lxml import etree
 
 from eid_connector.errors import EidProtocolError, SignatureRefused
@@ -42,6 +44,12 @@ def xmlsec1_verify(tmp_path, data: bytes, cert_pem: bytes) -> subprocess.Complet
          str(tmp_path / "msg.xml")],
         capture_output=True, text=True, timeout=30,
     )
+
+
+def der_base64(creds) -> str:
+    """The certificate of `creds` as it appears in a message: base64 of the DER."""
+    der = x509.load_pem_x509_certificate(creds.cert_pem).public_bytes(serialization.Encoding.DER)
+    return base64.b64encode(der).decode("ascii")
 
 
 def refused(verifier: Verifier, data: bytes, reason: str, now=None) -> SignatureRefused:
@@ -149,11 +157,28 @@ def test_trusted_certificate_in_the_token_does_not_help_a_foreign_key(server_cre
     """Swap the pinned certificate into the token of a message signed with another key:
     the signature is checked with the pinned key, not with whatever the token says."""
     root = etree.fromstring(signed(rogue_creds, payload))
-    token = root.find(f"{HEADER}/{SECURITY}/{{{WSSE}}}BinarySecurityToken")
-    der = etree.fromstring(signed(server_creds, payload)).find(
-        f"{HEADER}/{SECURITY}/{{{WSSE}}}BinarySecurityToken").text
-    token.text = der
+    root.find(f"{HEADER}/{SECURITY}/{{{WSSE}}}BinarySecurityToken").text = der_base64(server_creds)
     refused(Verifier(server_creds.cert_pem), etree.tostring(root), "does not verify")
+
+
+def _with_x509_certificate(data: bytes, text: str) -> bytes:
+    """KeyInfo naming the signer by ds:X509Data/ds:X509Certificate (KeyInfo is not signed)."""
+    root = etree.fromstring(data)
+    key_info = root.find(f"{HEADER}/{SECURITY}/{{{DS}}}Signature/{{{DS}}}KeyInfo")
+    for child in list(key_info):
+        key_info.remove(child)
+    x509_data = etree.SubElement(key_info, f"{{{DS}}}X509Data")
+    etree.SubElement(x509_data, f"{{{DS}}}X509Certificate").text = text
+    return etree.tostring(root)
+
+
+def test_key_info_with_the_certificate_itself(server_creds, rogue_creds, payload):
+    data = signed(server_creds, payload, key_reference="issuer_serial")
+    verifier = Verifier(server_creds.cert_pem)
+    verifier.verify(_with_x509_certificate(data, der_base64(server_creds)))
+    refused(verifier, _with_x509_certificate(data, der_base64(rogue_creds)), "not the trusted certificate")
+    # Not base64 at all: refused like any other bad KeyInfo, not an unexpected error.
+    refused(verifier, _with_x509_certificate(data, "abc"), "X509Certificate is not base64")
 
 
 def test_stale_timestamp_is_refused(server_creds, payload):
@@ -289,9 +314,6 @@ def test_fault_round_trip():
 
 
 def test_certificate_token_is_base64_of_the_der(server_creds, payload):
-    from cryptography import x509
-    from cryptography.hazmat.primitives import serialization
-
     root = etree.fromstring(signed(server_creds, payload))
     token = root.find(f"{HEADER}/{SECURITY}/{{{WSSE}}}BinarySecurityToken").text
     cert = x509.load_pem_x509_certificate(server_creds.cert_pem)
