@@ -64,6 +64,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_server(app)
     _register_blueprints(app, settings)
     _register_pages(app)
+
+    import federation.app
+
+    federation.app.init_app(app)
     return app
 
 
@@ -128,4 +132,5 @@ def _register_pages(app: Flask) -> None:
         from flask import g
 
         return {"login_session": getattr(g, "login_session", None),
-                "simulators": app.config["SERVICEKONTO"].simulators}
+                "simulators": app.config["SERVICEKONTO"].simulators,
+                "display_name": app.config["SERVICEKONTO"].display_name}

@@ -129,6 +129,105 @@ def keys_list():
         click.echo(f"{info.status:9} {info.alg} {info.kid} {info.created}")
 
 
+# -- federation ----------------------------------------------------------------------------
+@main.group()
+def partners():
+    """Other states' Servicekonten this IdP federates with (TR-03160-2)."""
+
+
+@partners.command("add")
+@click.option("--name", required=True, help="Shown to citizens, e.g. \"Land B\".")
+@click.option("--protocol", default="saml", type=click.Choice(["saml", "oidc"]))
+@click.option("--metadata", "source", required=True,
+              help="SAML metadata or OIDC discovery: an https URL (http on 127.0.0.1) or a file.")
+@click.option("--max-loa", required=True, type=click.Choice(["niedrig", "substanziell", "hoch"]),
+              help="The highest level this IdP trusts the partner for.")
+@click.option("--client-id", help="OIDC: this IdP's client ID at the partner.")
+@click.option("--client-secret", help="OIDC: this IdP's client secret at the partner.")
+@click.option("--disabled", is_flag=True)
+def partners_add(name, protocol, source, max_loa, client_id, client_secret, disabled):
+    from federation import partners as registry
+
+    from .loa import Level
+
+    _app()
+    try:
+        partner = registry.add(name, protocol, source, Level.from_word(max_loa), client_id=client_id,
+                               client_secret=client_secret, enabled=not disabled)
+    except registry.PartnerError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(json.dumps(registry.describe(partner), indent=2, ensure_ascii=False))
+
+
+@partners.command("list")
+def partners_list():
+    from federation import partners as registry
+
+    _app()
+    click.echo(json.dumps([registry.describe(p) for p in registry.all_partners()], indent=2, ensure_ascii=False))
+
+
+def _partner(key):
+    from federation import partners as registry
+
+    _app()
+    partner = registry.find(key)
+    if partner is None:
+        raise click.ClickException(f"no partner {key}")
+    return registry, partner
+
+
+@partners.command("remove")
+@click.argument("partner")
+def partners_remove(partner):
+    """Remove a partner (by ID, entity ID/issuer or name) and its account links."""
+    registry, found = _partner(partner)
+    registry.remove(found)
+    click.echo(f"removed {found.entity_id}")
+
+
+@partners.command("refresh")
+@click.argument("partner")
+def partners_refresh(partner):
+    """Fetch the partner's metadata again from where it came from."""
+    registry, found = _partner(partner)
+    try:
+        registry.refresh(found)
+    except registry.PartnerError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(json.dumps(registry.describe(found), indent=2, ensure_ascii=False))
+
+
+@partners.command("enable")
+@click.argument("partner")
+def partners_enable(partner):
+    registry, found = _partner(partner)
+    registry.set_enabled(found, True)
+    click.echo(f"enabled {found.entity_id}")
+
+
+@partners.command("disable")
+@click.argument("partner")
+def partners_disable(partner):
+    registry, found = _partner(partner)
+    registry.set_enabled(found, False)
+    click.echo(f"disabled {found.entity_id}")
+
+
+@main.group()
+def federation():
+    """This IdP as a federation partner."""
+
+
+@federation.command("metadata")
+def federation_metadata():
+    """Print this IdP's signed SAML metadata (also at /saml/metadata)."""
+    from flask import current_app
+
+    _app()
+    sys.stdout.buffer.write(current_app.extensions["servicekonto.federation"].metadata())
+
+
 # -- database, purge, mail ----------------------------------------------------------------
 @main.group()
 def db():

@@ -37,6 +37,9 @@ class Settings:
     eid_server_cert: Path | None = None
     # The eID-Client (AusweisApp) listens here on the citizen's machine (TR-03124-1).
     eid_client_url: str = "http://127.0.0.1:24727/eID-Client"
+    # The name citizens and partner states see (page header, SAML metadata), e.g.
+    # "Servicekonto Land B" for the second instance of the demo.
+    display_name: str = "Servicekonto"
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -57,6 +60,7 @@ class Settings:
             eid_client_key=_path(env.get("EID_CLIENT_KEY")),
             eid_client_cert=_path(env.get("EID_CLIENT_CERT")),
             eid_server_cert=_path(env.get("EID_SERVER_CERT")),
+            display_name=env.get("SERVICEKONTO_NAME") or cls.display_name,
         )
         values.update(overrides)
         settings = cls(**values)

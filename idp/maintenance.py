@@ -37,6 +37,14 @@ def purge_expired() -> dict[str, int]:
         "data releases": releases.purge(),
         "upgrade cases": upgrade.purge(),
         "eID transactions": eid.purge(),
+        **_federation(),
     }
     db.session.commit()
     return counts
+
+
+def _federation() -> dict[str, int]:
+    from federation import asserting, broker, saml_backend
+
+    return {"federation logins": broker.purge(), "federation requests": asserting.purge(),
+            "used assertion IDs": saml_backend.purge()}

@@ -143,11 +143,15 @@ def complete(draft: RegistrationDraft, link_for: Callable[[str], str]) -> None:
             # Linked elsewhere since the card was read: the account is Plus all the
             # same, only eID login waits for "Daten mit Ausweis synchronisieren".
             eid.link_digest(account, data["card_pseudonym"])
-        secret = links.issue_link(account, "activation", links.ACTIVATION_VALIDITY)
-        queue_template_mail(account.email, "Aktivieren Sie Ihr Servicekonto", "activation.txt", account=account,
-                            link=link_for(secret), hours=int(links.ACTIVATION_VALIDITY.total_seconds() // 3600))
+        send_activation(account, link_for)
     db.session.delete(draft)
     db.session.commit()
+
+
+def send_activation(account: Account, link_for: Callable[[str], str]) -> None:
+    secret = links.issue_link(account, "activation", links.ACTIVATION_VALIDITY)
+    queue_template_mail(account.email, "Aktivieren Sie Ihr Servicekonto", "activation.txt", account=account,
+                        link=link_for(secret), hours=int(links.ACTIVATION_VALIDITY.total_seconds() // 3600))
 
 
 def activate(secret: str) -> tuple[Account | None, links.LinkProblem | None]:

@@ -83,6 +83,7 @@ class EidTransaction(db.Model):
     account_id: Mapped[str | None] = mapped_column(String(36))
     draft_id: Mapped[str | None] = mapped_column(String(64))
     record_id: Mapped[str | None] = mapped_column(String(64))
+    next_url: Mapped[str | None] = mapped_column(Text)  # a local page to go on to after a login
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
 
@@ -136,7 +137,7 @@ def install_simulators(app, simulators, retry_wait: float = 0.5) -> None:
 
 # -- transactions ---------------------------------------------------------------------------
 def start(purpose: Purpose, tc_token_url_for: Callable[[str], str], *, account_id: str | None = None,
-          draft_id: str | None = None, record_id: str | None = None) -> Started:
+          draft_id: str | None = None, record_id: str | None = None, next_url: str | None = None) -> Started:
     request = login_request() if purpose in (Purpose.LOGIN, Purpose.STEP_UP) else registration_request(MIN_AGE)
     try:
         opened = client().use_id(request)
@@ -149,7 +150,7 @@ def start(purpose: Purpose, tc_token_url_for: Callable[[str], str], *, account_i
     tx = EidTransaction(id=new_secret(), refresh_digest=digest(new_secret()), browser_digest=digest(browser_secret),
                         purpose=purpose.value, session_id=opened.session_id, psk_id=opened.psk.id,
                         psk_key=opened.psk.key.hex(), ecard_server_address=opened.ecard_server_address,
-                        account_id=account_id, draft_id=draft_id, record_id=record_id)
+                        account_id=account_id, draft_id=draft_id, record_id=record_id, next_url=next_url)
     db.session.add(tx)
     db.session.commit()
     settings = current_app.config["SERVICEKONTO"]

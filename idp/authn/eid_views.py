@@ -37,7 +37,8 @@ def login():
     record = authorize.load(record_id) if record_id else None
     if g.login_session is not None and record is not None:
         return begin(eid.Purpose.STEP_UP, account_id=g.login_session.account_id, record_id=record.id)
-    return begin(eid.Purpose.LOGIN, record_id=record.id if record else None)
+    return begin(eid.Purpose.LOGIN, record_id=record.id if record else None,
+                 next_url=web.safe_next(request.args.get("next")))
 
 
 @bp.route("/eid/tc-token/<tx_id>")
@@ -77,7 +78,7 @@ def _log_in(result: eid.CardResult, must_be: str | None = None):
     except AuthenticationFailed as exc:
         return render_template("authn/eid_failed.html", message=str(exc), retry=retry), 400
     web.start_login_session(secret)
-    return after_login(tx.record_id)
+    return after_login(tx.record_id, tx.next_url)
 
 
 def _on_login(result):

@@ -68,18 +68,3 @@ def logout():
 @bp.route("/sitzung-abgelaufen")
 def expired():
     return render_template("authn/expired.html")
-
-
-OTHER_METHODS = {
-    "servicekonto": ("Mit anderem Servicekonto anmelden",
-                     "Die Anmeldung mit dem Servicekonto eines anderen Bundeslandes wird in Kürze "
-                     "freigeschaltet."),
-}
-
-
-@bp.route("/anmelden/<methode>")
-def other_methods(methode):
-    if methode not in OTHER_METHODS:
-        return redirect(url_for("authn.login"))
-    title, message = OTHER_METHODS[methode]
-    return render_template("authn/unavailable.html", title=title, message=message)

@@ -1,0 +1,62 @@
+"""Wiring federation into the app: this IdP's names and endpoints as partners see
+them, its SAML keys, its metadata, and the two blueprints."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from idp.config import Settings
+
+from .attributes import REQUESTED
+from .credentials import SamlCredentials
+from .saml.metadata import build_metadata
+
+METADATA_VALIDITY = timedelta(days=7)
+
+
+@dataclass
+class FederationServices:
+    settings: Settings
+    credentials: SamlCredentials
+    _metadata: bytes | None = field(default=None, repr=False)
+
+    @property
+    def entity_id(self) -> str:
+        # The metadata URL names the entity: partners can always fetch what it says.
+        return self.settings.issuer + "/saml/metadata"
+
+    @property
+    def acs_url(self) -> str:
+        return self.settings.issuer + "/saml/acs"
+
+    @property
+    def sso_url(self) -> str:
+        return self.settings.issuer + "/saml/sso"
+
+    @property
+    def oidc_redirect_uri(self) -> str:
+        return self.settings.issuer + "/anmelden/servicekonto/rueckkehr"
+
+    def metadata(self) -> bytes:
+        """Signed metadata for both roles. Rebuilt per process: it names the current
+        certificates, and its validUntil must move on."""
+        if self._metadata is None:
+            self._metadata = build_metadata(
+                entity_id=self.entity_id, signing=self.credentials.signing,
+                encryption_cert=self.credentials.encryption.cert_pem, sso_url=self.sso_url, acs_url=self.acs_url,
+                requested_attributes=list(REQUESTED), organization_name=self.settings.display_name,
+                organization_url=self.settings.issuer, valid_for=METADATA_VALIDITY)
+        return self._metadata
+
+
+def init_app(app) -> None:
+    settings: Settings = app.config["SERVICEKONTO"]
+    credentials = SamlCredentials(settings.keys_dir, settings.display_name)
+    credentials.ensure()
+    app.extensions["servicekonto.federation"] = FederationServices(settings, credentials)
+
+    from .saml_idp_views import bp as saml_idp_bp
+    from .views import bp as federation_bp
+
+    app.register_blueprint(federation_bp)
+    app.register_blueprint(saml_idp_bp)

@@ -1,0 +1,98 @@
+"""The attribute vocabulary between German state accounts (SPEC §7: BundID/AKDB
+profile, `urn:oid:` names) and this IdP's account attributes.
+
+A SAML attribute may map to more than one account attribute (the postal address line
+holds street and house number), so each entry converts both ways.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from eid_connector.personal_data import split_street
+
+OID = "urn:oid:"
+BPK2 = OID + "1.3.6.1.4.1.25484.494450.3"
+TRUST_LEVEL = OID + "1.2.40.0.10.2.1.1.261.94"  # EID-CITIZEN-QAA-LEVEL
+
+
+def _iso_to_german(value: str) -> str:
+    """1984-08-12 → 12.08.1984; a year alone keeps unknown parts as 00 (as the card does)."""
+    parts = value.strip().split("-")
+    if len(parts) == 3 and all(p.isdigit() for p in parts):
+        return f"{parts[2]:0>2}.{parts[1]:0>2}.{parts[0]}"
+    if len(parts) == 1 and parts[0].isdigit() and len(parts[0]) == 4:
+        return f"00.00.{parts[0]}"
+    return value.strip()
+
+
+def _german_to_iso(value: str) -> str:
+    try:
+        day, month, year = value.split(".")
+    except ValueError:
+        return value
+    return f"{year}-{month}-{day}"
+
+
+def _street_line(values: dict[str, str]) -> str | None:
+    street, number = values.get("street"), values.get("house_number")
+    if not street:
+        return None
+    return f"{street} {number}" if number and number != "0" else street
+
+
+def _street_parts(line: str) -> dict[str, str]:
+    street, number = split_street(line)
+    return {"street": street, **({"house_number": number} if number else {})}
+
+
+@dataclass(frozen=True)
+class SamlAttribute:
+    oid: str
+    friendly_name: str
+    label: str  # German, for the consent pages
+    sources: tuple[str, ...]  # account attributes it is made of
+    out: Callable[[dict[str, str]], str | None]
+    into: Callable[[str], dict[str, str]]
+
+    @property
+    def name(self) -> str:
+        return OID + self.oid
+
+
+def _plain(oid: str, friendly: str, label: str, source: str) -> SamlAttribute:
+    return SamlAttribute(oid, friendly, label, (source,), lambda values: values.get(source) or None,
+                         lambda value: {source: value.strip()})
+
+
+ATTRIBUTES: tuple[SamlAttribute, ...] = (
+    _plain("2.5.4.42", "givenName", "Vorname", "given_name"),
+    _plain("2.5.4.4", "surname", "Nachname", "family_name"),
+    SamlAttribute("1.2.40.0.10.2.1.1.55", "birthdate", "Geburtsdatum", ("birth_date",),
+                  lambda v: _german_to_iso(v["birth_date"]) if v.get("birth_date") else None,
+                  lambda value: {"birth_date": _iso_to_german(value)}),
+    _plain("1.3.6.1.5.5.7.9.2", "placeOfBirth", "Geburtsort", "place_of_birth"),
+    _plain("1.2.40.0.10.2.1.1.225566", "birthName", "Geburtsname", "birth_name"),
+    _plain("1.2.40.0.10.2.1.1.225577", "nationality", "Staatsangehörigkeit", "nationality"),
+    _plain("0.9.2342.19200300.100.1.40", "personalTitle", "Doktorgrad", "academic_title"),
+    SamlAttribute("2.5.4.16", "street", "Straße und Hausnummer", ("street", "house_number"), _street_line,
+                  _street_parts),
+    _plain("2.5.4.17", "postalCode", "Postleitzahl", "postal_code"),
+    _plain("2.5.4.7", "locality", "Wohnort", "city"),
+    _plain("1.2.40.0.10.2.1.1.225599", "country", "Land", "country"),
+    _plain("0.9.2342.19200300.100.1.3", "mail", "E-Mail-Adresse", "email"),
+    _plain("2.5.4.20", "phone", "Telefonnummer", "phone"),
+)
+BY_NAME = {a.name: a for a in ATTRIBUTES}
+# What this IdP asks a partner for when a citizen comes from there: the data of an
+# account, names required (without them there is no account), the rest optional.
+REQUESTED = tuple((a.name, a.friendly_name in ("givenName", "surname")) for a in ATTRIBUTES if a.oid != "2.5.4.20")
+
+
+def label(name: str) -> str:
+    if name == BPK2:
+        return "Pseudonym für das andere Servicekonto"
+    if name == TRUST_LEVEL:
+        return "Vertrauensniveau der Anmeldung"
+    attribute = BY_NAME.get(name)
+    return attribute.label if attribute else name

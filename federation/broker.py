@@ -1,0 +1,214 @@
+"""The account core's side of federation: what a remote identity becomes here.
+
+Protocol-independent: the SAML and OIDC back ends deliver a `RemoteIdentity`; this
+module caps it by the partner's trust (SPEC §2), finds the account linked to it, and
+on the citizen's consent creates an account from it or links it to the account of the
+person logged in here. Nothing is ever linked because an e-mail address matches.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from typing import Callable
+
+from flask import current_app
+from sqlalchemy import delete, select
+
+from idp.accounts import policy
+from idp.accounts.models import Account
+from idp.accounts.registration import send_activation
+from idp.authn.identity import Identity
+from idp.extensions import db
+from idp.loa import Level
+from idp.secrets import digest, new_secret
+from idp.timeutil import utcnow
+
+from .models import FederatedLink, FederationLogin, FederationPartner
+from .remote import RemoteAttribute, RemoteIdentity
+
+METHOD = "fed"
+VALIDITY = timedelta(minutes=30)
+# Account attributes a partner may fill; the e-mail address is handled on its own.
+TAKEN_OVER = ("given_name", "family_name", "birth_name", "academic_title", "birth_date", "place_of_birth",
+              "street", "house_number", "postal_code", "city", "country", "nationality")
+
+LABELS = {"given_name": "Vorname", "family_name": "Nachname", "birth_name": "Geburtsname",
+          "academic_title": "Doktorgrad", "birth_date": "Geburtsdatum", "place_of_birth": "Geburtsort",
+          "street": "Straße", "house_number": "Hausnummer", "postal_code": "Postleitzahl", "city": "Wohnort",
+          "country": "Land", "nationality": "Staatsangehörigkeit", "email": "E-Mail-Adresse"}
+
+ALREADY_LINKED = ("Dieses Servicekonto des anderen Bundeslandes ist bereits mit einem anderen Konto hier verbunden.")
+OTHER_LINK = ("Ihr Konto ist bereits mit einem anderen Servicekonto dieses Bundeslandes verbunden. Lösen Sie "
+              "zuerst diese Verbindung.")
+EMAIL_TAKEN = ("Zu dieser E-Mail-Adresse gibt es hier bereits ein Servicekonto. Ein Konto wird nie allein wegen "
+               "der E-Mail-Adresse verbunden: Melden Sie sich mit diesem Konto an und verbinden Sie es unter "
+               "„Mein Bereich“ mit dem anderen Servicekonto, oder geben Sie eine andere E-Mail-Adresse an.")
+NAMES_MISSING = ("Das andere Servicekonto hat Vor- und Nachnamen nicht übermittelt. Ohne sie kann hier kein "
+                 "Servicekonto angelegt werden.")
+
+
+def source(partner: FederationPartner) -> str:
+    return f"{METHOD}:{partner.id}"
+
+
+def cap(partner: FederationPartner, level: Level | None) -> Level:
+    """What this IdP believes: the asserted level, never more than the partner is
+    trusted for; a partner that asserts nothing we know proves niedrig."""
+    return min(level or Level.NIEDRIG, Level(partner.max_level))
+
+
+def attributes(partner: FederationPartner, remote: RemoteIdentity) -> list[RemoteAttribute]:
+    """The remote attributes this IdP can take over, each at its capped level. An
+    attribute without its own level is worth what the login was."""
+    out = []
+    for attribute in remote.attributes:
+        if attribute.name in TAKEN_OVER or attribute.name == "email":
+            level = cap(partner, min(attribute.level or remote.level or Level.NIEDRIG, remote.level or Level.HOCH))
+            out.append(RemoteAttribute(attribute.name, attribute.value, level))
+    return out
+
+
+# -- links ---------------------------------------------------------------------------------
+def _subject_digest(partner: FederationPartner, subject: str) -> str:
+    key = current_app.extensions["servicekonto.keys"].secret("federation-subject")
+    return hmac.new(key, f"{partner.id}\n{subject}".encode(), hashlib.sha256).hexdigest()
+
+
+def linked_account(partner: FederationPartner, subject: str) -> Account | None:
+    account_id = db.session.scalar(select(FederatedLink.account_id).where(
+        FederatedLink.partner_id == partner.id, FederatedLink.subject_digest == _subject_digest(partner, subject)))
+    return db.session.get(Account, account_id) if account_id else None
+
+
+def links_of(account: Account) -> list[tuple[FederatedLink, FederationPartner]]:
+    rows = db.session.execute(select(FederatedLink, FederationPartner).join(
+        FederationPartner, FederationPartner.id == FederatedLink.partner_id).where(
+        FederatedLink.account_id == account.id).order_by(FederationPartner.name))
+    return [(link, partner) for link, partner in rows]
+
+
+def link(account: Account, partner: FederationPartner, subject: str) -> str | None:
+    """Link the account to the person at the partner; a refusal message if either
+    side is already linked elsewhere (one remote identity, one account)."""
+    holder = linked_account(partner, subject)
+    if holder is not None:
+        return None if holder.id == account.id else ALREADY_LINKED
+    if any(p.id == partner.id for _, p in links_of(account)):
+        return OTHER_LINK
+    db.session.add(FederatedLink(account_id=account.id, partner_id=partner.id,
+                                 subject_digest=_subject_digest(partner, subject)))
+    return None
+
+
+def unlink(account: Account, partner_id: str) -> bool:
+    result = db.session.execute(delete(FederatedLink).where(FederatedLink.account_id == account.id,
+                                                            FederatedLink.partner_id == partner_id))
+    db.session.commit()
+    return bool(result.rowcount)
+
+
+def take_over(account: Account, partner: FederationPartner, remote: RemoteIdentity) -> None:
+    """The partner's data become the account's where they are at least as well
+    proven as what the account holds (a card-read name is never replaced by a
+    weaker one)."""
+    for attribute in attributes(partner, remote):
+        if attribute.name == "email":
+            continue
+        existing = account.attribute(attribute.name)
+        if existing is None or existing.level <= attribute.level:
+            account.set_attribute(attribute.name, attribute.value, attribute.level, source(partner))
+
+
+def identity(account: Account, partner: FederationPartner, remote: RemoteIdentity) -> Identity:
+    amr = tuple(dict.fromkeys((*remote.amr, METHOD)))
+    return Identity(method=METHOD, amr=amr, ceiling=cap(partner, remote.level), account_id=account.id,
+                    subject=remote.subject)
+
+
+def create_account(partner: FederationPartner, remote: RemoteIdentity, email: str,
+                   link_for: Callable[[str], str]) -> tuple[Account | None, str | None]:
+    """An account made of the partner's data, linked to the remote identity. Active at
+    once when the e-mail address is the one the partner vouches for; otherwise it
+    waits for the activation link like a registration. Returns (account, refusal)."""
+    if not (remote.value("given_name") and remote.value("family_name")):
+        return None, NAMES_MISSING
+    normalized = policy.normalize_email(email)
+    if db.session.scalar(select(Account.id).where(Account.email_normalized == normalized)):
+        return None, EMAIL_TAKEN
+    if linked_account(partner, remote.subject) is not None:
+        return None, ALREADY_LINKED
+    vouched = policy.normalize_email(remote.value("email") or "") == normalized
+    account = Account(email=email.strip(), email_normalized=normalized, status="active" if vouched else "pending")
+    if vouched:
+        account.activated_at = utcnow()
+    db.session.add(account)
+    take_over(account, partner, remote)
+    db.session.flush()
+    link(account, partner, remote.subject)
+    if vouched:
+        mail = next(a for a in attributes(partner, remote) if a.name == "email")
+        account.set_attribute("email", account.email, mail.level, source(partner))
+    else:
+        send_activation(account, link_for)
+    db.session.commit()
+    return account, None
+
+
+# -- logins in flight ----------------------------------------------------------------------
+def begin(partner: FederationPartner, purpose: str, *, account_id: str | None = None, record_id: str | None = None,
+          next_url: str | None = None, level: Level | None = None) -> tuple[FederationLogin, str]:
+    """A login at the partner, bound to the browser by the returned secret."""
+    browser_secret = new_secret()
+    login = FederationLogin(id=new_secret(24), browser_digest=digest(browser_secret), partner_id=partner.id,
+                            purpose=purpose, account_id=account_id, record_id=record_id, next_url=next_url,
+                            level=int(level) if level else None)
+    db.session.add(login)
+    return login, browser_secret
+
+
+def find(login_id: str | None, browser_secret: str | None) -> FederationLogin | None:
+    """The login in flight, only for the browser that started it and only while fresh."""
+    if not login_id or not browser_secret:
+        return None
+    login = db.session.get(FederationLogin, login_id)
+    if login is None or not hmac.compare_digest(login.browser_digest, digest(browser_secret)):
+        return None
+    if login.created_at < utcnow() - VALIDITY:
+        return None
+    return login
+
+
+def arrived(login: FederationLogin, remote: RemoteIdentity) -> None:
+    """Keep the remote identity until the citizen decides about the take-over. One
+    answer per login: the request ID or OIDC state cannot be used again."""
+    data = asdict(remote)
+    data.pop("extra", None)
+    data["level"] = int(remote.level) if remote.level else None
+    data["auth_time"] = remote.auth_time.isoformat() if remote.auth_time else None
+    data["attributes"] = [[a.name, a.value, int(a.level) if a.level else None] for a in remote.attributes]
+    login.result, login.request_id, login.pending = data, None, None
+    db.session.commit()
+
+
+def remote_of(login: FederationLogin) -> RemoteIdentity | None:
+    data = login.result
+    if not data:
+        return None
+    return RemoteIdentity(
+        partner_id=data["partner_id"], subject=data["subject"],
+        level=Level(data["level"]) if data["level"] else None, amr=tuple(data["amr"]),
+        attributes=tuple(RemoteAttribute(n, v, Level(lv) if lv else None) for n, v, lv in data["attributes"]),
+        auth_time=datetime.fromisoformat(data["auth_time"]) if data["auth_time"] else None)
+
+
+def finish(login: FederationLogin) -> None:
+    db.session.delete(login)
+    db.session.commit()
+
+
+def purge() -> int:
+    result = db.session.execute(delete(FederationLogin).where(FederationLogin.created_at < utcnow() - VALIDITY))
+    db.session.commit()
+    return result.rowcount or 0

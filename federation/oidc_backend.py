@@ -1,0 +1,32 @@
+"""The relying side over OpenID Connect: a partner state that speaks OIDC is an
+upstream provider (SPEC §7, design card)."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from idp.extensions import db
+from idp.loa import Level
+
+from . import oidc_upstream
+from .models import FederationLogin, FederationPartner
+from .remote import RemoteIdentity
+
+
+def provider(partner: FederationPartner) -> oidc_upstream.UpstreamProvider:
+    return oidc_upstream.UpstreamProvider(partner_id=partner.id, issuer=partner.entity_id,
+                                          client_id=partner.client_id, client_secret=partner.client_secret,
+                                          metadata=partner.discovery)
+
+
+def request_url(partner: FederationPartner, login: FederationLogin, *, redirect_uri: str,
+                level: Level | None) -> str:
+    url, pending = oidc_upstream.begin(provider(partner), redirect_uri, level=level)
+    login.pending = pending
+    db.session.commit()
+    return url
+
+
+def read_callback(partner: FederationPartner, login: FederationLogin, params: Mapping[str, str]) -> RemoteIdentity:
+    if not login.pending:
+        raise oidc_upstream.UpstreamError("Diese Anmeldung wurde bereits abgeschlossen.")
+    return oidc_upstream.complete(provider(partner), login.pending, params)

@@ -1,0 +1,154 @@
+"""The registry of federation partners (other states' Servicekonten).
+
+A partner is added with the metadata (SAML) or discovery document (OIDC) it
+publishes; the snapshot taken then is what this IdP trusts until the operator
+refreshes it, so a partner's web server cannot swap keys behind the operator's back.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlparse
+
+import requests
+from sqlalchemy import select
+
+from idp.extensions import db
+from idp.loa import Level
+from idp.timeutil import utcnow
+
+from .models import FederationPartner
+from .saml import SamlError
+from .saml.metadata import EntityMetadata, parse_metadata
+
+PROTOCOLS = ("saml", "oidc")
+FETCH_TIMEOUT = 10
+
+
+class PartnerError(ValueError):
+    """The partner cannot be added as asked; the message says why."""
+
+
+def _local(url: str) -> bool:
+    return urlparse(url).hostname in ("127.0.0.1", "localhost", "::1")
+
+
+def fetch(source: str) -> bytes:
+    """The document at `source`: an https URL (http only on this machine) or a file."""
+    if source.startswith(("http://", "https://")):
+        if source.startswith("http://") and not _local(source):
+            raise PartnerError("Metadaten werden nur über https abgerufen.")
+        try:
+            response = requests.get(source, timeout=FETCH_TIMEOUT)
+            response.raise_for_status()
+        except requests.RequestException as exc:
+            raise PartnerError(f"Die Metadaten unter {source} sind nicht abrufbar: {exc}") from exc
+        return response.content
+    path = Path(source)
+    if not path.is_file():
+        raise PartnerError(f"Die Datei {source} gibt es nicht.")
+    return path.read_bytes()
+
+
+def _load(partner: FederationPartner) -> None:
+    if partner.protocol == "saml":
+        content = fetch(partner.source)
+        try:
+            metadata = parse_metadata(content)
+        except SamlError as exc:
+            raise PartnerError(f"Die SAML-Metadaten sind nicht verwendbar: {exc}") from exc
+        if not metadata.idp_signing_certs:
+            raise PartnerError("Die Metadaten enthalten keinen Identity Provider mit Signaturschlüssel.")
+        partner.entity_id = metadata.entity_id
+        partner.metadata_xml = content.decode("utf-8")
+    else:
+        from .oidc_upstream import UpstreamError, discover
+
+        try:
+            document = discover(partner.source)
+        except UpstreamError as exc:
+            raise PartnerError(str(exc)) from exc
+        partner.entity_id = document["issuer"]
+        partner.discovery = document
+
+
+def add(name: str, protocol: str, source: str, max_level: Level, *, client_id: str | None = None,
+        client_secret: str | None = None, enabled: bool = True) -> FederationPartner:
+    if protocol not in PROTOCOLS:
+        raise PartnerError(f"Unbekanntes Protokoll {protocol!r} (saml oder oidc).")
+    if protocol == "oidc" and not (client_id and client_secret):
+        raise PartnerError("Für einen OIDC-Partner sind Client-ID und Client-Secret nötig.")
+    partner = FederationPartner(name=name.strip(), protocol=protocol, source=source, max_level=int(max_level),
+                                client_id=client_id, client_secret=client_secret, enabled=enabled)
+    _load(partner)
+    if by_entity_id(partner.entity_id) is not None:
+        raise PartnerError(f"Der Partner {partner.entity_id} ist bereits eingetragen.")
+    db.session.add(partner)
+    db.session.commit()
+    return partner
+
+
+def refresh(partner: FederationPartner) -> FederationPartner:
+    before = partner.entity_id
+    _load(partner)
+    if partner.entity_id != before:
+        db.session.rollback()
+        raise PartnerError("Die neuen Metadaten gehören zu einem anderen Partner.")
+    partner.updated_at = utcnow()
+    db.session.commit()
+    return partner
+
+
+def all_partners() -> list[FederationPartner]:
+    return list(db.session.scalars(select(FederationPartner).order_by(FederationPartner.name)))
+
+
+def enabled(protocol: str | None = None) -> list[FederationPartner]:
+    return [p for p in all_partners() if p.enabled and (protocol is None or p.protocol == protocol)]
+
+
+def get(partner_id: str) -> FederationPartner | None:
+    return db.session.get(FederationPartner, partner_id)
+
+
+def by_entity_id(entity_id: str) -> FederationPartner | None:
+    return db.session.scalar(select(FederationPartner).where(FederationPartner.entity_id == entity_id))
+
+
+def find(key: str) -> FederationPartner | None:
+    """By ID, entity ID / issuer, or name (for the command line)."""
+    return get(key) or by_entity_id(key) or db.session.scalar(
+        select(FederationPartner).where(FederationPartner.name == key))
+
+
+def remove(partner: FederationPartner) -> None:
+    db.session.delete(partner)
+    db.session.commit()
+
+
+def set_enabled(partner: FederationPartner, value: bool) -> None:
+    partner.enabled = value
+    db.session.commit()
+
+
+@lru_cache(maxsize=64)
+def _parsed(xml: str) -> EntityMetadata:
+    return parse_metadata(xml.encode("utf-8"))
+
+
+def saml_metadata(partner: FederationPartner) -> EntityMetadata:
+    return _parsed(partner.metadata_xml)
+
+
+def saml_partner(entity_id: str) -> EntityMetadata | None:
+    """The metadata of an enabled SAML partner, for checking its requests."""
+    partner = by_entity_id(entity_id)
+    if partner is None or not partner.enabled or partner.protocol != "saml":
+        return None
+    return saml_metadata(partner)
+
+
+def describe(partner: FederationPartner) -> dict:
+    return {"id": partner.id, "name": partner.name, "protocol": partner.protocol, "entity_id": partner.entity_id,
+            "source": partner.source, "max_loa": Level(partner.max_level).word, "enabled": partner.enabled,
+            **({"client_id": partner.client_id} if partner.protocol == "oidc" else {})}
