@@ -27,6 +27,10 @@ def request_url(partner: FederationPartner, login: FederationLogin, *, redirect_
 
 
 def read_callback(partner: FederationPartner, login: FederationLogin, params: Mapping[str, str]) -> RemoteIdentity:
-    if not login.pending:
+    pending = login.pending
+    if not pending:
         raise oidc_upstream.UpstreamError("Diese Anmeldung wurde bereits abgeschlossen.")
-    return oidc_upstream.complete(provider(partner), login.pending, params)
+    # One answer per login: the state cannot be used a second time, even if this one fails.
+    login.pending = None
+    db.session.commit()
+    return oidc_upstream.complete(provider(partner), pending, params)
