@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from idp.config import Settings
 
-from .attributes import REQUESTED
+from .attributes import BY_NAME, REQUESTED
 from .credentials import SamlCredentials
 from .saml.metadata import build_metadata
 
@@ -43,8 +43,10 @@ class FederationServices:
         if self._metadata is None:
             self._metadata = build_metadata(
                 entity_id=self.entity_id, signing=self.credentials.signing,
-                encryption_cert=self.credentials.encryption.cert_pem, sso_url=self.sso_url, acs_url=self.acs_url,
-                requested_attributes=list(REQUESTED), organization_name=self.settings.display_name,
+                encryption_certs=[self.credentials.encryption.cert_pem], sso_redirect_url=self.sso_url,
+                sso_post_url=self.sso_url, acs_url=self.acs_url,
+                requested_attributes=[(name, BY_NAME[name].friendly_name, required) for name, required in REQUESTED],
+                display_name=self.settings.display_name, service_name=self.settings.display_name,
                 organization_url=self.settings.issuer, valid_for=METADATA_VALIDITY)
         return self._metadata
 

@@ -25,13 +25,15 @@ from . import levels, partners
 from .attributes import BPK2, BY_NAME, TRUST_LEVEL, label
 from .models import AssertionRequest, FederationPartner
 from .saml import messages
+from .saml.bindings import post_fields
 from .saml.keys import KeyPair
 from .saml.messages import ParsedAuthnRequest
 
 VALIDITY = timedelta(minutes=30)
-DENIED = "urn:oasis:names:tc:SAML:2.0:status:RequestDenied"
-RESPONDER = "urn:oasis:names:tc:SAML:2.0:status:Responder"
-NO_AUTHN_CONTEXT = "urn:oasis:names:tc:SAML:2.0:status:NoAuthnContext"
+_STATUS = "urn:oasis:names:tc:SAML:2.0:status:"
+# (top-level, second-level) status codes, SAML Core 3.2.2.2
+DENIED = (_STATUS + "Requester", _STATUS + "RequestDenied")
+NO_AUTHN_CONTEXT = (_STATUS + "Responder", _STATUS + "NoAuthnContext")
 
 
 @dataclass(frozen=True)
@@ -142,19 +144,15 @@ def answer(pending: AssertionRequest, account: Account, session_level: Level, gr
     return _post(pending, response)
 
 
-def refuse(pending: AssertionRequest, status: str, *, idp_entity_id: str, signing: KeyPair,
+def refuse(pending: AssertionRequest, status: tuple[str, str], *, idp_entity_id: str, signing: KeyPair,
            message: str | None = None) -> tuple[str, dict[str, str]]:
-    partner = partners.get(pending.partner_id)
     response = messages.build_error_response(
-        idp_entity_id=idp_entity_id, in_response_to=pending.request_id, acs_url=pending.acs_url,
-        sp_entity_id=partner.entity_id, signing=signing, status_code=RESPONDER, second_level=status,
-        message=message)
+        idp_entity_id=idp_entity_id, in_response_to=pending.request_id, acs_url=pending.acs_url, signing=signing,
+        status_code=status[0], second_level=status[1], message=message)
     return _post(pending, response)
 
 
 def _post(pending: AssertionRequest, response) -> tuple[str, dict[str, str]]:
-    from .saml.bindings import post_fields
-
     acs_url = pending.acs_url
     fields = post_fields(response, pending.relay_state, "SAMLResponse")
     # The request is answered once; a reload of the page cannot send a second answer.

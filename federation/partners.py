@@ -57,8 +57,9 @@ def _load(partner: FederationPartner) -> None:
             metadata = parse_metadata(content)
         except SamlError as exc:
             raise PartnerError(f"Die SAML-Metadaten sind nicht verwendbar: {exc}") from exc
-        if not metadata.idp_signing_certs:
-            raise PartnerError("Die Metadaten enthalten keinen Identity Provider mit Signaturschlüssel.")
+        if not (metadata.idp_signing_certs or metadata.sp_signing_certs):
+            raise PartnerError("Die Metadaten enthalten weder Identity Provider noch Service Provider mit "
+                               "Signaturschlüssel.")
         partner.entity_id = metadata.entity_id
         partner.metadata_xml = content.decode("utf-8")
     else:
@@ -105,6 +106,12 @@ def all_partners() -> list[FederationPartner]:
 
 def enabled(protocol: str | None = None) -> list[FederationPartner]:
     return [p for p in all_partners() if p.enabled and (protocol is None or p.protocol == protocol)]
+
+
+def login_partners() -> list[FederationPartner]:
+    """The partners a citizen can log in with: OIDC providers and SAML partners with an
+    IdP role (a partner may only ask, never answer)."""
+    return [p for p in enabled() if p.protocol == "oidc" or saml_metadata(p).sso_endpoints]
 
 
 def get(partner_id: str) -> FederationPartner | None:

@@ -19,6 +19,7 @@ from idp.extensions import csrf, db
 from . import asserting, partners
 from .saml import messages
 from .saml.errors import SamlError, UnknownPartner
+from .saml.namespaces import HTTP_POST, HTTP_REDIRECT
 
 bp = Blueprint("saml_idp", __name__)
 COOKIE = "servicekonto_saml"
@@ -39,16 +40,15 @@ def sso():
     services = _services()
     try:
         if request.method == "GET":
-            parsed = messages.parse_authn_request(
-                "redirect", query_string=request.query_string, lookup=partners.saml_partner,
-                sso_url=services.sso_url)
+            parsed = messages.parse_authn_request(HTTP_REDIRECT, request.query_string.decode("latin-1"),
+                                                  lookup=partners.saml_partner, sso_url=services.sso_url)
         else:
-            parsed = messages.parse_authn_request(
-                "post", form=request.form.to_dict(), lookup=partners.saml_partner, sso_url=services.sso_url)
+            parsed = messages.parse_authn_request(HTTP_POST, request.form.to_dict(), lookup=partners.saml_partner,
+                                                  sso_url=services.sso_url)
     except UnknownPartner:
         return _failed("Diese Anfrage kommt von keinem Servicekonto, mit dem wir verbunden sind.", 403)
     except SamlError as exc:
-        current_app.logger.warning("AuthnRequest refused: %s", exc.code)
+        current_app.logger.warning("AuthnRequest refused: %s (%s)", exc.code, exc.detail)
         return _failed("Die Anfrage des anderen Servicekontos ist ungültig und wurde verworfen.")
     pending = asserting.keep(parsed, partners.by_entity_id(parsed.issuer))
     # The answer to a cross-site POST must not touch the Flask session (its cookie was

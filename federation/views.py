@@ -52,11 +52,11 @@ def choose():
     purpose = "link" if request.values.get("zweck") == "verbinden" else "login"
     if purpose == "link" and g.login_session is None:
         return redirect(url_for("authn.login", next=url_for("federation.choose", zweck="verbinden")))
-    available = partners.enabled()
+    available = partners.login_partners()
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        partner = partners.get(request.form.get("partner") or "")
-        if partner is None or not partner.enabled:
+        partner = next((p for p in available if p.id == request.form.get("partner")), None)
+        if partner is None:
             errors["partner"] = ["Bitte wählen Sie das Bundesland, bei dem Sie ein Servicekonto haben."]
         else:
             return _go_to(partner, purpose, record_id, next_url)
@@ -104,7 +104,7 @@ def acs():
         broker.finish(login)
         return _failed(CANCELLED)
     except SamlError as exc:
-        current_app.logger.warning("SAML response from %s refused: %s", partner.entity_id, exc.code)
+        current_app.logger.warning("SAML response from %s refused: %s (%s)", partner.entity_id, exc.code, exc.detail)
         return _failed("Die Antwort des anderen Servicekontos ist ungültig und wurde verworfen.")
     broker.arrived(login, remote)
     return redirect(url_for("federation.arrive", login_id=login.id), code=303)
@@ -206,7 +206,7 @@ def links():
         broker.unlink(account, request.form["partner"])
         return redirect(url_for("federation.links"))
     return render_template("federation/links.html", links=broker.links_of(account),
-                           available=bool(partners.enabled()))
+                           available=bool(partners.login_partners()))
 
 
 @bp.errorhandler(partners.PartnerError)

@@ -18,13 +18,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import Flask, request
-from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
+from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, ExtensionElement
+from saml2.samlp import Extensions
 from saml2.saml import NAMEID_FORMAT_PERSISTENT, NameID
 from saml2.samlp import RequestedAuthnContext
 from saml2.saml import AuthnContextClassRef
+from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 from werkzeug.serving import make_server
 
 from federation.saml import KeyPair
+from federation.saml.namespaces import AKDB
 from tests.federation.saml.peers import idp_config, make_client, make_idp, sp_config, write_keypair
 
 
@@ -98,14 +101,15 @@ class RemoteIdP(_Served):
         sp = message.issuer.text
         if request.form.get("decision") != "ok":
             response = self.idp.create_error_response(message.id, acs, info=(
-                "urn:oasis:names:tc:SAML:2.0:status:AuthnFailed", "Abgebrochen"), sign=True)
+                "urn:oasis:names:tc:SAML:2.0:status:AuthnFailed", "Abgebrochen"), sign=True, sign_alg=SIG_RSA_SHA256,
+                digest_alg=DIGEST_SHA256)
         else:
             person = self.persons[request.form["user"]]
             response = self.idp.create_authn_response(
                 person.attributes, in_response_to=message.id, destination=acs, sp_entity_id=sp,
                 name_id=NameID(format=NAMEID_FORMAT_PERSISTENT, text="pers-" + request.form["user"]),
                 authn={"class_ref": person.class_ref}, sign_response=True, sign_assertion=True,
-                encrypt_assertion=True)
+                encrypt_assertion=True, sign_alg=SIG_RSA_SHA256, digest_alg=DIGEST_SHA256)
         text = str(response)
         if self.tamper is not None:
             text = self.tamper(text)
@@ -147,9 +151,17 @@ class RemoteSP(_Served):
         if level := request.args.get("level"):
             kwargs["requested_authn_context"] = RequestedAuthnContext(
                 authn_context_class_ref=[AuthnContextClassRef(text=level)], comparison="minimum")
+        # The attributes go into the request as German accounts do (AKDB profile extension).
+        wanted = [ExtensionElement("RequestedAttribute", namespace=AKDB, attributes={
+            "Name": name, "RequiredAttribute": "true" if required else "false"})
+            for name, _, required in self.requested_attributes]
+        kwargs["extensions"] = Extensions(extension_elements=[ExtensionElement(
+            "AuthenticationRequest", namespace=AKDB, attributes={"Version": "2"}, children=[
+                ExtensionElement("RequestedAttributes", namespace=AKDB, children=wanted)])])
         idp_entity = next(iter(self.client.metadata.identity_providers()))
         request_id, info = self.client.prepare_for_authenticate(
-            entityid=idp_entity, relay_state="land-b", binding=BINDING_HTTP_REDIRECT, sign=True, **kwargs)
+            entityid=idp_entity, relay_state="land-b", binding=BINDING_HTTP_REDIRECT, sign=True, sigalg=SIG_RSA_SHA256,
+            digest_alg=DIGEST_SHA256, **kwargs)
         self.outstanding[request_id] = "/"
         location = dict(info["headers"])["Location"]
         return redirect(location)

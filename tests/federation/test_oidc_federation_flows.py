@@ -53,11 +53,15 @@ def partner(app, partner_op):
         return added.id
 
 
-def log_in_at_partner(page: Page, username: str = "erika") -> None:
-    """From the login page: the state, then the partner's own login and consent."""
+def choose_state(page: Page) -> None:
     page.get_by_role("link", name="Mit anderem Servicekonto anmelden").click()
     page.get_by_label(STATE_NAME).check()
     page.get_by_role("button", name="Weiter").click()
+
+
+def log_in_at_partner(page: Page, username: str = "erika") -> None:
+    """From the login page: the state, then the partner's own login and consent."""
+    choose_state(page)
     page.get_by_label("Benutzername").fill(username)
     page.get_by_role("button", name="Anmelden").click()
     page.get_by_role("button", name="Zustimmen").click()
@@ -123,8 +127,9 @@ def test_linked_account_logs_in_and_online_service_gets_capped_level_and_fed(app
             response_type="code", client_id=client.client_id, redirect_uri=client.redirect_uri,
             scope="openid profile", state="s", nonce="n", code_challenge=challenge, code_challenge_method="S256",
             acr_values="http://eidas.europa.eu/LoA/substantial")))
-        # Second time: straight back in, no take-over page.
-        log_in_at_partner(page)
+        # Second time: the partner still knows the browser, and here the link logs
+        # straight in, without a take-over page.
+        choose_state(page)
         page.get_by_role("button", name="Zustimmen").click()  # the online service's consent page here
         expect(page.get_by_text("Anmeldung angekommen.")).to_be_visible()
         import requests
@@ -183,7 +188,7 @@ def test_existing_account_links_after_login_and_then_logs_in_with_partner(app, p
 
     page.get_by_role("button", name="Abmelden").click()
     page.goto("/anmelden")
-    log_in_at_partner(page)
+    choose_state(page)  # the partner still knows the browser
     expect(page.get_by_role("heading", level=1)).to_have_text("Mein Bereich")
     expect(page.get_by_text("erika@example.org")).to_be_visible()
     assert account_by_email(app, "erika.c@example.org") is None

@@ -1,0 +1,228 @@
+"""Federation over SAML (TR-03160-2) with another state's Servicekonto played by
+pysaml2, in a real browser, both ways:
+
+- this IdP relying: registration and login with the other state's account, its
+  consent there and the take-over consent here, levels capped per partner, refusals;
+- this IdP asserting: the other state's SP asks, the citizen logs in here (always
+  anew), deselects optional data, and pysaml2 receives only what was granted, at the
+  level of the login, after which the login here is over.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+import requests
+from playwright.sync_api import Page, expect
+
+from eid_connector.simulator.devkeys import self_signed
+from federation.saml import KeyPair
+from tests.browser.support import path_is, submit_login_form
+from tests.federation.saml_peer_servers import Person, RemoteIdP, RemoteSP
+
+pytestmark = pytest.mark.browser
+
+STATE = "Land B"
+OID = "urn:oid:"
+GIVEN, SURNAME, BIRTHDATE, MAIL = OID + "2.5.4.42", OID + "2.5.4.4", OID + "1.2.40.0.10.2.1.1.55", \
+    OID + "0.9.2342.19200300.100.1.3"
+LOCALITY, POSTAL = OID + "2.5.4.7", OID + "2.5.4.17"
+
+
+def _pair(name):
+    key, cert = self_signed(name)
+    return KeyPair(key_pem=key, cert_pem=cert)
+
+
+@pytest.fixture(scope="module")
+def our_metadata(live_server):
+    return requests.get(live_server + "/saml/metadata", timeout=10).content
+
+
+@pytest.fixture(scope="module")
+def remote_idp(tmp_path_factory, our_metadata):
+    persons = {
+        "erika": Person({"givenName": ["Erika"], "sn": ["Beispiel"], "mail": ["erika.b@example.org"],
+                         BIRTHDATE: ["1971-03-09"], "l": ["Mainz"]}, "STORK-QAA-Level-4"),
+        "paul": Person({"givenName": ["Paul"], "sn": ["Probe"], "mail": ["paul@example.org"]},
+                       "STORK-QAA-Level-1"),
+    }
+    idp = RemoteIdP(tmp_path_factory.mktemp("land-b-idp"), _pair("Land B IdP"), _pair("Land B IdP enc"), persons)
+    idp.configure(our_metadata)
+    idp.start()
+    yield idp
+    idp.stop()
+
+
+@pytest.fixture(scope="module")
+def remote_sp(tmp_path_factory, our_metadata):
+    requested = [(GIVEN, "givenName", True), (SURNAME, "surname", True), (BIRTHDATE, "birthdate", False),
+                 (MAIL, "mail", False)]
+    sp = RemoteSP(tmp_path_factory.mktemp("land-b-sp"), _pair("Land B SP"), _pair("Land B SP enc"), requested)
+    sp.configure(our_metadata)
+    sp.start()
+    yield sp
+    sp.stop()
+
+
+def _add_partner(app, tmp_path, metadata: bytes, max_level):
+    from federation import partners
+
+    source = tmp_path / "partner-metadata.xml"
+    source.write_bytes(metadata)
+    with app.app_context():
+        return partners.add(STATE, "saml", str(source), max_level).id
+
+
+@pytest.fixture
+def idp_partner(app, tmp_path, remote_idp):
+    from idp.loa import Level
+
+    remote_idp.tamper = None
+    return _add_partner(app, tmp_path, remote_idp.metadata(), Level.SUBSTANZIELL)
+
+
+@pytest.fixture
+def sp_partner(app, tmp_path, remote_sp):
+    from idp.loa import Level
+
+    remote_sp.arrived.clear()
+    remote_sp.failures.clear()
+    return _add_partner(app, tmp_path, remote_sp.metadata(), Level.HOCH)
+
+
+def account_attributes(app, email):
+    from sqlalchemy import select
+
+    from idp.accounts.models import Account
+    from idp.extensions import db
+
+    with app.app_context():
+        account = db.session.scalar(select(Account).where(Account.email == email))
+        return None if account is None else {a.name: (a.value, a.level) for a in account.attributes}
+
+
+def log_in_at_land_b(page: Page, user: str = "erika", decision: str = "Anmelden und zustimmen") -> None:
+    page.get_by_role("link", name="Mit anderem Servicekonto anmelden").click()
+    page.get_by_label(STATE).check()
+    page.get_by_role("button", name="Weiter").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Servicekonto Land B")
+    page.get_by_label("Benutzername").fill(user)
+    page.get_by_role("button", name=decision).click()
+
+
+# -- this IdP relying ---------------------------------------------------------------------
+def test_register_with_land_b_over_saml(app, page: Page, idp_partner):
+    page.goto("/registrierung")
+    log_in_at_land_b(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Daten aus „{STATE}“ übernehmen")
+    expect(page.get_by_text("Vertrauensniveau „substanziell“")).to_be_visible()  # hoch asserted, capped
+    expect(page.get_by_role("table")).to_contain_text("09.03.1971")
+    page.get_by_role("button", name="Zustimmen").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mein Bereich")
+    attributes = account_attributes(app, "erika.b@example.org")
+    assert attributes["family_name"] == ("Beispiel", 2)
+    assert attributes["birth_date"] == ("09.03.1971", 2)
+    assert attributes["city"] == ("Mainz", 2)
+
+    # The second time the link logs straight in.
+    page.get_by_role("button", name="Abmelden").click()
+    page.goto("/anmelden")
+    log_in_at_land_b(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mein Bereich")
+
+
+def test_low_level_at_partner_stays_low(app, page: Page, idp_partner):
+    page.goto("/anmelden")
+    log_in_at_land_b(page, "paul")
+    expect(page.get_by_text("Vertrauensniveau „niedrig“")).to_be_visible()
+    page.get_by_role("button", name="Zustimmen").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mein Bereich")
+    assert account_attributes(app, "paul@example.org")["family_name"] == ("Probe", 1)
+
+
+def test_cancel_at_land_b(app, page: Page, idp_partner):
+    page.goto("/anmelden")
+    log_in_at_land_b(page, decision="Abbrechen")
+    expect(page.get_by_role("alert")).to_contain_text("abgebrochen")
+
+
+@pytest.mark.parametrize("tamper", [
+    pytest.param(lambda xml: xml.replace('Destination="', 'Destination="http://evil.example/x', 1), id="destination"),
+    pytest.param(lambda xml: xml.replace("InResponseTo=\"", "InResponseTo=\"x", 1), id="in-response-to"),
+])
+def test_spoiled_answers_are_refused(app, page: Page, idp_partner, remote_idp, tamper):
+    remote_idp.tamper = tamper
+    page.goto("/anmelden")
+    log_in_at_land_b(page)
+    expect(page.get_by_role("alert")).to_contain_text("ungültig")
+    assert account_attributes(app, "erika.b@example.org") is None
+
+
+def test_answer_cannot_be_finished_in_another_browser(app, browser, page: Page, idp_partner, live_server):
+    page.goto("/anmelden")
+    log_in_at_land_b(page)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("übernehmen")
+    other = browser.new_context(locale="de-DE", base_url=live_server).new_page()
+    other.goto(page.url)
+    expect(other.get_by_role("alert")).to_contain_text("gehört nicht zu diesem Browser")
+    other.context.close()
+
+
+# -- this IdP asserting -------------------------------------------------------------------
+def test_land_b_gets_only_granted_attributes_at_login_level(app, page: Page, sp_partner, remote_sp, make_account):
+    make_account(email="erika@example.org", given_name="Erika", family_name="Mustermann")
+    page.goto(remote_sp.base + "/start")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Anmeldung für „{STATE}“")
+    page.get_by_role("link", name="Weiter zur Anmeldung").click()
+    submit_login_form(page, "erika@example.org", "ABab1234")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Datenübermittlung an „{STATE}“")
+    table = page.get_by_role("table")
+    expect(table).to_contain_text("Mustermann")
+    page.get_by_label("E-Mail-Adresse übermitteln").uncheck()
+    page.get_by_role("button", name="Zustimmen").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Angekommen bei Land B")
+    assert not remote_sp.failures
+    response = remote_sp.arrived[-1]
+    identity = response.get_identity()
+    assert identity["givenName"] == ["Erika"] and identity["sn"] == ["Mustermann"]
+    assert "mail" not in identity  # deselected
+    assert response.authn_info()[0][0] == "STORK-QAA-Level-1"
+    # No single sign-on on the asserting side: the login here ended with the transfer.
+    page.goto(app.config["SERVICEKONTO"].issuer + "/mein-bereich")
+    expect(page).to_have_url(re.compile(r"/anmelden"))
+
+
+def test_refusal_on_consent_reaches_land_b_as_request_denied(app, page: Page, sp_partner, remote_sp, make_account):
+    make_account()
+    page.goto(remote_sp.base + "/start")
+    page.get_by_role("link", name="Weiter zur Anmeldung").click()
+    submit_login_form(page, "erika@example.org", "ABab1234")
+    page.get_by_role("button", name="Ablehnen").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Fehler bei Land B")
+    assert remote_sp.failures and not remote_sp.arrived
+
+
+def test_level_asked_by_land_b_is_enforced(app, page: Page, sp_partner, remote_sp, make_account):
+    make_account()
+    page.goto(remote_sp.base + "/start?level=STORK-QAA-Level-4")
+    page.get_by_role("link", name="Weiter zur Anmeldung").click()
+    submit_login_form(page, "erika@example.org", "ABab1234")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Höheres Vertrauensniveau erforderlich")
+    page.get_by_role("button", name=f"Zurück zu „{STATE}“").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Fehler bei Land B")
+    assert not remote_sp.arrived
+
+
+def test_existing_login_is_not_reused(app, page: Page, sp_partner, remote_sp, make_account):
+    from tests.browser.support import log_in_to_mein_bereich
+
+    make_account()
+    log_in_to_mein_bereich(page)
+    page.goto(remote_sp.base + "/start")
+    expect(page.get_by_text("Bitte melden Sie sich dafür erneut an")).to_be_visible()
+
+
+def test_unknown_partner_is_refused(app, page: Page, remote_sp):
+    page.goto(remote_sp.base + "/start")
+    expect(page.get_by_role("alert")).to_contain_text("keinem Servicekonto, mit dem wir verbunden sind")
