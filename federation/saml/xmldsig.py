@@ -114,7 +114,7 @@ def verify(
     # everything the signature can cover, nothing from around it can be resolved by
     # the reference, and its names are interned by our parser (lxml's find() misses
     # nodes that xmlsec created in memory).
-    element = safexml.parse(etree.tostring(target))
+    element = safexml.parse(etree.tostring(target, with_tail=False))
     try:
         certs = load_certificates(trusted_certs)
     except ValueError as exc:
