@@ -217,7 +217,8 @@ def parse_response(
     was seen before; it must remember the ID until `remember_until`, after which the
     assertion is refused as expired anyway. Raises a SamlError subclass for each
     refusal, SamlStatusError when the partner reports a failure (`.cancelled` when the
-    citizen cancelled there).
+    citizen cancelled there). A failure status is believed without a signature: it
+    can only end a login that is ours (Destination, InResponseTo), never start one.
     """
     now = safexml.aware(now or safexml.utcnow())
     response = safexml.parse(raw_xml)

@@ -133,10 +133,11 @@ def decrypt_assertion(
         if any(d not in _OAEP_DIGESTS for d in digests) or len(digests) > 1:
             errors.append(f"OAEP digest {digests!r} refused")
             continue
+        oaep_params = [_text(p) for p in _children(method_node, q(XENC, "OAEPparams"))]
         key_cipher = _cipher_value(encrypted_key)
         for keypair in keys:
             scope = {**(namespaces or {}), **encrypted.nsmap}
-            template = _template(scope, data_method, data_cipher, key_method, digests, key_cipher)
+            template = _template(scope, data_method, data_cipher, key_method, digests, oaep_params, key_cipher)
             manager = xmlsec.KeysManager()
             manager.add_key(xmlsec.Key.from_memory(keypair.key_pem, xmlsec.KeyFormat.PEM))
             ctx = xmlsec.EncryptionContext(manager)
@@ -154,6 +155,10 @@ def _algorithm(node: etree._Element) -> str | None:
     return methods[0].get("Algorithm") if len(methods) == 1 else None
 
 
+def _text(node: etree._Element) -> str:
+    return (node.text or "").strip()
+
+
 def _cipher_value(node: etree._Element) -> str:
     """The inline CipherValue; a CipherReference (a URI to fetch) is refused."""
     cipher_data = _children(node, q(XENC, "CipherData"))
@@ -163,7 +168,7 @@ def _cipher_value(node: etree._Element) -> str:
     return values[0].text.strip()
 
 
-def _template(nsmap, data_method, data_cipher, key_method, digests, key_cipher) -> etree._Element:
+def _template(nsmap, data_method, data_cipher, key_method, digests, oaep_params, key_cipher) -> etree._Element:
     """A wrapper holding a minimal EncryptedData built from the given parts only.
 
     The plaintext is parsed in the wrapper's context, so the wrapper declares the
@@ -179,6 +184,8 @@ def _template(nsmap, data_method, data_cipher, key_method, digests, key_cipher) 
     enc_key = etree.SubElement(key_info, q(XENC, "EncryptedKey"))
     method = etree.SubElement(enc_key, q(XENC, "EncryptionMethod"))
     method.set("Algorithm", key_method)
+    for params in oaep_params[:1]:
+        etree.SubElement(method, q(XENC, "OAEPparams")).text = params
     for digest in digests:
         etree.SubElement(method, q(DS, "DigestMethod")).set("Algorithm", digest)
     etree.SubElement(etree.SubElement(enc_key, q(XENC, "CipherData")), q(XENC, "CipherValue")).text = key_cipher

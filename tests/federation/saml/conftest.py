@@ -43,6 +43,12 @@ def stranger() -> KeyPair:
 
 
 @pytest.fixture(scope="session")
+def spare() -> KeyPair:
+    """A further key pair of Bayern's, e.g. the next one of a key rollover."""
+    return make_keypair("Servicekonto Bayern SAML 2027")
+
+
+@pytest.fixture(scope="session")
 def by(by_keys) -> Account:
     """Us."""
     return make_account("bayern", *by_keys, "BayernID")

@@ -18,7 +18,7 @@ from federation.saml import (
 from federation.saml.keys import certificate_b64
 from federation.saml.namespaces import DS, HTTP_POST, HTTP_REDIRECT, MD, XML, q
 
-from .support import GIVEN_NAME, MAIL, SURNAME, assert_valid_metadata, make_keypair, xmlsec1_verify
+from .support import GIVEN_NAME, MAIL, SURNAME, assert_valid_metadata, xmlsec1_verify
 
 ENTITY_ID_ATTR = "urn:oasis:names:tc:SAML:2.0:metadata:EntityDescriptor"
 
@@ -63,8 +63,8 @@ def test_parse_our_own_metadata(by):
     assert meta.valid_until > datetime.now(timezone.utc)
 
 
-def test_rollover_certificates_are_published(by):
-    following = make_keypair("Servicekonto Bayern SAML 2027")
+def test_rollover_certificates_are_published(by, spare):
+    following = spare
     xml = build_metadata(entity_id=by.entity_id, signing=by.signing, sso_redirect_url=by.sso_url,
                          acs_url=by.acs_url, display_name="BayernID", organization_url="https://by.example/",
                          extra_signing_certs=[following.cert_pem])
