@@ -133,4 +133,4 @@ class SamlStatusError(SamlError):
 
     @property
     def cancelled(self) -> bool:
-        return bool({STATUS_AUTHN_FAILED, STATUS_REQUEST_DENIED} & set(self.status_codes[1:]))
+        return bool({STATUS_AUTHN_FAILED, STATUS_REQUEST_DENIED} & set(self.status_codes))

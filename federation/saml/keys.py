@@ -18,7 +18,6 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-Certificate = x509.Certificate
 CertificateLike = x509.Certificate | bytes | str
 
 

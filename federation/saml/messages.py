@@ -217,13 +217,19 @@ def parse_response(
     was seen before; it must remember the ID until `remember_until`, after which the
     assertion is refused as expired anyway. Raises a SamlError subclass for each
     refusal, SamlStatusError when the partner reports a failure (`.cancelled` when the
-    citizen cancelled there).
+    citizen cancelled there). A failure status is believed without a signature: it
+    can only end a login that is ours (Destination, InResponseTo), never start one.
     """
     now = safexml.aware(now or safexml.utcnow())
     response = safexml.parse(raw_xml)
     if response.tag != q(SAMLP, "Response"):
         raise MalformedMessage(f"not a samlp:Response: {response.tag}")
     schema.validate(response)
+    # Prefixes in scope where the assertion arrived; the signed copy below keeps only
+    # those it visibly uses, and a sender's plaintext may rely on others.
+    received_scope = {
+        prefix: uri for node in _children(response, SAML, "EncryptedAssertion") for prefix, uri in node.nsmap.items()
+    }
     if xmldsig.is_signed(response):
         # Optional by profile, but if present it must be right; then only the signed
         # copy is read from here on.
@@ -252,7 +258,7 @@ def parse_response(
     if len(encrypted) != 1:
         raise MessageRefused(f"expected exactly one EncryptedAssertion, found {len(encrypted)}",
                              code="assertion_count")
-    assertion = xmlenc.decrypt_assertion(encrypted[0], decryption_keys)
+    assertion = xmlenc.decrypt_assertion(encrypted[0], decryption_keys, namespaces=received_scope)
     schema.validate(assertion)
     if not xmldsig.is_signed(assertion):
         raise SignatureRefused("assertion is not signed")
@@ -462,8 +468,6 @@ def parse_authn_request(
     if redirect is not None:
         redirect.verify(sp.sp_signing_certs)
     else:
-        if not xmldsig.is_signed(request):
-            raise SignatureRefused("AuthnRequest is not signed")
         request = xmldsig.verify(request, sp.sp_signing_certs)
         if _issuer(request) != sp.entity_id:
             raise MessageRefused("signed issuer differs from the looked-up partner", code="issuer")

@@ -114,7 +114,9 @@ def verify(
     # everything the signature can cover, nothing from around it can be resolved by
     # the reference, and its names are interned by our parser (lxml's find() misses
     # nodes that xmlsec created in memory).
-    element = safexml.parse(etree.tostring(target))
+    # (Already bounded when it was parsed, so no size limit applies a second time.)
+    serialized = etree.tostring(target, with_tail=False)
+    element = safexml.parse(serialized, max_bytes=len(serialized))
     try:
         certs = load_certificates(trusted_certs)
     except ValueError as exc:
@@ -159,7 +161,7 @@ def verify(
         except xmlsec.Error as exc:
             errors.append(str(exc))
             continue
-        return safexml.parse(signed_bytes)
+        return safexml.parse(signed_bytes, max_bytes=len(signed_bytes))
     raise SignatureRefused(f"signature does not verify with the pinned key(s): {'; '.join(errors)}")
 
 

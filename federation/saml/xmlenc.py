@@ -19,13 +19,13 @@ anything.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import xmlsec
 from lxml import etree
 
 from . import safexml
-from .errors import DecryptionFailed
+from .errors import DecryptionFailed, MalformedMessage
 from .keys import CertificateLike, KeyPair, certificate_b64, xmlsec_public_key
 from .namespaces import (
     AES128_GCM,
@@ -85,11 +85,20 @@ def encrypt_assertion(assertion: etree._Element, recipient_cert: CertificateLike
 
 
 # -- decryption ------------------------------------------------------------------------
-def decrypt_assertion(encrypted: etree._Element, keys: Sequence[KeyPair]) -> etree._Element:
+def decrypt_assertion(
+    encrypted: etree._Element,
+    keys: Sequence[KeyPair],
+    *,
+    namespaces: Mapping[str | None, str] | None = None,
+) -> etree._Element:
     """The saml:Assertion inside `encrypted`, as a new standalone element.
 
     It is not yet verified: check its signature before reading anything from it.
-    Raises DecryptionFailed.
+    `namespaces` are prefixes in scope where the EncryptedAssertion was received, for
+    senders whose plaintext uses prefixes declared further up (pysaml2 without
+    self-contained encryption); `encrypted`'s own scope takes precedence. A wrong
+    binding cannot do harm: it changes the assertion's canonical form, so its
+    signature no longer verifies. Raises DecryptionFailed.
     """
     if encrypted.tag != q(SAML, "EncryptedAssertion"):
         raise DecryptionFailed(f"not an EncryptedAssertion: {encrypted.tag}")
@@ -124,9 +133,11 @@ def decrypt_assertion(encrypted: etree._Element, keys: Sequence[KeyPair]) -> etr
         if any(d not in _OAEP_DIGESTS for d in digests) or len(digests) > 1:
             errors.append(f"OAEP digest {digests!r} refused")
             continue
+        oaep_params = [_text(p) for p in _children(method_node, q(XENC, "OAEPparams"))]
         key_cipher = _cipher_value(encrypted_key)
         for keypair in keys:
-            template = _template(encrypted.nsmap, data_method, data_cipher, key_method, digests, key_cipher)
+            scope = {**(namespaces or {}), **encrypted.nsmap}
+            template = _template(scope, data_method, data_cipher, key_method, digests, oaep_params, key_cipher)
             manager = xmlsec.KeysManager()
             manager.add_key(xmlsec.Key.from_memory(keypair.key_pem, xmlsec.KeyFormat.PEM))
             ctx = xmlsec.EncryptionContext(manager)
@@ -144,6 +155,10 @@ def _algorithm(node: etree._Element) -> str | None:
     return methods[0].get("Algorithm") if len(methods) == 1 else None
 
 
+def _text(node: etree._Element) -> str:
+    return (node.text or "").strip()
+
+
 def _cipher_value(node: etree._Element) -> str:
     """The inline CipherValue; a CipherReference (a URI to fetch) is refused."""
     cipher_data = _children(node, q(XENC, "CipherData"))
@@ -153,14 +168,13 @@ def _cipher_value(node: etree._Element) -> str:
     return values[0].text.strip()
 
 
-def _template(nsmap, data_method, data_cipher, key_method, digests, key_cipher) -> etree._Element:
+def _template(nsmap, data_method, data_cipher, key_method, digests, oaep_params, key_cipher) -> etree._Element:
     """A wrapper holding a minimal EncryptedData built from the given parts only.
 
-    The wrapper takes over the namespaces in scope at the EncryptedAssertion: some
-    senders encrypt an assertion whose prefixes are declared further up, and the
-    plaintext is parsed in the wrapper's context.
+    The plaintext is parsed in the wrapper's context, so the wrapper declares the
+    namespaces that were in scope at the EncryptedAssertion.
     """
-    scope = {prefix: uri for prefix, uri in nsmap.items()}
+    scope = dict(nsmap)
     scope.setdefault("saml", SAML)
     wrapper = etree.Element(q(SAML, "EncryptedAssertion"), nsmap=scope)
     enc_data = etree.SubElement(wrapper, q(XENC, "EncryptedData"), nsmap={"xenc": XENC, "ds": DS})
@@ -170,6 +184,8 @@ def _template(nsmap, data_method, data_cipher, key_method, digests, key_cipher) 
     enc_key = etree.SubElement(key_info, q(XENC, "EncryptedKey"))
     method = etree.SubElement(enc_key, q(XENC, "EncryptionMethod"))
     method.set("Algorithm", key_method)
+    for params in oaep_params[:1]:
+        etree.SubElement(method, q(XENC, "OAEPparams")).text = params
     for digest in digests:
         etree.SubElement(method, q(DS, "DigestMethod")).set("Algorithm", digest)
     etree.SubElement(etree.SubElement(enc_key, q(XENC, "CipherData")), q(XENC, "CipherValue")).text = key_cipher
@@ -185,7 +201,11 @@ def _single_assertion(wrapper: etree._Element) -> etree._Element:
     node = nodes[0]
     if not isinstance(node.tag, str):
         raise DecryptionFailed("plaintext is not an element")
-    assertion = safexml.parse(etree.tostring(node))
+    try:
+        assertion = safexml.parse(etree.tostring(node))
+    except MalformedMessage as exc:
+        # e.g. a prefix the sender declared somewhere we were not told about
+        raise DecryptionFailed(f"plaintext is not usable XML: {exc}") from exc
     if assertion.tag != q(SAML, "Assertion"):
         raise DecryptionFailed(f"plaintext is {assertion.tag}, not a saml:Assertion")
     return assertion

@@ -1,0 +1,1 @@
+"""Tests of the SAML core (federation/saml)."""
