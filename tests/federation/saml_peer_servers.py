@@ -65,6 +65,7 @@ class RemoteIdP(_Served):
         self.encryption = write_keypair(encryption, directory, "idp-encryption")
         self.idp = None
         self.requests: list = []
+        self.raw_requests: list = []
         self.tamper = None  # a function(str xml) -> str, to spoil answers on purpose
         self.app.add_url_rule("/sso", view_func=self.sso, methods=["GET"])
         self.app.add_url_rule("/login", view_func=self.login, methods=["POST"])
@@ -84,6 +85,7 @@ class RemoteIdP(_Served):
                                               relay_state=args.get("RelayState"), sigalg=args.get("SigAlg"),
                                               signature=args.get("Signature"))
         self.requests.append(parsed)
+        self.raw_requests.append(parsed.xmlstr)
         key = str(len(self.requests) - 1)
         return _page(
             "<h1>Servicekonto Land B</h1>"
@@ -129,6 +131,7 @@ class RemoteSP(_Served):
         self.client = None
         self.outstanding: dict[str, str] = {}
         self.arrived: list = []
+        self.raw: list[str] = []  # each SAMLResponse as posted, for checks of what our IdP emits
         self.failures: list[str] = []
         self.app.add_url_rule("/start", view_func=self.start_login)
         self.app.add_url_rule("/acs", view_func=self.acs, methods=["POST"])
@@ -167,6 +170,7 @@ class RemoteSP(_Served):
         return redirect(location)
 
     def acs(self):
+        self.raw.append(request.form["SAMLResponse"])
         try:
             response = self.client.parse_authn_request_response(request.form["SAMLResponse"], BINDING_HTTP_POST,
                                                                 self.outstanding)

@@ -10,14 +10,19 @@ pysaml2, in a real browser, both ways:
 from __future__ import annotations
 
 import re
+import subprocess
 
 import pytest
 import requests
 from playwright.sync_api import Page, expect
 
 from eid_connector.simulator.devkeys import self_signed
-from federation.saml import KeyPair
-from tests.browser.support import path_is, submit_login_form
+from lxml import etree
+
+from federation.saml import KeyPair, decode_post, safexml, schema
+from federation.saml.namespaces import SAML
+from federation.saml.xmlenc import decrypt_assertion
+from tests.browser.support import assert_accessible, submit_login_form
 from tests.federation.saml_peer_servers import Person, RemoteIdP, RemoteSP
 
 pytestmark = pytest.mark.browser
@@ -58,7 +63,9 @@ def remote_idp(tmp_path_factory, our_metadata):
 def remote_sp(tmp_path_factory, our_metadata):
     requested = [(GIVEN, "givenName", True), (SURNAME, "surname", True), (BIRTHDATE, "birthdate", False),
                  (MAIL, "mail", False)]
-    sp = RemoteSP(tmp_path_factory.mktemp("land-b-sp"), _pair("Land B SP"), _pair("Land B SP enc"), requested)
+    encryption = _pair("Land B SP enc")
+    sp = RemoteSP(tmp_path_factory.mktemp("land-b-sp"), _pair("Land B SP"), encryption, requested)
+    sp.encryption_pair = encryption
     sp.configure(our_metadata)
     sp.start()
     yield sp
@@ -111,11 +118,47 @@ def log_in_at_land_b(page: Page, user: str = "erika", decision: str = "Anmelden 
     page.get_by_role("button", name=decision).click()
 
 
+def xmlsec1_verifies(xml: bytes, cert_pem: bytes, id_attr: str, tmp_dir) -> None:
+    message, cert = tmp_dir / "message.xml", tmp_dir / "cert.pem"
+    message.write_bytes(xml)
+    cert.write_bytes(cert_pem)
+    out = subprocess.run(["xmlsec1", "--verify", "--pubkey-cert-pem", str(cert), "--id-attr:ID", id_attr,
+                          str(message)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+
+
+def check_emitted_response(remote_sp, app) -> None:
+    """What our IdP posted: a schema-valid, signed Response whose decrypted assertion
+    is schema-valid and signed too, both checked by the xmlsec1 command."""
+    import tempfile
+    from pathlib import Path
+
+    raw = decode_post(remote_sp.raw[-1])
+    response = safexml.parse(raw)
+    schema.validate(response)
+    signing = app.extensions["servicekonto.federation"].credentials.signing.cert_pem
+    with tempfile.TemporaryDirectory() as tmp:
+        xmlsec1_verifies(raw, signing, "urn:oasis:names:tc:SAML:2.0:protocol:Response", Path(tmp))
+        encrypted = response.find(f"{{{SAML}}}EncryptedAssertion")
+        assert encrypted is not None and response.find(f"{{{SAML}}}Assertion") is None
+        assertion = decrypt_assertion(encrypted, [remote_sp.encryption_pair])
+        schema.validate(assertion)
+        xmlsec1_verifies(etree.tostring(assertion), signing, "urn:oasis:names:tc:SAML:2.0:assertion:Assertion",
+                         Path(tmp))
+
+
 # -- this IdP relying ---------------------------------------------------------------------
-def test_register_with_land_b_over_saml(app, page: Page, idp_partner):
+def test_register_with_land_b_over_saml(app, page: Page, idp_partner, remote_idp):
     page.goto("/registrierung")
     log_in_at_land_b(page)
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Daten aus „{STATE}“ übernehmen")
+    assert_accessible(page, "take-over consent")
+    # The AuthnRequest we sent: schema-valid, asking for our attributes (its signature
+    # was checked by pysaml2 on arrival).
+    raw_request = remote_idp.raw_requests[-1]
+    request = safexml.parse(raw_request if isinstance(raw_request, bytes) else raw_request.encode())
+    schema.validate(request)
+    assert b"akdb:RequestedAttribute" in etree.tostring(request)
     expect(page.get_by_text("Vertrauensniveau „substanziell“")).to_be_visible()  # hoch asserted, capped
     expect(page.get_by_role("table")).to_contain_text("09.03.1971")
     page.get_by_role("button", name="Zustimmen").click()
@@ -139,6 +182,26 @@ def test_low_level_at_partner_stays_low(app, page: Page, idp_partner):
     page.get_by_role("button", name="Zustimmen").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Mein Bereich")
     assert account_attributes(app, "paul@example.org")["family_name"] == ("Probe", 1)
+
+
+def test_state_list_is_accessible(page: Page, idp_partner):
+    page.goto("/anmelden/servicekonto")
+    expect(page.get_by_label(STATE)).to_be_visible()
+    assert_accessible(page, "state list")
+
+
+def test_answer_posted_again_is_refused(app, page: Page, idp_partner, remote_idp, live_server):
+    posted = []
+    remote_idp.tamper = lambda xml: posted.append(xml) or xml
+    page.goto("/anmelden")
+    log_in_at_land_b(page)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("übernehmen")
+    relay_state = page.url.rsplit("/", 1)[-1]
+    import base64
+
+    again = requests.post(live_server + "/saml/acs", data={
+        "SAMLResponse": base64.b64encode(posted[-1].encode()).decode(), "RelayState": relay_state}, timeout=10)
+    assert again.status_code == 400 and "keiner laufenden Anmeldung" in again.text
 
 
 def test_cancel_at_land_b(app, page: Page, idp_partner):
@@ -177,6 +240,7 @@ def test_land_b_gets_only_granted_attributes_at_login_level(app, page: Page, sp_
     page.get_by_role("link", name="Weiter zur Anmeldung").click()
     submit_login_form(page, "erika@example.org", "ABab1234")
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Datenübermittlung an „{STATE}“")
+    assert_accessible(page, "asserting consent")
     table = page.get_by_role("table")
     expect(table).to_contain_text("Mustermann")
     page.get_by_label("E-Mail-Adresse übermitteln").uncheck()
@@ -188,6 +252,7 @@ def test_land_b_gets_only_granted_attributes_at_login_level(app, page: Page, sp_
     assert identity["givenName"] == ["Erika"] and identity["sn"] == ["Mustermann"]
     assert "mail" not in identity  # deselected
     assert response.authn_info()[0][0] == "STORK-QAA-Level-1"
+    check_emitted_response(remote_sp, app)
     # No single sign-on on the asserting side: the login here ended with the transfer.
     page.goto(app.config["SERVICEKONTO"].issuer + "/mein-bereich")
     expect(page).to_have_url(re.compile(r"/anmelden"))

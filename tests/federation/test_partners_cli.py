@@ -1,0 +1,98 @@
+"""`servicekonto partners add|list|remove|disable|enable|refresh` and
+`servicekonto federation metadata`, as the operator types them."""
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+import requests
+
+from eid_connector.simulator.devkeys import self_signed
+from federation.saml import KeyPair
+from federation.saml.metadata import build_metadata, parse_metadata
+from tests.test_cli import SERVICEKONTO, base_env, run
+
+PARTNER = "https://land-b.example/saml/metadata"
+
+
+@pytest.fixture
+def cli(app, tmp_path):
+    settings = app.config["SERVICEKONTO"]
+    return base_env(tmp_path, settings.database_url, SERVICEKONTO_ISSUER=settings.issuer)
+
+
+@pytest.fixture
+def partner_metadata(tmp_path):
+    key, cert = self_signed("Land B")
+    xml = build_metadata(entity_id=PARTNER, signing=KeyPair(key, cert), sso_redirect_url="https://land-b.example/sso",
+                         acs_url="https://land-b.example/acs", display_name="Servicekonto Land B",
+                         organization_url="https://land-b.example/")
+    path = tmp_path / "land-b.xml"
+    path.write_bytes(xml)
+    return path
+
+
+def test_add_list_disable_remove(cli, partner_metadata, live_server):
+    out = run(cli, "partners", "add", "--name", "Land B", "--metadata", str(partner_metadata), "--max-loa",
+              "substanziell")
+    assert out.returncode == 0, out.stderr
+    added = json.loads(out.stdout)
+    assert added["entity_id"] == PARTNER and added["max_loa"] == "substanziell" and added["protocol"] == "saml"
+    assert [p["name"] for p in json.loads(run(cli, "partners", "list").stdout)] == ["Land B"]
+    # Citizens see the state on the login page's list.
+    assert "Land B" in requests.get(live_server + "/anmelden/servicekonto", timeout=10).text
+
+    again = run(cli, "partners", "add", "--name", "Land B2", "--metadata", str(partner_metadata), "--max-loa", "hoch")
+    assert again.returncode != 0 and "bereits eingetragen" in again.stderr
+
+    assert run(cli, "partners", "disable", "Land B").returncode == 0
+    assert "Land B" not in requests.get(live_server + "/anmelden/servicekonto", timeout=10).text
+    assert json.loads(run(cli, "partners", "list").stdout)[0]["enabled"] is False
+    assert run(cli, "partners", "enable", PARTNER).returncode == 0
+    assert run(cli, "partners", "refresh", added["id"]).returncode == 0
+
+    assert run(cli, "partners", "remove", "Land B").returncode == 0
+    assert json.loads(run(cli, "partners", "list").stdout) == []
+    missing = run(cli, "partners", "remove", "Land B")
+    assert missing.returncode != 0 and "no partner" in missing.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--metadata", "/nonexistent.xml"], "gibt es nicht"),
+    (["--metadata", "http://land-b.example/metadata"], "nur über https"),
+    (["--protocol", "oidc", "--metadata", "https://land-b.example"], "Client-ID und Client-Secret"),
+])
+def test_add_refusals(cli, args, message):
+    out = run(cli, "partners", "add", "--name", "Land B", "--max-loa", "hoch", *args)
+    assert out.returncode != 0 and message in out.stderr
+
+
+def test_broken_metadata_is_refused(cli, tmp_path):
+    path = tmp_path / "broken.xml"
+    path.write_text('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>')
+    out = run(cli, "partners", "add", "--name", "Land B", "--metadata", str(path), "--max-loa", "hoch")
+    assert out.returncode != 0 and "nicht verwendbar" in out.stderr
+
+
+def test_own_metadata_is_signed_and_names_both_roles(cli, tmp_path, app, live_server):
+    out = subprocess.run([SERVICEKONTO, "federation", "metadata"], env=cli, capture_output=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    cert = (tmp_path / "keys" / "saml-signing.cert.pem").read_bytes()
+    parsed = parse_metadata(out.stdout, signer_certs=[cert])
+    issuer = app.config["SERVICEKONTO"].issuer
+    assert parsed.entity_id == issuer + "/saml/metadata"
+    assert [e.location for e in parsed.sso_endpoints] == [issuer + "/saml/sso"] * 2
+    assert parsed.acs_endpoints[0].location == issuer + "/saml/acs"
+    assert parsed.sp_encryption_certs and parsed.authn_requests_signed and parsed.want_authn_requests_signed
+    path = tmp_path / "md.xml"
+    path.write_bytes(out.stdout)
+    check = subprocess.run(["xmlsec1", "--verify", "--pubkey-cert-pem", str(tmp_path / "keys" / "saml-signing.cert.pem"),
+                            "--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:metadata:EntityDescriptor", str(path)],
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr
+    # The live URL serves the same entity.
+    served = requests.get(live_server + "/saml/metadata", timeout=10)
+    assert served.headers["Content-Type"].startswith("application/samlmetadata+xml")
+    assert parse_metadata(served.content).entity_id == parsed.entity_id
