@@ -17,6 +17,7 @@ from idp.authn.logout import end_session
 from idp.extensions import csrf, db
 
 from . import asserting, partners
+from .views import failed as _failed
 from .saml import messages
 from .saml.errors import SamlError, UnknownPartner
 from .saml.namespaces import HTTP_POST, HTTP_REDIRECT
@@ -112,7 +113,3 @@ def _post(acs_url: str, fields: dict[str, str], login):
     response = Response(render_template("federation/post.html", action=acs_url, fields=fields))
     response.delete_cookie(COOKIE, path="/saml/")
     return response
-
-
-def _failed(message: str, status: int = 400):
-    return render_template("federation/failed.html", message=message), status

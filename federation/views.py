@@ -80,11 +80,11 @@ def _go_to(partner, purpose: str, record_id: str | None, next_url: str | None):
             target = oidc_backend.request_url(partner, login, redirect_uri=services.oidc_redirect_uri, level=level)
     except (partners.PartnerError, UpstreamError) as exc:
         db.session.rollback()
-        return _failed(str(exc))
+        return failed(str(exc))
     return redirect(target, code=303)
 
 
-def _failed(message: str, status: int = 400):
+def failed(message: str, status: int = 400):
     return render_template("federation/failed.html", message=message), status
 
 
@@ -93,7 +93,7 @@ def _failed(message: str, status: int = 400):
 def acs():
     login = db.session.get(FederationLogin, request.form.get("RelayState") or "")
     if login is None or not login.request_id or login.result:
-        return _failed("Diese Antwort gehört zu keiner laufenden Anmeldung. Bitte beginnen Sie die Anmeldung neu.")
+        return failed("Diese Antwort gehört zu keiner laufenden Anmeldung. Bitte beginnen Sie die Anmeldung neu.")
     partner = partners.get(login.partner_id)
     services = _services()
     try:
@@ -102,10 +102,10 @@ def acs():
             acs_url=services.acs_url, decryption_keys=[services.credentials.encryption])
     except SamlStatusError:
         broker.finish(login)
-        return _failed(CANCELLED)
+        return failed(CANCELLED)
     except SamlError as exc:
         current_app.logger.warning("SAML response from %s refused: %s (%s)", partner.entity_id, exc.code, exc.detail)
-        return _failed("Die Antwort des anderen Servicekontos ist ungültig und wurde verworfen.")
+        return failed("Die Antwort des anderen Servicekontos ist ungültig und wurde verworfen.")
     broker.arrived(login, remote)
     return redirect(url_for("federation.arrive", login_id=login.id), code=303)
 
@@ -114,17 +114,17 @@ def acs():
 def oidc_callback():
     login = _mine()
     if login is None or not login.pending:
-        return _failed("Diese Antwort gehört zu keiner laufenden Anmeldung in diesem Browser. Bitte beginnen Sie "
+        return failed("Diese Antwort gehört zu keiner laufenden Anmeldung in diesem Browser. Bitte beginnen Sie "
                        "die Anmeldung neu.")
     partner = partners.get(login.partner_id)
     try:
         remote = oidc_backend.read_callback(partner, login, request.args.to_dict())
     except UpstreamCancelled:
         broker.finish(login)
-        return _failed(CANCELLED)
+        return failed(CANCELLED)
     except UpstreamError as exc:
         current_app.logger.warning("OIDC answer from %s refused", partner.entity_id)
-        return _failed(str(exc))
+        return failed(str(exc))
     broker.arrived(login, remote)
     return redirect(url_for("federation.arrive", login_id=login.id), code=303)
 
@@ -143,7 +143,7 @@ def arrive(login_id):
     login = _mine(login_id)
     remote = broker.remote_of(login) if login else None
     if remote is None:
-        return _failed("Diese Anmeldung gehört nicht zu diesem Browser oder ist abgelaufen. Bitte beginnen Sie "
+        return failed("Diese Anmeldung gehört nicht zu diesem Browser oder ist abgelaufen. Bitte beginnen Sie "
                        "die Anmeldung neu.")
     partner = partners.get(login.partner_id)
     linked = broker.linked_account(partner, remote.subject)
@@ -151,7 +151,7 @@ def arrive(login_id):
         broker.take_over(linked, partner, remote)
         return _log_in(login, linked, partner, remote)
     if login.purpose == "link" and (g.login_session is None or g.login_session.account_id != login.account_id):
-        return _failed("Bitte melden Sie sich erneut an, um die Konten zu verbinden.")
+        return failed("Bitte melden Sie sich erneut an, um die Konten zu verbinden.")
     data = broker.attributes(partner, remote)
     errors: dict[str, list[str]] = {}
     email = remote.value("email") or ""
@@ -163,7 +163,7 @@ def arrive(login_id):
             account = db.session.get(Account, login.account_id)
             if refusal := broker.link(account, partner, remote.subject):
                 db.session.rollback()
-                return _failed(refusal)
+                return failed(refusal)
             broker.take_over(account, partner, remote)
             db.session.commit()
             broker.finish(login)
@@ -192,7 +192,7 @@ def _log_in(login, account, partner, remote):
     try:
         _, secret = core.log_in(broker.identity(account, partner, remote))
     except AuthenticationFailed as exc:
-        return _failed(str(exc))
+        return failed(str(exc))
     broker.finish(login)
     web.start_login_session(secret)
     return after_login(record_id, next_url)
@@ -211,4 +211,4 @@ def links():
 
 @bp.errorhandler(partners.PartnerError)
 def partner_error(exc):
-    return _failed(str(exc))
+    return failed(str(exc))

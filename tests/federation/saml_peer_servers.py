@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import html
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Flask, request
