@@ -6,6 +6,8 @@ refreshes it, so a partner's web server cannot swap keys behind the operator's b
 """
 from __future__ import annotations
 
+import logging
+from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlparse
@@ -21,7 +23,11 @@ from .models import FederationPartner
 from .saml import SamlError
 from .saml.metadata import EntityMetadata, parse_metadata
 
+log = logging.getLogger(__name__)
 PROTOCOLS = ("saml", "oidc")
+# A moment before any metadata's validUntil: parse without the expiry check, which
+# saml_metadata makes on every use instead of once per cached parse.
+_NO_EXPIRY_CHECK = datetime(2000, 1, 1, tzinfo=timezone.utc)
 FETCH_TIMEOUT = 10
 
 
@@ -111,7 +117,7 @@ def enabled(protocol: str | None = None) -> list[FederationPartner]:
 def login_partners() -> list[FederationPartner]:
     """The partners a citizen can log in with: OIDC providers and SAML partners with an
     IdP role (a partner may only ask, never answer)."""
-    return [p for p in enabled() if p.protocol == "oidc" or saml_metadata(p).sso_endpoints]
+    return [p for p in enabled() if usable(p) and (p.protocol == "oidc" or saml_metadata(p).sso_endpoints)]
 
 
 def get(partner_id: str) -> FederationPartner | None:
@@ -138,19 +144,41 @@ def set_enabled(partner: FederationPartner, value: bool) -> None:
     db.session.commit()
 
 
+class MetadataExpired(PartnerError):
+    """The partner's metadata snapshot is past its validUntil; `partners refresh`."""
+
+
 @lru_cache(maxsize=64)
 def _parsed(xml: str) -> EntityMetadata:
-    return parse_metadata(xml.encode("utf-8"))
+    # Parsed as of the snapshot's own time; validUntil is checked on every use below.
+    return parse_metadata(xml.encode("utf-8"), now=_NO_EXPIRY_CHECK)
 
 
 def saml_metadata(partner: FederationPartner) -> EntityMetadata:
-    return _parsed(partner.metadata_xml)
+    """The partner's metadata, as long as it is valid: expired metadata may carry
+    withdrawn keys, so nothing is sent to or accepted from the partner until the
+    operator refreshes it."""
+    metadata = _parsed(partner.metadata_xml)
+    if metadata.valid_until is not None and metadata.valid_until <= utcnow().replace(tzinfo=timezone.utc):
+        log.warning("SAML metadata of partner %s expired at %s; run `servicekonto partners refresh`",
+                    partner.entity_id, metadata.valid_until.isoformat())
+        raise MetadataExpired(f"Die Anbindung an „{partner.name}“ ist derzeit gestört. Bitte versuchen Sie es "
+                              "später erneut.")
+    return metadata
+
+
+def usable(partner: FederationPartner) -> bool:
+    try:
+        return partner.protocol == "oidc" or bool(saml_metadata(partner))
+    except PartnerError:
+        return False
 
 
 def saml_partner(entity_id: str) -> EntityMetadata | None:
-    """The metadata of an enabled SAML partner, for checking its requests."""
+    """The metadata of an enabled SAML partner with valid metadata, for checking its
+    requests."""
     partner = by_entity_id(entity_id)
-    if partner is None or not partner.enabled or partner.protocol != "saml":
+    if partner is None or not partner.enabled or partner.protocol != "saml" or not usable(partner):
         return None
     return saml_metadata(partner)
 

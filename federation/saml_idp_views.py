@@ -113,3 +113,8 @@ def _post(acs_url: str, fields: dict[str, str], login):
     response = Response(render_template("federation/post.html", action=acs_url, fields=fields))
     response.delete_cookie(COOKIE, path="/saml/")
     return response
+
+
+@bp.errorhandler(partners.PartnerError)
+def partner_error(exc):
+    return _failed(str(exc))

@@ -187,15 +187,26 @@ def partners_remove(partner):
 
 
 @partners.command("refresh")
-@click.argument("partner")
-def partners_refresh(partner):
-    """Fetch the partner's metadata again from where it came from."""
-    registry, found = _partner(partner)
-    try:
-        registry.refresh(found)
-    except registry.PartnerError as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(json.dumps(registry.describe(found), indent=2, ensure_ascii=False))
+@click.argument("partner", required=False)
+@click.option("--all", "every", is_flag=True, help="Every partner (daily, e.g. from cron: metadata expire).")
+def partners_refresh(partner, every):
+    """Fetch a partner's metadata again from where it came from."""
+    from federation import partners as registry
+
+    _app()
+    if every == bool(partner):
+        raise click.UsageError("name one partner or --all")
+    failed = False
+    for found in registry.all_partners() if every else [_partner(partner)[1]]:
+        try:
+            registry.refresh(found)
+        except registry.PartnerError as exc:
+            failed = True
+            click.echo(f"{found.entity_id}: {exc}", err=True)
+        else:
+            click.echo(json.dumps(registry.describe(found), indent=2, ensure_ascii=False))
+    if failed:
+        sys.exit(1)
 
 
 @partners.command("enable")

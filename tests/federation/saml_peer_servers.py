@@ -162,12 +162,14 @@ class RemoteSP(_Served):
             "AuthenticationRequest", namespace=AKDB, attributes={"Version": "2"}, children=[
                 ExtensionElement("RequestedAttributes", namespace=AKDB, children=wanted)])])
         idp_entity = next(iter(self.client.metadata.identity_providers()))
+        binding = BINDING_HTTP_POST if request.args.get("binding") == "post" else BINDING_HTTP_REDIRECT
         request_id, info = self.client.prepare_for_authenticate(
-            entityid=idp_entity, relay_state="land-b", binding=BINDING_HTTP_REDIRECT, sign=True, sigalg=SIG_RSA_SHA256,
+            entityid=idp_entity, relay_state="land-b", binding=binding, sign=True, sigalg=SIG_RSA_SHA256,
             digest_alg=DIGEST_SHA256, **kwargs)
         self.outstanding[request_id] = "/"
-        location = dict(info["headers"])["Location"]
-        return redirect(location)
+        if binding == BINDING_HTTP_POST:
+            return info["data"]  # pysaml2's auto-submitting form
+        return redirect(dict(info["headers"])["Location"])
 
     def acs(self):
         self.raw.append(request.form["SAMLResponse"])

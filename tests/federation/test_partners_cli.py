@@ -96,3 +96,28 @@ def test_own_metadata_is_signed_and_names_both_roles(cli, tmp_path, app, live_se
     served = requests.get(live_server + "/saml/metadata", timeout=10)
     assert served.headers["Content-Type"].startswith("application/samlmetadata+xml")
     assert parse_metadata(served.content).entity_id == parsed.entity_id
+
+
+def test_expired_metadata_stops_the_partner_until_refreshed(cli, partner_metadata, app, live_server):
+    from datetime import timedelta
+
+    from idp import timeutil
+
+    assert run(cli, "partners", "add", "--name", "Land B", "--metadata", str(partner_metadata), "--max-loa",
+               "hoch").returncode == 0
+    timeutil.travel(timedelta(days=8))  # the metadata said validUntil in 7 days
+    with app.test_client() as browser:
+        page = browser.get("/anmelden/servicekonto").get_data(as_text=True)
+    assert "Land B" not in page and "kein Servicekonto eines anderen Bundeslandes" in page
+    timeutil.travel(None)
+    # The snapshot on disk is just as old; a new fetch (here: a new file) brings it back.
+    key, cert = self_signed("Land B")
+    partner_metadata.write_bytes(build_metadata(
+        entity_id=PARTNER, signing=KeyPair(key, cert), sso_redirect_url="https://land-b.example/sso",
+        acs_url="https://land-b.example/acs", display_name="Servicekonto Land B",
+        organization_url="https://land-b.example/", valid_for=timedelta(days=30)))
+    out = run(cli, "partners", "refresh", "--all")
+    assert out.returncode == 0, out.stderr
+    timeutil.travel(timedelta(days=8))
+    with app.test_client() as browser:
+        assert "Land B" in browser.get("/anmelden/servicekonto").get_data(as_text=True)

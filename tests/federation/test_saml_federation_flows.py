@@ -258,6 +258,26 @@ def test_land_b_gets_only_granted_attributes_at_login_level(app, page: Page, sp_
     expect(page).to_have_url(re.compile(r"/anmelden"))
 
 
+def test_request_by_http_post_binding(app, page: Page, sp_partner, remote_sp, make_account):
+    """A signed AuthnRequest posted cross-site: checked at /saml/sso, then the browser
+    is bound to it on a top-level GET (the POST carried no SameSite=Lax cookie)."""
+    make_account()
+    page.goto(remote_sp.base + "/start?binding=post")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Anmeldung für „{STATE}“")
+    page.get_by_role("link", name="Weiter zur Anmeldung").click()
+    submit_login_form(page, "erika@example.org", "ABab1234")
+    page.get_by_role("button", name="Zustimmen").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Angekommen bei Land B")
+    assert remote_sp.arrived[-1].get_identity()["givenName"] == ["Erika"]
+
+
+def test_request_belongs_to_the_browser_that_opened_it(page: Page, sp_partner, remote_sp):
+    page.goto(remote_sp.base + "/start")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Anmeldung für „{STATE}“")
+    stranger = requests.get(page.url, timeout=10)  # no cookie of that browser
+    assert stranger.status_code == 400 and "anderen Browser" in stranger.text
+
+
 def test_refusal_on_consent_reaches_land_b_as_request_denied(app, page: Page, sp_partner, remote_sp, make_account):
     make_account()
     page.goto(remote_sp.base + "/start")
