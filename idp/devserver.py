@@ -1,9 +1,14 @@
 """`servicekonto dev`: the IdP and the demo online service on 127.0.0.1, for a
-newcomer's first look. Not a production server (use wsgi.py behind a real one)."""
+newcomer's first look. Not a production server (use wsgi.py behind a real one).
+
+A second instance plays another state, "Servicekonto Land B", federated with the
+first ("Land A") over SAML both ways (TR-03160-2), so that logging in at Land A with
+an account of Land B can be tried without a second machine."""
 from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import threading
 
 from sqlalchemy import select
@@ -13,12 +18,21 @@ from . import create_app
 from .config import Settings
 from .authn.eid import install_simulators
 from .extensions import db
+from .loa import Level
 from .mail.worker import start_worker
+from .migrate import upgrade
 
 DEMO_NAME = "Demo-Online-Dienst"
 # eID simulators (SERVICEKONTO_SIMULATORS=1 only); the eID-Client simulator takes the
 # AusweisApp's port 24727.
 EID_SERVER_SIMULATOR_PORT = 5002
+LAND_A_NAME = "Servicekonto Land A"
+LAND_B_NAME = "Servicekonto Land B"
+LAND_B_PORT = 5010
+# Land A trusts Land B less than Land B trusts Land A, so the demo shows a partner's
+# level being capped.
+LAND_A_TRUSTS_B = Level.SUBSTANZIELL
+LAND_B_TRUSTS_A = Level.HOCH
 
 
 def _demo_client(app, demo_url: str):
@@ -40,38 +54,111 @@ def run(port: int, demo_port: int) -> int:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     from demo.app import create_demo_app
 
-    settings = Settings.from_env()
+    settings = Settings.from_env(display_name=os.environ.get("SERVICEKONTO_NAME") or LAND_A_NAME)
     simulators = _start_eid_simulators(settings)
     if simulators is not None:
         settings = dataclasses.replace(settings, eid_client_url=simulators.eid_client_url)
-    app = create_app(settings)
-    if simulators is not None:
-        install_simulators(app, simulators)
+    app = _instance(settings, simulators)
+    app_b = _land_b(settings, simulators)
     demo_url = f"http://127.0.0.1:{demo_port}"
     client_id, secret = _demo_client(app, demo_url)
-    start_worker(app)
     demo = create_demo_app(settings.issuer, client_id, secret, demo_url)
 
-    idp_server = make_server("127.0.0.1", port, app, threaded=True)
-    demo_server = make_server("127.0.0.1", demo_port, demo, threaded=True)
-    threading.Thread(target=demo_server.serve_forever, daemon=True).start()
-    print(f"Servicekonto (IdP):      {settings.issuer}/", flush=True)
-    print(f"Demo-Online-Dienst:      {demo_url}/", flush=True)
-    if not settings.smtp_url:
-        print(f"E-Mails (Postausgang):   {settings.issuer}/entwicklung/postausgang", flush=True)
-    if simulators is not None:
-        print(f"eID-Server-Simulator:    {simulators.eid_server_url}", flush=True)
-        print(f"eID-Client-Simulator:    {simulators.eid_client.url}/ (Testausweise, PIN 123456)", flush=True)
-    print("Stop with Ctrl+C.", flush=True)
+    # Every server gets a thread: federating needs both IdPs answering at once.
+    servers = [_serve(app, port), _serve(app_b, LAND_B_PORT), _serve(demo, demo_port)]
     try:
-        idp_server.serve_forever()
+        _federate_or_warn(app, app_b)
+        _print_addresses(settings, app_b.config["SERVICEKONTO"], demo_url, simulators)
+        threading.Event().wait()
     except KeyboardInterrupt:
         pass
     finally:
-        demo_server.shutdown()
+        for server in servers:
+            server.shutdown()
         if simulators is not None:
             simulators.stop()
     return 0
+
+
+def land_b_settings(settings_a: Settings, port: int) -> Settings:
+    """Land A's settings with Land B's own address, name, SQLite database and keys.
+    The keys persist below Land A's (ignored like them), so after a restart the
+    partners' metadata snapshots still name the right certificates."""
+    instance_dir = settings_a.instance_dir / "land-b"
+    return dataclasses.replace(
+        settings_a, issuer=f"http://127.0.0.1:{port}", display_name=LAND_B_NAME,
+        database_url=f"sqlite:///{instance_dir / 'servicekonto.db'}", instance_dir=instance_dir,
+        keys_dir=settings_a.keys_dir / "land-b", secret_key="")
+
+
+def _land_b(settings_a: Settings, simulators):
+    app = _instance(land_b_settings(settings_a, LAND_B_PORT), simulators)
+    # Cookies do not tell ports apart: under the same name, logging in at Land B would
+    # overwrite Land A's session in the middle of a federated login.
+    app.config["SESSION_COOKIE_NAME"] = "servicekonto_land_b"
+    upgrade(app)
+    return app
+
+
+def _instance(settings: Settings, simulators):
+    app = create_app(settings)
+    if simulators is not None:
+        install_simulators(app, simulators)
+    start_worker(app)
+    return app
+
+
+def _serve(app, port: int):
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def federate(app_a, app_b) -> None:
+    """Make Land A and Land B SAML partners of each other by their metadata URLs.
+    Both must be listening. After a restart the partners exist already; their
+    metadata is fetched again (its validity moves on) and nothing else changes."""
+    _trust(app_a, "Land B", app_b, LAND_A_TRUSTS_B)
+    _trust(app_b, "Land A", app_a, LAND_B_TRUSTS_A)
+
+
+def _trust(app, name: str, partner_app, max_level: Level) -> None:
+    from federation import partners
+
+    # The entity ID is the metadata URL (federation.app), so it finds the partner too.
+    metadata_url = partner_app.extensions["servicekonto.federation"].entity_id
+    with app.app_context():
+        existing = partners.by_entity_id(metadata_url)
+        if existing is None:
+            partners.add(name, "saml", metadata_url, max_level)
+        else:
+            partners.refresh(existing)
+
+
+def _federate_or_warn(app_a, app_b) -> None:
+    from federation.partners import PartnerError
+
+    try:
+        federate(app_a, app_b)
+    except PartnerError as exc:
+        # Everything else still works; `servicekonto partners` can repair it by hand.
+        print(f"Föderation Land A ↔ Land B nicht eingerichtet: {exc}", flush=True)
+
+
+def _print_addresses(settings: Settings, settings_b: Settings, demo_url: str, simulators) -> None:
+    rows = [(f"{settings.display_name} (IdP)", f"{settings.issuer}/"),
+            ("Demo-Online-Dienst", f"{demo_url}/"),
+            (settings_b.display_name, f"{settings_b.issuer}/ (mit Land A föderiert, SAML)")]
+    if not settings.smtp_url:
+        rows.append(("E-Mails (Postausgang)", f"{settings.issuer}/entwicklung/postausgang"))
+        rows.append(("E-Mails Land B", f"{settings_b.issuer}/entwicklung/postausgang"))
+    if simulators is not None:
+        rows.append(("eID-Server-Simulator", simulators.eid_server_url))
+        rows.append(("eID-Client-Simulator", f"{simulators.eid_client.url}/ (Testausweise, PIN 123456)"))
+    width = max(len(label) for label, _ in rows) + 2
+    for label, url in rows:
+        print(f"{label + ':':{width}}{url}", flush=True)
+    print("Stop with Ctrl+C.", flush=True)
 
 
 def _start_eid_simulators(settings: Settings):
