@@ -23,7 +23,11 @@ from .saml.errors import SamlError, UnknownPartner
 from .saml.namespaces import HTTP_POST, HTTP_REDIRECT
 
 bp = Blueprint("saml_idp", __name__)
-COOKIE = "servicekonto_saml"
+
+
+def _cookie() -> str:
+    # Named after the session cookie, so two instances on one host keep theirs apart.
+    return current_app.config["SESSION_COOKIE_NAME"] + "_saml"
 
 
 def _services():
@@ -59,18 +63,18 @@ def sso():
 
 @bp.route("/saml/anfrage/<request_id>")
 def claim(request_id):
-    pending, browser_secret = asserting.claim(request_id, request.cookies.get(COOKIE))
+    pending, browser_secret = asserting.claim(request_id, request.cookies.get(_cookie()))
     if pending is None:
         return _failed("Diese Anfrage ist abgelaufen oder gehört zu einem anderen Browser.")
     response = redirect(url_for("saml_idp.consent", request_id=pending.id))
     if browser_secret:
-        response.set_cookie(COOKIE, browser_secret, httponly=True, samesite="Lax", path="/saml/",
+        response.set_cookie(_cookie(), browser_secret, httponly=True, samesite="Lax", path="/saml/",
                             secure=current_app.config["SESSION_COOKIE_SECURE"])
     return response
 
 
 def _pending(request_id):
-    return asserting.find(request_id, request.cookies.get(COOKIE))
+    return asserting.find(request_id, request.cookies.get(_cookie()))
 
 
 @bp.route("/saml/anfrage/<request_id>/zustimmung", methods=["GET", "POST"])
@@ -111,7 +115,7 @@ def _post(acs_url: str, fields: dict[str, str], login):
     end_session(login)
     web.forget_login_session()
     response = Response(render_template("federation/post.html", action=acs_url, fields=fields))
-    response.delete_cookie(COOKIE, path="/saml/")
+    response.delete_cookie(_cookie(), path="/saml/")
     return response
 
 

@@ -93,11 +93,15 @@ def land_b_settings(settings_a: Settings, port: int) -> Settings:
 
 def _land_b(settings_a: Settings, simulators):
     app = _instance(land_b_settings(settings_a, LAND_B_PORT), simulators)
-    # Cookies do not tell ports apart: under the same name, logging in at Land B would
-    # overwrite Land A's session in the middle of a federated login.
-    app.config["SESSION_COOKIE_NAME"] = "servicekonto_land_b"
+    own_cookies(app)
     upgrade(app)
     return app
+
+
+def own_cookies(app) -> None:
+    """Cookies do not tell ports apart: under the same name, logging in at Land B
+    would overwrite Land A's session in the middle of a federated login."""
+    app.config["SESSION_COOKIE_NAME"] = "servicekonto_land_b"
 
 
 def _instance(settings: Settings, simulators):
