@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.relying_party import RelyingParty, verify_jwt
-from tests.browser.support import log_in_to_mein_bereich, path_is
+from tests.browser.support import assert_accessible, log_in_to_mein_bereich, path_is
 from tests.conftest import pkce_pair
 from tests.peers.oidc_provider import EIDAS_HIGH, OidcProviderPeer
 
@@ -192,6 +192,16 @@ def test_existing_account_links_after_login_and_then_logs_in_with_partner(app, p
     expect(page.get_by_role("heading", level=1)).to_have_text("Mein Bereich")
     expect(page.get_by_text("erika@example.org")).to_be_visible()
     assert account_by_email(app, "erika.c@example.org") is None
+
+    # The link can be undone under Mein Bereich; the partner then no longer logs in here.
+    page.get_by_role("link", name="Verbundene Servicekonten").click()
+    assert_accessible(page, "linked accounts")
+    page.get_by_role("button", name=f"Verbindung zu {STATE_NAME} lösen").click()
+    expect(page.get_by_text("mit keinem Servicekonto eines anderen Bundeslandes verbunden")).to_be_visible()
+    page.get_by_role("button", name="Abmelden").click()
+    page.goto("/anmelden")
+    choose_state(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Daten aus „{STATE_NAME}“ übernehmen")
 
 
 def test_partner_without_names_cannot_make_an_account(app, page: Page, partner):
