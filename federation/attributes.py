@@ -17,21 +17,23 @@ TRUST_LEVEL = OID + "1.2.40.0.10.2.1.1.261.94"  # EID-CITIZEN-QAA-LEVEL
 
 
 def _iso_to_german(value: str) -> str:
-    """1984-08-12 → 12.08.1984; a year alone keeps unknown parts as 00 (as the card does)."""
+    """1984-08-12 → 12.08.1984; unknown parts (1984-08, 1984) become 00, as on the card."""
     parts = value.strip().split("-")
-    if len(parts) == 3 and all(p.isdigit() for p in parts):
-        return f"{parts[2]:0>2}.{parts[1]:0>2}.{parts[0]}"
-    if len(parts) == 1 and parts[0].isdigit() and len(parts[0]) == 4:
-        return f"00.00.{parts[0]}"
-    return value.strip()
+    if not (1 <= len(parts) <= 3 and all(p.isdigit() for p in parts) and len(parts[0]) == 4):
+        return value.strip()
+    year, month, day = (parts + ["00", "00"])[:3]
+    return f"{day:0>2}.{month:0>2}.{year}"
 
 
 def _german_to_iso(value: str) -> str:
+    """12.08.1984 → 1984-08-12; a date with unknown parts gives only what is known."""
     try:
         day, month, year = value.split(".")
     except ValueError:
         return value
-    return f"{year}-{month}-{day}"
+    if month == "00":
+        return year
+    return f"{year}-{month}" if day == "00" else f"{year}-{month}-{day}"
 
 
 def _street_line(values: dict[str, str]) -> str | None:

@@ -60,12 +60,13 @@ def cap(partner: FederationPartner, level: Level | None) -> Level:
 
 
 def attributes(partner: FederationPartner, remote: RemoteIdentity) -> list[RemoteAttribute]:
-    """The remote attributes this IdP can take over, each at its capped level. An
-    attribute without its own level is worth what the login was."""
+    """The remote attributes this IdP can take over, each at its capped level: never
+    above the login that carried it, and without a level of its own worth just that."""
+    login = remote.level or Level.NIEDRIG
     out = []
     for attribute in remote.attributes:
         if attribute.name in TAKEN_OVER or attribute.name == "email":
-            level = cap(partner, min(attribute.level or remote.level or Level.NIEDRIG, remote.level or Level.HOCH))
+            level = cap(partner, min(attribute.level or login, login))
             out.append(RemoteAttribute(attribute.name, attribute.value, level))
     return out
 

@@ -20,7 +20,7 @@ from eid_connector.simulator.devkeys import self_signed
 from lxml import etree
 
 from federation.saml import KeyPair, decode_post, safexml, schema
-from federation.saml.namespaces import SAML
+from federation.saml.namespaces import AKDB, SAML
 from federation.saml.xmlenc import decrypt_assertion
 from tests.browser.support import assert_accessible, submit_login_form
 from tests.federation.saml_peer_servers import Person, RemoteIdP, RemoteSP
@@ -297,6 +297,31 @@ def test_level_asked_by_land_b_is_enforced(app, page: Page, sp_partner, remote_s
     page.get_by_role("button", name=f"Zurück zu „{STATE}“").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Fehler bei Land B")
     assert not remote_sp.arrived
+
+
+def test_land_b_asking_for_hoch_gets_it_after_the_id_card(app, page: Page, sp_partner, remote_sp, make_account):
+    from tests.browser.support import log_in_to_mein_bereich
+    from tests.browser.test_eid import read_card, upgrade_with_card
+
+    make_account()
+    log_in_to_mein_bereich(page)
+    upgrade_with_card(page)  # Servicekonto Plus with the card; the upgrade logs out
+    page.goto(remote_sp.base + "/start?level=STORK-QAA-Level-4")
+    page.get_by_role("link", name="Weiter zur Anmeldung").click()
+    submit_login_form(page, "erika@example.org", "ABab1234")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Höheres Vertrauensniveau erforderlich")
+    page.get_by_role("link", name="Mit Online-Ausweisfunktion anmelden").click()
+    read_card(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Datenübermittlung an „{STATE}“")
+    page.get_by_role("button", name="Zustimmen").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Angekommen bei Land B")
+    response = remote_sp.arrived[-1]
+    assert response.authn_info()[0][0] == "STORK-QAA-Level-4"
+    assert response.get_identity()["sn"] == ["MUSTERMANN"]  # as the card holds it
+    assertion = safexml.parse(decode_post(remote_sp.raw[-1]))
+    decrypted = decrypt_assertion(assertion.find(f"{{{SAML}}}EncryptedAssertion"), [remote_sp.encryption_pair])
+    levels = {a.get("Name"): a.get(f"{{{AKDB}}}TrustLevel") for a in decrypted.iter(f"{{{SAML}}}Attribute")}
+    assert levels[SURNAME] == "STORK-QAA-Level-4"
 
 
 def test_existing_login_is_not_reused(app, page: Page, sp_partner, remote_sp, make_account):
