@@ -34,6 +34,7 @@ _STATUS = "urn:oasis:names:tc:SAML:2.0:status:"
 # (top-level, second-level) status codes, SAML Core 3.2.2.2
 DENIED = (_STATUS + "Requester", _STATUS + "RequestDenied")
 NO_AUTHN_CONTEXT = (_STATUS + "Responder", _STATUS + "NoAuthnContext")
+NO_PASSIVE = (_STATUS + "Responder", _STATUS + "NoPassive")
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,10 @@ def sso():
         current_app.logger.warning("AuthnRequest refused: %s (%s)", exc.code, exc.detail)
         return _failed("Die Anfrage des anderen Servicekontos ist ungültig und wurde verworfen.")
     pending = asserting.keep(parsed, partners.by_entity_id(parsed.issuer))
+    if parsed.is_passive:
+        # Every answer here needs a fresh login, which a passive request forbids.
+        return _post(*asserting.refuse(pending, asserting.NO_PASSIVE, idp_entity_id=services.entity_id,
+                                       signing=services.credentials.signing), None)
     # The answer to a cross-site POST must not touch the Flask session (its cookie was
     # not sent); the browser is bound on the next, top-level GET.
     return redirect(url_for("saml_idp.claim", request_id=pending.id), code=303)
@@ -111,9 +115,10 @@ def consent(request_id):
 
 
 def _post(acs_url: str, fields: dict[str, str], login):
-    # TR-03160-2: the authentication here ends with the transfer.
-    end_session(login)
-    web.forget_login_session()
+    if login is not None:
+        # TR-03160-2: the authentication here ends with the transfer.
+        end_session(login)
+        web.forget_login_session()
     response = Response(render_template("federation/post.html", action=acs_url, fields=fields))
     response.delete_cookie(_cookie(), path="/saml/")
     return response

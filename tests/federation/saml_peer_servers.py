@@ -163,6 +163,8 @@ class RemoteSP(_Served):
                 ExtensionElement("RequestedAttributes", namespace=AKDB, children=wanted)])])
         idp_entity = next(iter(self.client.metadata.identity_providers()))
         binding = BINDING_HTTP_POST if request.args.get("binding") == "post" else BINDING_HTTP_REDIRECT
+        if request.args.get("passive"):
+            kwargs["is_passive"] = "true"
         request_id, info = self.client.prepare_for_authenticate(
             entityid=idp_entity, relay_state="land-b", binding=binding, sign=True, sigalg=SIG_RSA_SHA256,
             digest_alg=DIGEST_SHA256, **kwargs)

@@ -324,6 +324,16 @@ def test_land_b_asking_for_hoch_gets_it_after_the_id_card(app, page: Page, sp_pa
     assert levels[SURNAME] == "STORK-QAA-Level-4"
 
 
+def test_passive_request_is_answered_no_passive(app, page: Page, sp_partner, remote_sp, make_account):
+    from tests.browser.support import log_in_to_mein_bereich
+
+    make_account()
+    log_in_to_mein_bereich(page)  # even with a login here: no single sign-on on this side
+    page.goto(remote_sp.base + "/start?passive=1")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Fehler bei Land B")
+    assert not remote_sp.arrived and "NoPassive" in decode_post(remote_sp.raw[-1]).decode()
+
+
 def test_existing_login_is_not_reused(app, page: Page, sp_partner, remote_sp, make_account):
     from tests.browser.support import log_in_to_mein_bereich
 
