@@ -5,6 +5,7 @@ Pure protocol, no web framework and no database: the caller keeps the pending di
 from `begin` server-side (never in the browser), hands the redirect's query to
 `complete` exactly once and passes the resulting `RemoteIdentity` to the broker.
 
+OAuth 2.0 (authorization request, token request): Authlib's requests client.
 JOSE: joserfc (Authlib's own JOSE successor; `authlib.jose` is deprecated and the
 rest of the IdP signs with joserfc too).
 """
@@ -21,9 +22,11 @@ from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from urllib.parse import quote_plus, urlencode, urlsplit
+from urllib.parse import quote_plus, urlsplit
 
 import requests
+from authlib.integrations.base_client import OAuthError
+from authlib.integrations.requests_client import OAuth2Session
 from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import import_key
@@ -154,21 +157,33 @@ class _Answer:
             raise UpstreamError(MSG_FAILED, detail=f"{what}: answer is not JSON (HTTP {self.status})") from None
 
 
+# Redirects are never followed: every endpoint is named in the metadata, and a
+# redirected POST would carry the client's credentials elsewhere. Bodies are streamed
+# so that a partner cannot make us hold more than MAX_RESPONSE_BYTES.
+_REQUEST_OPTIONS = {"timeout": TIMEOUT, "allow_redirects": False, "stream": True}
+
+
+def _read_capped(response: requests.Response, what: str) -> bytes:
+    body = bytearray()
+    for chunk in response.iter_content(64 * 1024):
+        body.extend(chunk)
+        if len(body) > MAX_RESPONSE_BYTES:
+            raise UpstreamError(MSG_FAILED, detail=f"{what}: answer larger than {MAX_RESPONSE_BYTES} bytes")
+    return bytes(body)
+
+
+def _unreachable(what: str, exc: requests.RequestException) -> UpstreamError:
+    return UpstreamError(MSG_UNREACHABLE, detail=f"{what}: {type(exc).__name__}: {exc}")
+
+
 def _call(http, method: str, url: str, what: str, **kwargs) -> _Answer:
-    # Redirects are never followed: every endpoint is named in the metadata, and a
-    # redirected POST would carry the client's credentials elsewhere.
     try:
-        with http.request(method, url, timeout=TIMEOUT, allow_redirects=False, stream=True,
-                          **kwargs) as response:
-            body = bytearray()
-            for chunk in response.iter_content(64 * 1024):
-                body.extend(chunk)
-                if len(body) > MAX_RESPONSE_BYTES:
-                    raise UpstreamError(MSG_FAILED, detail=f"{what}: answer larger than {MAX_RESPONSE_BYTES} bytes")
+        with http.request(method, url, **_REQUEST_OPTIONS, **kwargs) as response:
+            body = _read_capped(response, what)
             content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-            return _Answer(response.status_code, content_type, bytes(body))
+            return _Answer(response.status_code, content_type, body)
     except requests.RequestException as exc:
-        raise UpstreamError(MSG_UNREACHABLE, detail=f"{what}: {type(exc).__name__}: {exc}") from exc
+        raise _unreachable(what, exc) from exc
 
 
 @contextmanager
@@ -178,6 +193,22 @@ def _client(session):
         return
     with requests.Session() as own:
         yield own
+
+
+def _form_encoded_basic(auth, method, uri, headers, body):
+    # RFC 6749 §2.3.1: both parts form-encoded before Base64. Authlib's own
+    # client_secret_basic (like requests' HTTPBasicAuth) joins them as they are, and a
+    # secret with ":", "%" or "+" would then reach the partner as another secret.
+    pair = f"{quote_plus(auth.client_id)}:{quote_plus(auth.client_secret)}"
+    headers["Authorization"] = "Basic " + base64.b64encode(pair.encode("ascii")).decode("ascii")
+    return uri, headers, body
+
+
+def _oauth_client(provider: UpstreamProvider, token_endpoint_auth_method: str | None = None) -> OAuth2Session:
+    oauth = OAuth2Session(provider.client_id, provider.client_secret, scope=provider.scopes,
+                          token_endpoint_auth_method=token_endpoint_auth_method, code_challenge_method="S256")
+    oauth.register_client_auth_method(("client_secret_basic", _form_encoded_basic))
+    return oauth
 
 
 # -- discovery -----------------------------------------------------------------------------
@@ -256,25 +287,18 @@ def begin(provider: UpstreamProvider, redirect_uri: str, *, level: Level | None 
     state = secrets.token_urlsafe(32)
     nonce = secrets.token_urlsafe(32)
     code_verifier = secrets.token_urlsafe(64)
-    params = {
-        "response_type": "code",
-        "client_id": provider.client_id,
-        "redirect_uri": redirect_uri,
-        "scope": provider.scopes,
-        "state": state,
-        "nonce": nonce,
-        "code_challenge": _b64url(hashlib.sha256(code_verifier.encode("ascii")).digest()),
-        "code_challenge_method": "S256",
-    }
+    extra = {}
     if level is not None:
         values = _acr_values(provider, level)
-        params["acr_values"] = " ".join(values)
+        extra["acr_values"] = " ".join(values)
         # Unknown parameters are ignored (RFC 6749 §3.1), so only a partner that says
         # outright it has no claims parameter is spared it.
         if provider.metadata.get("claims_parameter_supported") is not False:
-            params["claims"] = json.dumps({"id_token": {"acr": {"essential": True, "values": values}}},
-                                          separators=(",", ":"))
-    separator = "&" if urlsplit(endpoint).query else "?"
+            extra["claims"] = json.dumps({"id_token": {"acr": {"essential": True, "values": values}}},
+                                         separators=(",", ":"))
+    with _oauth_client(provider) as oauth:
+        url, _ = oauth.create_authorization_url(endpoint, state=state, nonce=nonce, code_verifier=code_verifier,
+                                                redirect_uri=redirect_uri, **extra)
     pending = {
         "partner_id": provider.partner_id,
         "issuer": provider.issuer,
@@ -285,7 +309,7 @@ def begin(provider: UpstreamProvider, redirect_uri: str, *, level: Level | None 
         "level": level.word if level is not None else None,
         "created_at": now.isoformat(),
     }
-    return endpoint + separator + urlencode(params), pending
+    return url, pending
 
 
 # -- keys ------------------------------------------------------------------------------------
@@ -450,43 +474,61 @@ def _pending_level(pending: Mapping) -> Level | None:
         raise UpstreamError(MSG_MISMATCH, detail=f"pending login with unknown level {level!r}") from None
 
 
+def _token_endpoint_auth_method(provider: UpstreamProvider) -> str:
+    if provider.token_endpoint_auth_method is not None:
+        return provider.token_endpoint_auth_method
+    supported = provider.metadata.get("token_endpoint_auth_methods_supported") or ["client_secret_basic"]
+    for method in ("client_secret_basic", "client_secret_post"):
+        if method in supported:
+            return method
+    raise UpstreamError(MSG_MISCONFIGURED, detail=f"token: no supported client authentication in {supported}")
+
+
 def _token_request(provider: UpstreamProvider, pending: Mapping, code: str, http) -> dict:
     endpoint = _require_secure(provider.metadata.get("token_endpoint"), "token_endpoint")
-    method = provider.token_endpoint_auth_method
-    if method is None:
-        supported = provider.metadata.get("token_endpoint_auth_methods_supported") or ["client_secret_basic"]
-        if "client_secret_basic" in supported:
-            method = "client_secret_basic"
-        elif "client_secret_post" in supported:
-            method = "client_secret_post"
-        else:
-            raise UpstreamError(MSG_MISCONFIGURED, detail=f"token: no supported client authentication in {supported}")
-    data = {
-        "grant_type": "authorization_code",
-        "code": code,
-        "redirect_uri": pending["redirect_uri"],
-        "code_verifier": pending["code_verifier"],
-    }
-    headers = {"Accept": "application/json"}
-    if method == "client_secret_basic":
-        # RFC 6749 §2.3.1: both parts form-encoded before Base64, which plain
-        # HTTP Basic (and requests' HTTPBasicAuth) does not do.
-        pair = f"{quote_plus(provider.client_id)}:{quote_plus(provider.client_secret)}"
-        headers["Authorization"] = "Basic " + base64.b64encode(pair.encode("ascii")).decode("ascii")
-    else:
-        data.update(client_id=provider.client_id, client_secret=provider.client_secret)
-    answer = _call(http, "POST", endpoint, "token", data=data, headers=headers)
-    body = answer.json("token")
-    if answer.status != 200:
-        error = body.get("error") if isinstance(body, dict) else None
-        raise UpstreamError(MSG_FAILED, detail=f"token: HTTP {answer.status} {error!r}")
-    if not isinstance(body, dict):
-        raise UpstreamError(MSG_FAILED, detail="token: response is not a JSON object")
-    if not isinstance(body.get("access_token"), str) or str(body.get("token_type", "")).lower() != "bearer":
+    oauth = _oauth_client(provider, _token_endpoint_auth_method(provider))
+    # The token request travels like the login's other requests: over the transport
+    # of `http` (its connection pool; in the tests a recording or rewriting adapter).
+    # So `oauth` is not closed here: its adapters belong to `http`.
+    oauth.adapters.clear()
+    for prefix, adapter in http.adapters.items():
+        oauth.mount(prefix, adapter)
+    for setting in ("proxies", "verify", "cert", "trust_env"):
+        setattr(oauth, setting, getattr(http, setting))
+    answer = {}
+
+    def capped(response):
+        # Authlib reads the answer itself, so the cap must be in place before it does;
+        # requests has no public way to hand back a body already read.
+        with response:
+            response._content = _read_capped(response, "token")
+        answer["status"] = response.status_code
+        return response
+
+    oauth.register_compliance_hook("access_token_response", capped)
+    try:
+        tokens = oauth.fetch_token(endpoint, grant_type="authorization_code", code=code,
+                                   redirect_uri=pending["redirect_uri"], code_verifier=pending["code_verifier"],
+                                   **_REQUEST_OPTIONS)
+    except OAuthError as exc:
+        raise UpstreamError(MSG_FAILED, detail=f"token: HTTP {answer.get('status')} {exc.error!r}") from None
+    except requests.HTTPError as exc:
+        # Authlib's verdict on a 5xx answer or an error answer that is not JSON.
+        raise UpstreamError(MSG_FAILED, detail=f"token: HTTP {exc.response.status_code}") from None
+    except requests.RequestException as exc:
+        raise _unreachable("token", exc) from exc
+    except (ValueError, TypeError) as exc:
+        # Authlib's verdict on an answer that is not a JSON object, and on one whose
+        # expires_in is not a number.
+        raise UpstreamError(MSG_FAILED, detail=f"token: unusable answer ({exc})") from None
+    # Authlib takes any JSON object without "error" for tokens; RFC 6749 §5.1 says 200.
+    if answer["status"] != 200:
+        raise UpstreamError(MSG_FAILED, detail=f"token: HTTP {answer['status']}")
+    if not isinstance(tokens.get("access_token"), str) or str(tokens.get("token_type", "")).lower() != "bearer":
         raise UpstreamError(MSG_FAILED, detail="token: no bearer access token")
-    if "id_token" not in body:
+    if "id_token" not in tokens:
         raise UpstreamError(MSG_FAILED, detail="token: no id_token")
-    return body
+    return dict(tokens)
 
 
 def _userinfo(provider: UpstreamProvider, access_token: str, sub: str, http) -> dict:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import io
 import json
 import time
 from dataclasses import replace
@@ -460,6 +461,65 @@ def test_client_secret_post(op, metadata):
     with pytest.raises(UpstreamError) as refused:
         complete(wrong, pending, params)
     assert "invalid_client" in refused.value.detail
+
+
+class Canned(requests.adapters.BaseAdapter):
+    """Transport that gives one answer (or raises `error`) to whatever is sent."""
+
+    def __init__(self, status=200, body=b"", content_type="application/json", error=None, **headers):
+        super().__init__()
+        self.status, self.body, self.error = status, body, error
+        self.headers = {"Content-Type": content_type, **headers}
+        self.options: list[dict] = []
+
+    def send(self, request, **kwargs):
+        self.options.append(kwargs)
+        if self.error is not None:
+            raise self.error
+        response = requests.Response()
+        response.status_code, response.reason, response.url, response.request = self.status, "", request.url, request
+        response.headers.update(self.headers)
+        response.raw = io.BytesIO(self.body)
+        return response
+
+    def close(self):
+        pass
+
+
+def test_token_endpoint_failures(provider):
+    """Whatever the token endpoint answers short of tokens: the network's failures
+    tell the citizen the partner is unreachable, the partner's own answers that the
+    login failed; nothing is followed, nothing waits without a timeout."""
+    token_endpoint = provider.metadata["token_endpoint"]
+    tokens = {"access_token": "a", "token_type": "Bearer", "id_token": "x"}
+    huge = json.dumps({**tokens, "padding": "x" * upstream.MAX_RESPONSE_BYTES}).encode()
+    cases = [
+        (Canned(error=requests.ConnectionError("refused")), upstream.MSG_UNREACHABLE, "token: ConnectionError"),
+        (Canned(error=requests.ReadTimeout("slow")), upstream.MSG_UNREACHABLE, "token: ReadTimeout"),
+        (Canned(500, b'{"error": "server_error"}'), upstream.MSG_FAILED, "HTTP 500"),
+        (Canned(400, b"<h1>Bad Request</h1>", "text/html"), upstream.MSG_FAILED, "HTTP 400"),
+        (Canned(400, b"{}"), upstream.MSG_FAILED, "HTTP 400"),
+        # Followed, this would come back here (and again, and again).
+        (Canned(302, b"", Location=token_endpoint + "/again"), upstream.MSG_FAILED, "HTTP 302"),
+        (Canned(200, b"<html></html>", "text/html"), upstream.MSG_FAILED, "HTTP 200"),
+        (Canned(200, huge), upstream.MSG_FAILED, "token: answer larger than"),
+        (Canned(200, json.dumps({**tokens, "expires_in": [3600]}).encode()), upstream.MSG_FAILED, "unusable answer"),
+        (Canned(200, json.dumps({**tokens, "token_type": "DPoP"}).encode()), upstream.MSG_FAILED,
+         "no bearer access token"),
+        (Canned(200, json.dumps({k: v for k, v in tokens.items() if k != "id_token"}).encode()),
+         upstream.MSG_FAILED, "token: no id_token"),
+    ]
+    _, pending = begin(provider, CALLBACK)
+    params = {"state": pending["state"], "iss": provider.issuer, "code": "egal"}
+    for canned, message, detail in cases:
+        session = requests.Session()
+        session.mount(token_endpoint, canned)
+        with pytest.raises(UpstreamError) as refused:
+            complete(provider, pending, params, session=session)
+        assert str(refused.value) == message, detail
+        assert detail in refused.value.detail
+        [options] = canned.options
+        assert options["timeout"] == upstream.TIMEOUT
 
 
 # -- refusals of the answer ----------------------------------------------------------------------
