@@ -245,13 +245,15 @@ def init_server(app) -> None:
     app.config.setdefault("OAUTH2_REFRESH_TOKEN_GENERATOR", True)
     app.config.setdefault("OAUTH2_TOKEN_EXPIRES_IN", {
         "authorization_code": ACCESS_TOKEN_SECONDS, "refresh_token": ACCESS_TOKEN_SECONDS})
+    # Through the config, not the shared server object: every init_app (a second app
+    # in the same process) reloads scopes_supported from the config.
+    app.config.setdefault("OAUTH2_SCOPES_SUPPORTED", list(claims_mod.SCOPE_CLAIMS) + ["openid"])
     authorization.init_app(app, query_client=query_client, save_token=save_token)
     if getattr(authorization, "_servicekonto_grants", False):
         # The server object is shared by every app of the process (tests, CLI):
         # grants and extensions must be registered once, or `iss` is added twice.
         return
     authorization._servicekonto_grants = True
-    authorization.scopes_supported = list(claims_mod.SCOPE_CLAIMS) + ["openid"]
     pkce = CodeChallenge(required=True)
     pkce.SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
     authorization.register_grant(AuthorizationCodeGrant, [ServicekontoOpenIDCode(require_nonce=False), pkce])

@@ -495,3 +495,17 @@ def test_auth_time_is_the_real_login_time_whatever_the_server_zone(user_agent, e
     # RPs check max_age against auth_time; an hour off would make every login look stale or fresh.
     assert before - 1 <= claims["auth_time"] <= after + 1
     assert abs(claims["iat"] - claims["auth_time"]) < 60
+
+
+def test_a_second_app_in_the_process_keeps_the_scope_check(app, tmp_path, user_agent, erika, rp):
+    """The Authlib server object is shared by all apps of a process (the two-state
+    demo, the CLI); creating another app must not switch off the scope check."""
+    from idp import create_app
+    from idp.config import Settings
+
+    create_app(Settings.from_env({}, database_url=f"sqlite:///{tmp_path / 'other.db'}", keys_dir=tmp_path / "keys",
+                                 instance_dir=tmp_path, testing=True))
+    user_agent.login()
+    _, challenge = pkce_pair()
+    r = user_agent.get("/authorize", query_string=authorize_query(rp, challenge, scope="openid steuerakte"))
+    assert_error_redirect(r, rp, "invalid_scope", app)
