@@ -3,46 +3,19 @@ development server does it, but on free ports with their own temporary databases
 and keys."""
 from __future__ import annotations
 
-import secrets
-import threading
-
 import pytest
 import requests
-from werkzeug.serving import make_server
 
 from federation import partners
-from idp import create_app
-from idp.config import Settings
-from idp.devserver import LAND_A_NAME, LAND_B_NAME, federate, land_b_settings
-from idp.extensions import db
+from idp.devserver import LAND_A_NAME, LAND_B_NAME, federate
 from idp.loa import Level
-from idp.migrate import upgrade
-from tests.conftest import free_port
-
-
-def _served(settings: Settings):
-    app = create_app(settings)
-    upgrade(app)
-    server = make_server("127.0.0.1", int(settings.issuer.rsplit(":", 1)[1]), app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return app, server
+from tests.support.two_states import two_states
 
 
 @pytest.fixture(scope="module")
 def lands(tmp_path_factory):
-    tmp_path = tmp_path_factory.mktemp("lands")
-    settings_a = Settings.from_env(
-        {}, issuer=f"http://127.0.0.1:{free_port()}", display_name=LAND_A_NAME,
-        database_url=f"sqlite:///{tmp_path / 'instance' / 'servicekonto.db'}", secret_key=secrets.token_urlsafe(32),
-        keys_dir=tmp_path / "keys", instance_dir=tmp_path / "instance", argon2_time_cost=1, argon2_memory_cost=1024,
-        testing=True)
-    (app_a, server_a), (app_b, server_b) = _served(settings_a), _served(land_b_settings(settings_a, free_port()))
-    yield app_a, app_b
-    for app, server in ((app_a, server_a), (app_b, server_b)):
-        server.shutdown()
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+    with two_states(tmp_path_factory.mktemp("lands")) as apps:
+        yield apps
 
 
 def _partners(app) -> list[dict]:

@@ -4,52 +4,24 @@ asserting, both sides ours, over SAML in a real browser."""
 from __future__ import annotations
 
 import re
-import secrets
-import threading
 
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
-from idp import create_app
-from idp.config import Settings
-from idp.devserver import LAND_A_NAME, federate, land_b_settings, own_cookies
+from idp.devserver import federate
 from idp.extensions import db
 from idp.loa import Level
-from idp.migrate import upgrade
 from tests.browser.support import submit_login_form
-from tests.conftest import free_port
+from tests.support.two_states import two_states
 
 pytestmark = pytest.mark.browser
 
 
-def _served(settings: Settings, *, b: bool = False):
-    app = create_app(settings)
-    if b:
-        own_cookies(app)
-    upgrade(app)
-    server = make_server("127.0.0.1", int(settings.issuer.rsplit(":", 1)[1]), app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return app, server
-
-
 @pytest.fixture(scope="module")
 def lands(tmp_path_factory):
-    tmp_path = tmp_path_factory.mktemp("two-states")
-    settings_a = Settings.from_env(
-        {}, issuer=f"http://127.0.0.1:{free_port()}", display_name=LAND_A_NAME,
-        database_url=f"sqlite:///{tmp_path / 'instance' / 'servicekonto.db'}", secret_key=secrets.token_urlsafe(32),
-        keys_dir=tmp_path / "keys", instance_dir=tmp_path / "instance", argon2_time_cost=1, argon2_memory_cost=1024,
-        testing=True)
-    (app_a, server_a), (app_b, server_b) = _served(settings_a), _served(
-        land_b_settings(settings_a, free_port()), b=True)
-    federate(app_a, app_b)
-    yield app_a, app_b
-    for app, server in ((app_a, server_a), (app_b, server_b)):
-        server.shutdown()
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+    with two_states(tmp_path_factory.mktemp("two-states")) as (app_a, app_b):
+        federate(app_a, app_b)
+        yield app_a, app_b
 
 
 def _citizen_of_b(app_b) -> None:
