@@ -25,6 +25,9 @@ class FederationPartner(db.Model):
     entity_id: Mapped[str] = mapped_column(String(512), unique=True)
     source: Mapped[str] = mapped_column(Text)  # where the metadata came from (URL or file)
     metadata_xml: Mapped[str | None] = mapped_column(Text)
+    # The certificate (PEM) whose signature the SAML metadata must carry, if the
+    # operator named one: the federation's metadata signer or the partner's own key.
+    metadata_signer: Mapped[str | None] = mapped_column(Text)
     discovery: Mapped[dict | None] = mapped_column(JSON)
     client_id: Mapped[str | None] = mapped_column(String(255))
     client_secret: Mapped[str | None] = mapped_column(String(255))

@@ -21,6 +21,7 @@ from idp.timeutil import utcnow
 
 from .models import FederationPartner
 from .saml import SamlError
+from .saml.keys import load_certificate
 from .saml.metadata import EntityMetadata, parse_metadata
 
 log = logging.getLogger(__name__)
@@ -59,8 +60,9 @@ def fetch(source: str) -> bytes:
 def _load(partner: FederationPartner) -> None:
     if partner.protocol == "saml":
         content = fetch(partner.source)
+        signers = [partner.metadata_signer.encode()] if partner.metadata_signer else None
         try:
-            metadata = parse_metadata(content)
+            metadata = parse_metadata(content, signer_certs=signers)
         except SamlError as exc:
             raise PartnerError(f"Die SAML-Metadaten sind nicht verwendbar: {exc}") from exc
         if not (metadata.idp_signing_certs or metadata.sp_signing_certs):
@@ -80,13 +82,22 @@ def _load(partner: FederationPartner) -> None:
 
 
 def add(name: str, protocol: str, source: str, max_level: Level, *, client_id: str | None = None,
-        client_secret: str | None = None, enabled: bool = True) -> FederationPartner:
+        client_secret: str | None = None, enabled: bool = True,
+        metadata_signer: bytes | None = None) -> FederationPartner:
     if protocol not in PROTOCOLS:
         raise PartnerError(f"Unbekanntes Protokoll {protocol!r} (saml oder oidc).")
     if protocol == "oidc" and not (client_id and client_secret):
         raise PartnerError("Für einen OIDC-Partner sind Client-ID und Client-Secret nötig.")
+    if metadata_signer is not None:
+        if protocol != "saml":
+            raise PartnerError("Ein Signaturzertifikat für Metadaten gibt es nur bei SAML-Partnern.")
+        try:
+            load_certificate(metadata_signer)
+        except (SamlError, ValueError) as exc:
+            raise PartnerError("Das Zertifikat für die Metadaten-Signatur ist nicht lesbar.") from exc
     partner = FederationPartner(name=name.strip(), protocol=protocol, source=source, max_level=int(max_level),
-                                client_id=client_id, client_secret=client_secret, enabled=enabled)
+                                client_id=client_id, client_secret=client_secret, enabled=enabled,
+                                metadata_signer=metadata_signer.decode() if metadata_signer else None)
     _load(partner)
     if by_entity_id(partner.entity_id) is not None:
         raise PartnerError(f"Der Partner {partner.entity_id} ist bereits eingetragen.")
@@ -186,4 +197,5 @@ def saml_partner(entity_id: str) -> EntityMetadata | None:
 def describe(partner: FederationPartner) -> dict:
     return {"id": partner.id, "name": partner.name, "protocol": partner.protocol, "entity_id": partner.entity_id,
             "source": partner.source, "max_loa": Level(partner.max_level).word, "enabled": partner.enabled,
+            "metadata_signed": bool(partner.metadata_signer),
             **({"client_id": partner.client_id} if partner.protocol == "oidc" else {})}

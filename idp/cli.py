@@ -144,8 +144,10 @@ def partners():
               help="The highest level this IdP trusts the partner for.")
 @click.option("--client-id", help="OIDC: this IdP's client ID at the partner.")
 @click.option("--client-secret", help="OIDC: this IdP's client secret at the partner.")
+@click.option("--metadata-cert", type=click.File("rb"),
+              help="SAML: PEM certificate whose signature the metadata must carry (on add and every refresh).")
 @click.option("--disabled", is_flag=True)
-def partners_add(name, protocol, source, max_loa, client_id, client_secret, disabled):
+def partners_add(name, protocol, source, max_loa, client_id, client_secret, metadata_cert, disabled):
     from federation import partners as registry
 
     from .loa import Level
@@ -153,7 +155,8 @@ def partners_add(name, protocol, source, max_loa, client_id, client_secret, disa
     _app()
     try:
         partner = registry.add(name, protocol, source, Level.from_word(max_loa), client_id=client_id,
-                               client_secret=client_secret, enabled=not disabled)
+                               client_secret=client_secret, enabled=not disabled,
+                               metadata_signer=metadata_cert.read() if metadata_cert else None)
     except registry.PartnerError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(json.dumps(registry.describe(partner), indent=2, ensure_ascii=False))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 
 import pytest
@@ -121,3 +122,30 @@ def test_expired_metadata_stops_the_partner_until_refreshed(cli, partner_metadat
     timeutil.travel(timedelta(days=8))
     with app.test_client() as browser:
         assert "Land B" in browser.get("/anmelden/servicekonto").get_data(as_text=True)
+
+
+def test_metadata_must_carry_the_named_signature(cli, tmp_path):
+    key, cert = self_signed("Land B")
+    signed = build_metadata(entity_id=PARTNER, signing=KeyPair(key, cert), sso_redirect_url="https://land-b.example/s",
+                            acs_url="https://land-b.example/acs", display_name="Servicekonto Land B",
+                            organization_url="https://land-b.example/")
+    (tmp_path / "signed.xml").write_bytes(signed)
+    (tmp_path / "signer.pem").write_bytes(cert)
+    (tmp_path / "stranger.pem").write_bytes(self_signed("Fremd")[1])
+    unsigned = re.sub(rb"<ds:Signature.*</ds:Signature>", b"", signed, flags=re.S)
+    assert unsigned != signed
+    (tmp_path / "unsigned.xml").write_bytes(unsigned)
+
+    def add(metadata, signer):
+        return run(cli, "partners", "add", "--name", "Land B", "--metadata", str(tmp_path / metadata),
+                   "--metadata-cert", str(tmp_path / signer), "--max-loa", "hoch")
+
+    for metadata, signer in (("signed.xml", "stranger.pem"), ("unsigned.xml", "signer.pem")):
+        refused = add(metadata, signer)
+        assert refused.returncode != 0 and "nicht verwendbar" in refused.stderr
+    accepted = add("signed.xml", "signer.pem")
+    assert accepted.returncode == 0, accepted.stderr
+    assert json.loads(accepted.stdout)["metadata_signed"] is True
+    # A refresh checks the signature again.
+    (tmp_path / "signed.xml").write_bytes(unsigned)
+    assert run(cli, "partners", "refresh", "--all").returncode != 0
