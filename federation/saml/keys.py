@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import xmlsec
 from cryptography import x509
@@ -27,19 +27,22 @@ class KeyPair:
 
     key_pem: bytes
     cert_pem: bytes
+    # Loading an RSA key checks it, which takes tens of milliseconds at 3072 bits:
+    # done once here, not on every signature (bench/saml_roundtrip.py).
+    _private: rsa.RSAPrivateKey | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self):
-        # A key that does not belong to its certificate would sign messages that no
-        # partner can verify; better to fail at configuration time.
-        private = self.private_key()
-        if private.public_key().public_numbers() != self.certificate().public_key().public_numbers():
-            raise ValueError("private key does not belong to the certificate")
-
-    def private_key(self) -> rsa.RSAPrivateKey:
         key = serialization.load_pem_private_key(self.key_pem, password=None)
         if not isinstance(key, rsa.RSAPrivateKey):
             raise ValueError("only RSA keys are supported")
-        return key
+        # A key that does not belong to its certificate would sign messages that no
+        # partner can verify; better to fail at configuration time.
+        if key.public_key().public_numbers() != self.certificate().public_key().public_numbers():
+            raise ValueError("private key does not belong to the certificate")
+        object.__setattr__(self, "_private", key)
+
+    def private_key(self) -> rsa.RSAPrivateKey:
+        return self._private
 
     def certificate(self) -> x509.Certificate:
         return load_certificate(self.cert_pem)
