@@ -8,7 +8,7 @@ from datetime import timedelta
 from idp.config import Settings
 
 from .attributes import BY_NAME, REQUESTED
-from .credentials import SamlCredentials
+from .credentials import KeySet, SamlCredentials
 from .saml.metadata import build_metadata
 
 METADATA_VALIDITY = timedelta(days=7)
@@ -18,7 +18,8 @@ METADATA_VALIDITY = timedelta(days=7)
 class FederationServices:
     settings: Settings
     credentials: SamlCredentials
-    _metadata: bytes | None = field(default=None, repr=False)
+    # The metadata and the key set it was built from.
+    _metadata: tuple[KeySet, bytes] | None = field(default=None, repr=False)
 
     @property
     def entity_id(self) -> str:
@@ -38,17 +39,22 @@ class FederationServices:
         return self.settings.issuer + "/anmelden/servicekonto/rueckkehr"
 
     def metadata(self) -> bytes:
-        """Signed metadata for both roles. Rebuilt per process: it names the current
-        certificates, and its validUntil must move on."""
-        if self._metadata is None:
-            self._metadata = build_metadata(
-                entity_id=self.entity_id, signing=self.credentials.signing,
-                encryption_certs=[self.credentials.encryption.cert_pem], sso_redirect_url=self.sso_url,
+        """Signed metadata for both roles. Built once per process and again when the
+        key pairs changed (a rollover step by the CLI): it names every published
+        certificate, and its validUntil must move on."""
+        keys = self.credentials.keys()
+        cached = self._metadata
+        if cached is None or cached[0] is not keys:
+            xml = build_metadata(
+                entity_id=self.entity_id, signing=keys.signing,
+                extra_signing_certs=keys.published_signing_certs[1:],
+                encryption_certs=keys.published_encryption_certs, sso_redirect_url=self.sso_url,
                 sso_post_url=self.sso_url, acs_url=self.acs_url,
                 requested_attributes=[(name, BY_NAME[name].friendly_name, required) for name, required in REQUESTED],
                 display_name=self.settings.display_name, service_name=self.settings.display_name,
                 organization_url=self.settings.issuer, valid_for=METADATA_VALIDITY)
-        return self._metadata
+            self._metadata = cached = (keys, xml)
+        return cached[1]
 
 
 def init_app(app) -> None:

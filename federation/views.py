@@ -99,7 +99,7 @@ def acs():
     try:
         remote = saml_backend.read_response(
             partner, login, request.form.get("SAMLResponse") or "", sp_entity_id=services.entity_id,
-            acs_url=services.acs_url, decryption_keys=[services.credentials.encryption])
+            acs_url=services.acs_url, decryption_keys=services.credentials.decryption_keys)
     except SamlStatusError:
         broker.finish(login)
         return failed(CANCELLED)

@@ -242,6 +242,76 @@ def federation_metadata():
     sys.stdout.buffer.write(current_app.extensions["servicekonto.federation"].metadata())
 
 
+@federation.group("keys")
+def federation_keys():
+    """This IdP's SAML key pairs and their rollover: announce, (partners refresh
+    our metadata), activate, (a while later) retire."""
+
+
+def _saml_credentials():
+    from federation.credentials import SamlCredentials
+
+    # No app: a running server notices the changed files by itself.
+    settings = Settings.from_env()
+    return SamlCredentials(settings.keys_dir, settings.display_name)
+
+
+def _echo_pairs(pairs) -> None:
+    for stored in pairs:
+        not_after = stored.not_after.strftime("%Y-%m-%dT%H:%M:%SZ")
+        click.echo(f"{stored.use:10} {stored.state:8} {stored.fingerprint}  not after {not_after}")
+
+
+def _rollover(step):
+    from federation.credentials import RolloverError
+
+    try:
+        return step()
+    except RolloverError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except ValueError as exc:
+        raise click.ClickException(f"unusable SAML key files: {exc}") from exc
+
+
+@federation_keys.command("list")
+def federation_keys_list():
+    """Each pair: use, state (current/next/previous), SHA-256 fingerprint, expiry."""
+    credentials = _saml_credentials()
+    _echo_pairs(_rollover(credentials.keys).pairs)
+
+
+@federation_keys.command("announce")
+def federation_keys_announce():
+    """Create the next signing and encryption pairs and publish them in our metadata."""
+    keys = _rollover(_saml_credentials().announce)
+    _echo_pairs(p for p in keys.pairs if p.state == "next")
+    click.echo("Announced. Our metadata now lists the next certificates; we still sign with the current key.\n"
+               "Run `servicekonto federation keys activate` only after every partner has refreshed our "
+               "metadata (`partners refresh`, daily).")
+
+
+@federation_keys.command("activate")
+def federation_keys_activate():
+    """Sign with the next pair from now on; the current one becomes previous."""
+    keys, dropped = _rollover(_saml_credentials().activate)
+    for stored in dropped:
+        click.echo(f"dropped the older previous {stored.use} pair {stored.fingerprint}")
+    _echo_pairs(keys.pairs)
+    click.echo("Activated: we sign with the new key. A partner whose snapshot of our metadata predates "
+               "`announce` cannot verify our messages until it refreshes it.\n"
+               "The previous pairs stay published and still decrypt; "
+               "`servicekonto federation keys retire` removes them.")
+
+
+@federation_keys.command("retire")
+def federation_keys_retire():
+    """Delete the previous pairs (no longer published, no longer decrypting)."""
+    keys, retired = _rollover(_saml_credentials().retire)
+    for stored in retired:
+        click.echo(f"retired {stored.use} pair {stored.fingerprint}")
+    _echo_pairs(keys.pairs)
+
+
 # -- database, purge, mail ----------------------------------------------------------------
 @main.group()
 def db():
