@@ -3,23 +3,27 @@ them, its SAML keys, its metadata, and the two blueprints."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from idp.config import Settings
+from idp.timeutil import utcnow
 
 from .attributes import BY_NAME, REQUESTED
 from .credentials import KeySet, SamlCredentials
 from .saml.metadata import build_metadata
 
 METADATA_VALIDITY = timedelta(days=7)
+# Partners refresh daily; rebuilt this often, what they fetch is always valid for
+# nearly the whole METADATA_VALIDITY.
+METADATA_REBUILD = timedelta(days=1)
 
 
 @dataclass
 class FederationServices:
     settings: Settings
     credentials: SamlCredentials
-    # The metadata and the key set it was built from.
-    _metadata: tuple[KeySet, bytes] | None = field(default=None, repr=False)
+    # The metadata, the key set it was built from, and when.
+    _metadata: tuple[KeySet, datetime, bytes] | None = field(default=None, repr=False)
 
     @property
     def entity_id(self) -> str:
@@ -39,12 +43,13 @@ class FederationServices:
         return self.settings.issuer + "/anmelden/servicekonto/rueckkehr"
 
     def metadata(self) -> bytes:
-        """Signed metadata for both roles. Built once per process and again when the
-        key pairs changed (a rollover step by the CLI): it names every published
-        certificate, and its validUntil must move on."""
+        """Signed metadata for both roles. Built again when the key pairs changed (a
+        rollover step by the CLI: it names every published certificate) and daily
+        (its validUntil must move on in a long-running process)."""
         keys = self.credentials.keys()
+        now = utcnow()
         cached = self._metadata
-        if cached is None or cached[0] is not keys:
+        if cached is None or cached[0] is not keys or now - cached[1] >= METADATA_REBUILD:
             xml = build_metadata(
                 entity_id=self.entity_id, signing=keys.signing,
                 extra_signing_certs=keys.published_signing_certs[1:],
@@ -52,9 +57,10 @@ class FederationServices:
                 sso_post_url=self.sso_url, acs_url=self.acs_url,
                 requested_attributes=[(name, BY_NAME[name].friendly_name, required) for name, required in REQUESTED],
                 display_name=self.settings.display_name, service_name=self.settings.display_name,
-                organization_url=self.settings.issuer, valid_for=METADATA_VALIDITY)
-            self._metadata = cached = (keys, xml)
-        return cached[1]
+                organization_url=self.settings.issuer, valid_for=METADATA_VALIDITY,
+                now=now.replace(tzinfo=timezone.utc))
+            self._metadata = cached = (keys, now, xml)
+        return cached[2]
 
 
 def init_app(app) -> None:

@@ -149,3 +149,24 @@ def test_metadata_must_carry_the_named_signature(cli, tmp_path):
     # A refresh checks the signature again.
     (tmp_path / "signed.xml").write_bytes(unsigned)
     assert run(cli, "partners", "refresh", "--all").returncode != 0
+
+
+def test_served_metadata_stays_valid_in_a_long_running_process(app):
+    from datetime import timedelta
+
+    from idp import timeutil
+
+    services = app.extensions["servicekonto.federation"]
+    services._metadata = None
+    try:
+        first = parse_metadata(services.metadata())
+        timeutil.travel(timedelta(hours=23))
+        assert services.metadata() == services.metadata()
+        timeutil.travel(timedelta(days=8))
+        later = services.metadata()
+        now = timeutil.utcnow().replace(tzinfo=first.valid_until.tzinfo)
+        assert parse_metadata(later, now=now).valid_until > now + timedelta(days=6) > first.valid_until
+    finally:
+        # The session app must not keep metadata built in the travelled-to future.
+        timeutil.travel(None)
+        services._metadata = None
