@@ -8,6 +8,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+_LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+EID_KEY_REFERENCES = ("bst", "issuer_serial")
 
 
 def _path(value: str | None) -> Path | None:
@@ -35,6 +37,15 @@ class Settings:
     eid_client_key: Path | None = None
     eid_client_cert: Path | None = None
     eid_server_cert: Path | None = None
+    # TLS towards the eID-Server (TR-03130 3.5.1): the operator authenticates us by a
+    # TLS client certificate, and its TLS certificate may come from a CA that the
+    # system store does not (and should not) trust for everything else.
+    eid_tls_client_cert: Path | None = None
+    eid_tls_client_key: Path | None = None
+    eid_tls_ca: Path | None = None
+    # How our WS-Security signature names its key: the WSDL policy of TR-03130 asks for
+    # issuer/serial, but which form an eID-Server accepts is its operator's choice.
+    eid_signature_key_reference: str = "bst"
     # The eID-Client (AusweisApp) listens here on the citizen's machine (TR-03124-1).
     eid_client_url: str = "http://127.0.0.1:24727/eID-Client"
     # The name citizens and partner states see (page header, SAML metadata), e.g.
@@ -60,6 +71,10 @@ class Settings:
             eid_client_key=_path(env.get("EID_CLIENT_KEY")),
             eid_client_cert=_path(env.get("EID_CLIENT_CERT")),
             eid_server_cert=_path(env.get("EID_SERVER_CERT")),
+            eid_tls_client_cert=_path(env.get("EID_TLS_CLIENT_CERT")),
+            eid_tls_client_key=_path(env.get("EID_TLS_CLIENT_KEY")),
+            eid_tls_ca=_path(env.get("EID_TLS_CA")),
+            eid_signature_key_reference=env.get("EID_SIGNATURE_KEY_REFERENCE") or cls.eid_signature_key_reference,
             display_name=env.get("SERVICEKONTO_NAME") or cls.display_name,
         )
         values.update(overrides)
@@ -71,13 +86,30 @@ class Settings:
         parsed = urlparse(self.issuer)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
             raise ValueError("SERVICEKONTO_ISSUER must be an absolute http(s) URL")
-        if parsed.scheme == "http" and parsed.hostname not in ("127.0.0.1", "localhost", "::1"):
+        if parsed.scheme == "http" and parsed.hostname not in _LOCAL_HOSTS:
             raise ValueError("SERVICEKONTO_ISSUER must use https outside the local machine")
-        if self.simulators and parsed.hostname not in ("127.0.0.1", "localhost", "::1"):
+        if self.simulators and parsed.hostname not in _LOCAL_HOSTS:
             # The simulators hand out identities at level hoch to anyone who clicks.
             raise ValueError("SERVICEKONTO_SIMULATORS=1 is for development on 127.0.0.1 only")
         if self.smtp_url and urlparse(self.smtp_url).scheme not in ("smtp", "smtps"):
             raise ValueError("SMTP_URL must look like smtp://host:port")
+        self._validate_eid()
+
+    def _validate_eid(self) -> None:
+        if self.eid_server_url:
+            parsed = urlparse(self.eid_server_url)
+            if parsed.scheme not in ("http", "https") or not parsed.netloc:
+                raise ValueError("EID_SERVER_URL must be an absolute https URL")
+            # Personal data from the card travels in the responses; plain http is only
+            # for a simulator on this machine.
+            if parsed.scheme == "http" and parsed.hostname not in _LOCAL_HOSTS:
+                raise ValueError("EID_SERVER_URL must use https outside the local machine")
+        if bool(self.eid_tls_client_cert) != bool(self.eid_tls_client_key):
+            raise ValueError("EID_TLS_CLIENT_CERT and EID_TLS_CLIENT_KEY must be set together "
+                             "(TLS client certificate and its key) or not at all")
+        if self.eid_signature_key_reference not in EID_KEY_REFERENCES:
+            raise ValueError(f"EID_SIGNATURE_KEY_REFERENCE must be one of {', '.join(EID_KEY_REFERENCES)}, "
+                             f"not {self.eid_signature_key_reference!r}")
 
     @property
     def eid_configured(self) -> bool:

@@ -39,3 +39,36 @@ def test_unsafe_settings_are_refused(env, problem):
 def test_simulators_only_when_asked_for_on_the_local_machine():
     assert Settings.from_env({"SERVICEKONTO_SIMULATORS": "1"}).simulators
     assert not Settings.from_env({"SERVICEKONTO_SIMULATORS": "true"}).simulators
+
+
+def test_eid_server_connection_settings_come_from_the_environment(tmp_path):
+    settings = Settings.from_env({
+        "EID_SERVER_URL": "https://eid.example.de/eID-Server", "EID_TLS_CLIENT_CERT": str(tmp_path / "tls.crt"),
+        "EID_TLS_CLIENT_KEY": str(tmp_path / "tls.key"), "EID_TLS_CA": str(tmp_path / "ca.pem"),
+        "EID_SIGNATURE_KEY_REFERENCE": "issuer_serial"})
+    assert settings.eid_tls_client_cert == tmp_path / "tls.crt" and settings.eid_tls_client_key == tmp_path / "tls.key"
+    assert settings.eid_tls_ca == tmp_path / "ca.pem" and settings.eid_signature_key_reference == "issuer_serial"
+
+
+def test_eid_server_connection_defaults_to_the_system_store_and_an_included_token():
+    settings = Settings.from_env({"EID_SERVER_URL": "http://127.0.0.1:5002/eID-Server"})
+    assert settings.eid_tls_client_cert is None and settings.eid_tls_client_key is None
+    assert settings.eid_tls_ca is None and settings.eid_signature_key_reference == "bst"
+
+
+@pytest.mark.parametrize("env, problem", [
+    ({"EID_TLS_CLIENT_CERT": "/etc/servicekonto/tls.crt"}, "EID_TLS_CLIENT_KEY"),
+    ({"EID_TLS_CLIENT_KEY": "/etc/servicekonto/tls.key"}, "EID_TLS_CLIENT_CERT"),
+    ({"EID_SIGNATURE_KEY_REFERENCE": "thumbprint"}, "EID_SIGNATURE_KEY_REFERENCE"),
+    ({"EID_SIGNATURE_KEY_REFERENCE": "BST"}, "EID_SIGNATURE_KEY_REFERENCE"),
+    ({"EID_SERVER_URL": "http://eid.example.de/eID-Server"}, "https"),
+    ({"EID_SERVER_URL": "eid.example.de/eID-Server"}, "absolute"),
+])
+def test_unusable_eid_server_settings_are_refused(env, problem):
+    with pytest.raises(ValueError, match=problem):
+        Settings.from_env(env)
+
+
+def test_plain_http_to_an_eid_server_only_on_the_local_machine():
+    for url in ("http://127.0.0.1:5002/eID-Server", "http://localhost:5002/eID-Server"):
+        assert Settings.from_env({"EID_SERVER_URL": url}).eid_server_url == url

@@ -120,8 +120,21 @@ def client() -> EidServerClient:
     settings = current_app.config["SERVICEKONTO"]
     if not settings.eid_configured:
         raise EidUnavailable("Die Online-Ausweisfunktion ist in diesem Servicekonto derzeit nicht eingerichtet.")
+    import requests
+
+    http = requests.Session()
+    if settings.eid_tls_client_cert:
+        http.cert = (str(settings.eid_tls_client_cert), str(settings.eid_tls_client_key))
+    http.verify = str(settings.eid_tls_ca) if settings.eid_tls_ca else True
+    if settings.eid_tls_ca:
+        # requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE replace a session's CA
+        # bundle, which would quietly undo the pinning; so the environment is not asked,
+        # apart from the proxy the operator may need to reach the eID-Server.
+        http.proxies = requests.utils.get_environ_proxies(settings.eid_server_url)
+        http.trust_env = False
     made = EidServerClient(settings.eid_server_url, settings.eid_client_key.read_bytes(),
-                           settings.eid_client_cert.read_bytes(), settings.eid_server_cert.read_bytes())
+                           settings.eid_client_cert.read_bytes(), settings.eid_server_cert.read_bytes(),
+                           http=http, key_reference=settings.eid_signature_key_reference)
     current_app.extensions[EXTENSION_KEY] = made
     return made
 
