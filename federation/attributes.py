@@ -7,6 +7,7 @@ holds street and house number), so each entry converts both ways.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Callable
 
 from eid_connector.personal_data import split_street
@@ -16,13 +17,23 @@ BPK2 = OID + "1.3.6.1.4.1.25484.494450.3"
 TRUST_LEVEL = OID + "1.2.40.0.10.2.1.1.261.94"  # EID-CITIZEN-QAA-LEVEL
 
 
-def _iso_to_german(value: str) -> str:
-    """1984-08-12 → 12.08.1984; unknown parts (1984-08, 1984) become 00, as on the card."""
+def birth_date_from_iso(value) -> str | None:
+    """An ISO date as partners send it (YYYY-MM-DD; YYYY-MM or YYYY when day or month
+    is unknown) → TT.MM.JJJJ with 00 for the unknown parts, as the card has it. None
+    for anything else, including OIDC's year 0000 (withheld: an account needs one)."""
+    if not isinstance(value, str):
+        return None
     parts = value.strip().split("-")
-    if not (1 <= len(parts) <= 3 and all(p.isdigit() for p in parts) and len(parts[0]) == 4):
-        return value.strip()
+    if not 1 <= len(parts) <= 3 or not all(p.isdigit() for p in parts):
+        return None
+    if len(parts[0]) != 4 or parts[0] == "0000" or any(len(p) != 2 for p in parts[1:]):
+        return None
     year, month, day = (parts + ["00", "00"])[:3]
-    return f"{day:0>2}.{month:0>2}.{year}"
+    try:
+        date(int(year), int(month) or 1, int(day) or 1)
+    except ValueError:
+        return None
+    return f"{day}.{month}.{year}"
 
 
 def _german_to_iso(value: str) -> str:
@@ -72,7 +83,7 @@ ATTRIBUTES: tuple[SamlAttribute, ...] = (
     _plain("2.5.4.4", "surname", "Nachname", "family_name"),
     SamlAttribute("1.2.40.0.10.2.1.1.55", "birthdate", "Geburtsdatum", ("birth_date",),
                   lambda v: _german_to_iso(v["birth_date"]) if v.get("birth_date") else None,
-                  lambda value: {"birth_date": _iso_to_german(value)}),
+                  lambda value: {"birth_date": d} if (d := birth_date_from_iso(value)) else {}),
     _plain("1.3.6.1.5.5.7.9.2", "placeOfBirth", "Geburtsort", "place_of_birth"),
     _plain("1.2.40.0.10.2.1.1.225566", "birthName", "Geburtsname", "birth_name"),
     _plain("1.2.40.0.10.2.1.1.225577", "nationality", "Staatsangehörigkeit", "nationality"),

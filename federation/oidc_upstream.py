@@ -34,6 +34,7 @@ from joserfc.jwk import import_key
 from eid_connector.personal_data import split_street
 from idp.loa import Level, parse_acr
 
+from .attributes import birth_date_from_iso
 from .remote import RemoteAttribute, RemoteIdentity
 
 WELL_KNOWN = "/.well-known/openid-configuration"
@@ -625,26 +626,6 @@ def _text(value) -> str | None:
     return value or None
 
 
-def _birth_date(value) -> str | None:
-    """OIDC `birthdate` (YYYY-MM-DD, or YYYY alone) → TT.MM.JJJJ with 00 for unknown."""
-    if not isinstance(value, str):
-        return None
-    parts = value.strip().split("-")
-    if len(parts) == 1 and len(parts[0]) == 4 and parts[0].isdigit() and parts[0] != "0000":
-        return f"00.00.{parts[0]}"
-    if len(parts) != 3 or not all(p.isdigit() for p in parts):
-        return None
-    year, month, day = parts
-    # "0000" is how OIDC withholds the year; the account needs one.
-    if len(year) != 4 or year == "0000" or len(month) != 2 or len(day) != 2:
-        return None
-    try:
-        datetime(int(year), int(month), int(day))
-    except ValueError:
-        return None
-    return f"{day}.{month}.{year}"
-
-
 def account_values(claims: Mapping) -> dict[str, str]:
     """Claims in OIDC vocabulary → values in the account's vocabulary."""
     out: dict[str, str] = {}
@@ -658,7 +639,7 @@ def account_values(claims: Mapping) -> dict[str, str]:
     put("given_name", claims.get("given_name"))
     put("family_name", claims.get("family_name"))
     put("birth_name", claims.get("birth_family_name"))
-    put("birth_date", _birth_date(claims.get("birthdate")))
+    put("birth_date", birth_date_from_iso(claims.get("birthdate")))
     place = claims.get("place_of_birth")
     if isinstance(place, Mapping):
         put("place_of_birth", place.get("locality"))

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from idp.extensions import db
 from idp.loa import Level
 from idp.secrets import digest
+from idp.timeutil import utcnow
 
 from . import levels, partners
 from .attributes import BPK2, BY_NAME, REQUESTED
@@ -16,10 +18,9 @@ from .models import FederationLogin, FederationPartner, UsedAssertion
 from .remote import RemoteAttribute, RemoteIdentity
 from .saml import bindings, messages
 from .saml.errors import SamlError
+from .saml.namespaces import HTTP_REDIRECT, NAMEID_PERSISTENT
 from .saml.keys import KeyPair
 
-REDIRECT = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
-PERSISTENT = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"
 
 
 def request_url(partner: FederationPartner, login: FederationLogin, *, sp_entity_id: str, acs_url: str,
@@ -28,7 +29,7 @@ def request_url(partner: FederationPartner, login: FederationLogin, *, sp_entity
     signed AuthnRequest asking for `level` at least; the request ID is kept in the
     login so that only the answer to it is accepted."""
     metadata = partners.saml_metadata(partner)
-    endpoint = next((e for e in metadata.sso_endpoints if e.binding == REDIRECT), None)
+    endpoint = next((e for e in metadata.sso_endpoints if e.binding == HTTP_REDIRECT), None)
     if endpoint is None:
         raise partners.PartnerError("Das andere Servicekonto nimmt keine Anfragen per HTTP-Redirect an.")
     request_id, element = messages.build_authn_request(
@@ -57,7 +58,7 @@ def read_response(partner: FederationPartner, login: FederationLogin, saml_respo
         acs_url=acs_url, expected_request_id=login.request_id, decryption_keys=decryption_keys,
         first_use=first_use)
     attributes: list[RemoteAttribute] = []
-    subject = result.name_id if result.name_id_format == PERSISTENT else None
+    subject = result.name_id if result.name_id_format == NAMEID_PERSISTENT else None
     for attribute in result.attributes:
         if not attribute.values:
             continue
@@ -73,10 +74,6 @@ def read_response(partner: FederationPartner, login: FederationLogin, saml_respo
 
 
 def purge() -> int:
-    from sqlalchemy import delete
-
-    from idp.timeutil import utcnow
-
     result = db.session.execute(delete(UsedAssertion).where(UsedAssertion.expires_at < utcnow()))
     db.session.commit()
     return result.rowcount or 0

@@ -17,7 +17,7 @@ from idp.authn.logout import end_session
 from idp.extensions import csrf, db
 
 from . import asserting, partners
-from .views import failed as _failed
+from .views import failed as _failed, federation_services as _services
 from .saml import messages
 from .saml.errors import SamlError, UnknownPartner
 from .saml.namespaces import HTTP_POST, HTTP_REDIRECT
@@ -28,10 +28,6 @@ bp = Blueprint("saml_idp", __name__)
 def _cookie() -> str:
     # Named after the session cookie, so two instances on one host keep theirs apart.
     return current_app.config["SESSION_COOKIE_NAME"] + "_saml"
-
-
-def _services():
-    return current_app.extensions["servicekonto.federation"]
 
 
 @bp.route("/saml/metadata")

@@ -32,7 +32,7 @@ BROWSER_KEY = "federation_login"
 CANCELLED = "Die Anmeldung beim anderen Servicekonto wurde abgebrochen. Es wurden keine Daten übernommen."
 
 
-def _services():
+def federation_services():
     return current_app.extensions["servicekonto.federation"]
 
 
@@ -70,7 +70,7 @@ def _go_to(partner, purpose: str, record_id: str | None, next_url: str | None):
         partner, purpose, account_id=g.login_session.account_id if purpose == "link" else None,
         record_id=record_id, next_url=next_url, level=level)
     session[BROWSER_KEY] = [login.id, browser_secret]
-    services = _services()
+    services = federation_services()
     try:
         if partner.protocol == "saml":
             target = saml_backend.request_url(partner, login, sp_entity_id=services.entity_id,
@@ -95,7 +95,7 @@ def acs():
     if login is None or not login.request_id or login.result:
         return failed("Diese Antwort gehört zu keiner laufenden Anmeldung. Bitte beginnen Sie die Anmeldung neu.")
     partner = partners.get(login.partner_id)
-    services = _services()
+    services = federation_services()
     try:
         remote = saml_backend.read_response(
             partner, login, request.form.get("SAMLResponse") or "", sp_entity_id=services.entity_id,

@@ -51,6 +51,9 @@ class Settings:
     # The name citizens and partner states see (page header, SAML metadata), e.g.
     # "Servicekonto Land B" for the second instance of the demo.
     display_name: str = "Servicekonto"
+    # Cookies do not tell ports apart: two instances on one host (the demo's Land A
+    # and Land B) need different names, or one login overwrites the other's session.
+    cookie_name: str = "servicekonto"
     extra: dict = field(default_factory=dict)
 
     @classmethod

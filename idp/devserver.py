@@ -88,20 +88,13 @@ def land_b_settings(settings_a: Settings, port: int) -> Settings:
     return dataclasses.replace(
         settings_a, issuer=f"http://127.0.0.1:{port}", display_name=LAND_B_NAME,
         database_url=f"sqlite:///{instance_dir / 'servicekonto.db'}", instance_dir=instance_dir,
-        keys_dir=settings_a.keys_dir / "land-b", secret_key="")
+        keys_dir=settings_a.keys_dir / "land-b", secret_key="", cookie_name="servicekonto_land_b")
 
 
 def _land_b(settings_a: Settings, simulators):
     app = _instance(land_b_settings(settings_a, LAND_B_PORT), simulators)
-    own_cookies(app)
     upgrade(app)
     return app
-
-
-def own_cookies(app) -> None:
-    """Cookies do not tell ports apart: under the same name, logging in at Land B
-    would overwrite Land A's session in the middle of a federated login."""
-    app.config["SESSION_COOKIE_NAME"] = "servicekonto_land_b"
 
 
 def _instance(settings: Settings, simulators):

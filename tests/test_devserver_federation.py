@@ -34,6 +34,8 @@ def test_land_b_has_its_own_address_database_and_keys(lands):
     assert b.database_url != a.database_url
     assert b.keys_dir == a.keys_dir / "land-b"
     assert app_a.config["SECRET_KEY"] != app_b.config["SECRET_KEY"]
+    # Cookies do not tell ports apart: each instance keeps its session under its own name.
+    assert app_a.config["SESSION_COOKIE_NAME"] != app_b.config["SESSION_COOKIE_NAME"]
 
 
 def test_both_lands_are_partners_of_each_other_and_a_restart_refreshes(lands):

@@ -12,18 +12,16 @@ from werkzeug.serving import make_server
 
 from idp import create_app
 from idp.config import Settings
-from idp.devserver import LAND_A_NAME, land_b_settings, own_cookies
+from idp.devserver import LAND_A_NAME, land_b_settings
 from idp.extensions import db
 from idp.migrate import upgrade
 from tests.conftest import free_port
 
 
 @contextmanager
-def served(settings: Settings, *, land_b: bool = False):
+def served(settings: Settings):
     """One instance of this IdP on its issuer's port, with its database migrated."""
     app = create_app(settings)
-    if land_b:
-        own_cookies(app)
     upgrade(app)
     server = make_server("127.0.0.1", int(settings.issuer.rsplit(":", 1)[1]), app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -49,5 +47,5 @@ def state_settings(tmp_path: Path, display_name: str = LAND_A_NAME) -> Settings:
 def two_states(tmp_path: Path):
     """Yields (app_a, app_b), both listening; not yet partners of each other."""
     settings_a = state_settings(tmp_path)
-    with served(settings_a) as app_a, served(land_b_settings(settings_a, free_port()), land_b=True) as app_b:
+    with served(settings_a) as app_a, served(land_b_settings(settings_a, free_port())) as app_b:
         yield app_a, app_b
