@@ -13,7 +13,7 @@ import sys
 import time
 from datetime import timedelta
 
-from federation.credentials import _self_signed
+from federation.credentials import self_signed
 from federation.saml import KeyPair, bindings, messages
 from federation.saml.metadata import build_metadata, parse_metadata
 from federation.saml.namespaces import HTTP_REDIRECT
@@ -23,7 +23,7 @@ GIVEN = "urn:oid:2.5.4.42"
 
 
 def _pair(name: str) -> KeyPair:
-    return KeyPair(*_self_signed(name))
+    return KeyPair(*self_signed(name))
 
 
 def _metadata(entity: str, signing: KeyPair, encryption: KeyPair):

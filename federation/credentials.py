@@ -58,14 +58,15 @@ class RolloverError(Exception):
     """A rollover step that cannot be taken in the current state; safe to show."""
 
 
-def _self_signed(common_name: str) -> tuple[bytes, bytes]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
+def self_signed(common_name: str, *, key_size: int = 3072, valid_for: timedelta = VALIDITY) -> tuple[bytes, bytes]:
+    """An RSA key and a self-signed certificate for it, both PEM."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=key_size)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name),
                       x509.NameAttribute(NameOID.COUNTRY_NAME, "DE")])
     start = datetime.now(timezone.utc) - timedelta(minutes=5)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
             .serial_number(x509.random_serial_number()).not_valid_before(start)
-            .not_valid_after(start + VALIDITY).sign(key, hashes.SHA256()))
+            .not_valid_after(start + valid_for).sign(key, hashes.SHA256()))
     return (key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                               serialization.NoEncryption()),
             cert.public_bytes(serialization.Encoding.PEM))
@@ -180,7 +181,7 @@ class SamlCredentials:
             yield
 
     def _create(self, use: str, state: str) -> None:
-        key_pem, cert_pem = _self_signed(f"{self.common_name} SAML {use}")
+        key_pem, cert_pem = self_signed(f"{self.common_name} SAML {use}")
         _write(self.path(use, state, "key"), key_pem, _mode("key"))
         _write(self.path(use, state, "cert"), cert_pem, _mode("cert"))
 

@@ -10,12 +10,9 @@ from functools import cache, cached_property
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 from lxml import etree
 
+from federation.credentials import self_signed
 from federation.saml import EntityMetadata, KeyPair, build_metadata, parse_metadata
 from federation.saml import safexml, xmldsig, xmlenc
 from federation.saml.namespaces import DS, SAML, SAMLP, STATUS_SUCCESS, q
@@ -31,27 +28,8 @@ LEVEL_4 = "STORK-QAA-Level-4"
 
 
 def make_keypair(common_name: str, *, valid_for: timedelta = timedelta(days=30)) -> KeyPair:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([
-        x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Servicekonto Test"),
-    ])
-    now = datetime.now(timezone.utc)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + valid_for)
-        .sign(key, hashes.SHA256())
-    )
-    return KeyPair(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                          serialization.NoEncryption()),
-        cert.public_bytes(serialization.Encoding.PEM),
-    )
+    # 2048 bits: fast enough to make many per session.
+    return KeyPair(*self_signed(common_name, key_size=2048, valid_for=valid_for))
 
 
 @dataclass(frozen=True)
