@@ -1,0 +1,135 @@
+"""The relying-side pages along the paths a citizen can take besides the happy one,
+driven without a partner: the login in flight and its remote identity are put in
+place as the back ends leave them, then the pages answer as they would after a
+partner's answer. (The protocol parts are covered against pysaml2 and oidc-provider.)"""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from federation import broker
+from federation.models import FederatedLink, FederationPartner
+from federation.remote import RemoteAttribute, RemoteIdentity
+from federation.views import BROWSER_KEY
+from idp import timeutil
+from idp.accounts.models import Account
+from idp.extensions import db
+from idp.loa import Level
+from tests.conftest import Browserless, csrf_from
+
+REMOTE = [("given_name", "Berta"), ("family_name", "Beispiel"), ("email", "berta@example.org")]
+
+
+@pytest.fixture
+def partner_id(app):
+    with app.app_context():
+        partner = FederationPartner(name="Land C", protocol="oidc", entity_id="https://land-c.example",
+                                    source="https://land-c.example", discovery={"issuer": "https://land-c.example"},
+                                    client_id="c", client_secret="s", max_level=int(Level.SUBSTANZIELL))
+        db.session.add(partner)
+        db.session.commit()
+        return partner.id
+
+
+def arrived(app, user_agent, partner_id, *, purpose="login", account_id=None, subject="sub-berta") -> str:
+    """A login at the partner that came back with Berta's identity, in this browser."""
+    with app.app_context():
+        partner = db.session.get(FederationPartner, partner_id)
+        login, secret = broker.begin(partner, purpose, account_id=account_id)
+        db.session.commit()
+        broker.arrived(login, RemoteIdentity(partner_id, subject, Level.HOCH, ("pwd",), tuple(
+            RemoteAttribute(name, value, Level.HOCH) for name, value in REMOTE)))
+        login_id = login.id
+    with user_agent.client.session_transaction() as session:
+        session[BROWSER_KEY] = [login_id, secret]
+    return f"/anmelden/servicekonto/ergebnis/{login_id}"
+
+
+def account(app, email):
+    with app.app_context():
+        found = db.session.scalar(select(Account).where(Account.email == email))
+        return None if found is None else (found.id, found.status)
+
+
+def test_linking_needs_a_login_here_first(user_agent):
+    r = user_agent.get("/anmelden/servicekonto?zweck=verbinden")
+    assert r.status_code == 302 and r.location.startswith("/anmelden?next=")
+
+
+def test_partner_answer_without_a_login_in_flight(user_agent, partner_id):
+    r = user_agent.get("/anmelden/servicekonto/rueckkehr?code=abc&state=xyz")
+    assert r.status_code == 400 and "keiner laufenden Anmeldung" in r.text
+
+
+def test_take_over_with_a_bad_address_keeps_the_data(app, user_agent, partner_id):
+    page = arrived(app, user_agent, partner_id)
+    r = user_agent.submit(page, {"decision": "zustimmen", "email": "keine-adresse"})
+    assert r.status_code == 400 and 'id="email-fehler"' in r.text and "Beispiel" in r.text
+    r = user_agent.submit(page, {"decision": "zustimmen", "email": "berta@example.org"})
+    assert r.status_code == 302 and account(app, "berta@example.org")[1] == "active"
+
+
+def test_take_over_expires_with_the_login(app, user_agent, partner_id):
+    page = arrived(app, user_agent, partner_id)
+    timeutil.travel(broker.VALIDITY + timedelta(minutes=1))
+    r = user_agent.get(page)
+    assert r.status_code == 400 and "abgelaufen" in r.text
+
+
+def test_other_address_activates_by_mail_then_the_partner_logs_in(app, user_agent, partner_id, mailbox):
+    page = arrived(app, user_agent, partner_id)
+    r = user_agent.submit(page, {"decision": "zustimmen", "email": "berta.neu@example.org"})
+    assert "E-Mail-Adresse bestätigen" in r.text and account(app, "berta.neu@example.org")[1] == "pending"
+    # Before activation the partner's login leads nowhere.
+    r = user_agent.client.get(arrived(app, user_agent, partner_id))
+    assert r.status_code == 400
+    link = next(x for x in mailbox.wait_for("berta.neu@example.org", "Aktivieren").links() if "aktivieren" in x)
+    path = re.sub(r"^https?://[^/]+", "", link)
+    user_agent.client.post(path, data={"csrf_token": csrf_from(user_agent.get(path).text)})
+    assert account(app, "berta.neu@example.org")[1] == "active"
+    r = user_agent.client.get(arrived(app, user_agent, partner_id))
+    assert r.status_code == 302 and r.location.endswith("/mein-bereich")
+
+
+def test_a_remote_identity_links_to_one_account_only(app, user_agent, partner_id, make_account):
+    make_account(email="erika@example.org")
+    make_account(email="otto@example.org", given_name="Otto")
+    user_agent.login("otto@example.org")
+    page = arrived(app, user_agent, partner_id, purpose="link", account_id=account(app, "otto@example.org")[0])
+    assert "Konten verbunden" in user_agent.submit(page, {"decision": "zustimmen"}).text
+
+    erika = Browserless(app)
+    erika.login()
+    page = arrived(app, erika, partner_id, purpose="link", account_id=account(app, "erika@example.org")[0])
+    r = erika.submit(page, {"decision": "zustimmen"})
+    assert r.status_code == 400 and "bereits mit einem anderen Konto" in r.text
+    with app.app_context():
+        assert db.session.scalar(select(FederatedLink.account_id)) == account(app, "otto@example.org")[0]
+
+
+def test_linking_in_another_login_is_refused(app, user_agent, partner_id, make_account):
+    make_account(email="erika@example.org")
+    make_account(email="otto@example.org", given_name="Otto")
+    user_agent.login("otto@example.org")
+    # The link was asked for by Erika's login; Otto is logged in now.
+    page = arrived(app, user_agent, partner_id, purpose="link", account_id=account(app, "erika@example.org")[0])
+    r = user_agent.get(page)
+    assert r.status_code == 400 and "erneut an" in r.text
+
+
+def test_partner_request_here_expires(app, user_agent, partner_id):
+    from federation.models import AssertionRequest
+
+    with app.app_context():
+        db.session.add(AssertionRequest(id="anfrage-1", browser_digest="", partner_id=partner_id, request_id="_r1",
+                                        acs_url="https://land-c.example/acs", attributes=[]))
+        db.session.commit()
+    timeutil.travel(timedelta(minutes=31))
+    r = user_agent.get("/saml/anfrage/anfrage-1")
+    assert r.status_code == 400 and "abgelaufen" in r.text
+    timeutil.travel(None)
+    r = user_agent.get("/saml/anfrage/anfrage-1")
+    assert r.status_code == 302 and r.location.endswith("/saml/anfrage/anfrage-1/zustimmung")
