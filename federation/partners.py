@@ -7,7 +7,7 @@ refreshes it, so a partner's web server cannot swap keys behind the operator's b
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import timezone
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlparse
@@ -26,9 +26,6 @@ from .saml.metadata import EntityMetadata, parse_metadata
 
 log = logging.getLogger(__name__)
 PROTOCOLS = ("saml", "oidc")
-# A moment before any metadata's validUntil: parse without the expiry check, which
-# saml_metadata makes on every use instead of once per cached parse.
-_NO_EXPIRY_CHECK = datetime(2000, 1, 1, tzinfo=timezone.utc)
 FETCH_TIMEOUT = 10
 
 
@@ -161,8 +158,8 @@ class MetadataExpired(PartnerError):
 
 @lru_cache(maxsize=64)
 def _parsed(xml: str) -> EntityMetadata:
-    # Parsed as of the snapshot's own time; validUntil is checked on every use below.
-    return parse_metadata(xml.encode("utf-8"), now=_NO_EXPIRY_CHECK)
+    # validUntil is checked on every use (saml_metadata), not once per cached parse.
+    return parse_metadata(xml.encode("utf-8"), check_validity=False)
 
 
 def saml_metadata(partner: FederationPartner) -> EntityMetadata:

@@ -98,7 +98,6 @@ def consent(request_id):
                                            signing=services.credentials.signing), login)
         return render_template("federation/asserting_level.html", partner=partner, required=required,
                                current=login.loa, next_url=here, pending=pending)
-    data = asserting.data(pending, account, login.loa)
     if request.method == "POST":
         if request.form.get("decision") != "zustimmen":
             return _post(*asserting.refuse(pending, asserting.DENIED, idp_entity_id=services.entity_id,
@@ -106,8 +105,8 @@ def consent(request_id):
         granted = set(request.form.getlist("angabe"))
         return _post(*asserting.answer(pending, account, login.loa, granted, idp_entity_id=services.entity_id,
                                        signing=services.credentials.signing), login)
-    return render_template("federation/asserting_consent.html", partner=partner, data=data, level=login.loa,
-                           pending=pending)
+    return render_template("federation/asserting_consent.html", partner=partner, level=login.loa, pending=pending,
+                           data=asserting.data(pending, account, login.loa))
 
 
 def _post(acs_url: str, fields: dict[str, str], login):

@@ -259,11 +259,13 @@ def parse_metadata(
     *,
     signer_certs: Iterable[CertificateLike] | None = None,
     now: datetime | None = None,
+    check_validity: bool = True,
 ) -> EntityMetadata:
     """Read one partner's metadata (an EntityDescriptor, or an EntitiesDescriptor
     holding exactly one). With `signer_certs`, the EntityDescriptor or the
-    EntitiesDescriptor around it must carry a signature by one of them.
-    Raises MetadataError (or SignatureRefused / MalformedMessage)."""
+    EntitiesDescriptor around it must carry a signature by one of them. Expired
+    metadata is refused unless `check_validity` is off (for a caller that checks
+    `valid_until` itself on every use). Raises MetadataError (or SignatureRefused / MalformedMessage)."""
     now = safexml.aware(now or safexml.utcnow())
     root = safexml.parse(xml, max_bytes=MAX_METADATA_BYTES)
     limits: list[datetime | None] = []
@@ -284,7 +286,7 @@ def parse_metadata(
         entity = verify(entity, signer_certs)
     limits.append(_valid_until(entity))
     valid_until = min((limit for limit in limits if limit is not None), default=None)
-    if valid_until is not None and valid_until <= now:
+    if check_validity and valid_until is not None and valid_until <= now:
         raise MetadataError(f"metadata expired at {valid_until.isoformat()}")
 
     entity_id = (entity.get("entityID") or "").strip()
