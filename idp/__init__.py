@@ -79,6 +79,8 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     from .authn.web import load_login_session
     from .consent.views import bp as consent_bp
     from .oidc.views import bp as oidc_bp
+    from .organisations import (admin_views, delegation_views, group_views, leitstelle_views, mailbox_views,
+                                registration_views, service_views)
     from .registry_office.views import bp as registry_office_bp
     from .security import add_security_headers
 
@@ -89,6 +91,9 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     app.register_blueprint(consent_bp)
     app.register_blueprint(oidc_bp)
     app.register_blueprint(registry_office_bp)
+    for area in (registration_views, admin_views, group_views, service_views, leitstelle_views, mailbox_views,
+                 delegation_views):
+        app.register_blueprint(area.bp)
     if settings.simulators:
         # Development only: the outbox page shows mails when no SMTP server is set.
         from .mail.views import bp as outbox_bp
@@ -131,6 +136,14 @@ def _register_pages(app: Flask) -> None:
     def inject():
         from flask import g
 
+        def organisation_member():
+            # Called by the page header only when someone is logged in.
+            from .organisations.entitlements import membership
+
+            login = getattr(g, "login_session", None)
+            return membership(login.account_id) if login is not None else None
+
         return {"login_session": getattr(g, "login_session", None),
+                "organisation_member": organisation_member,
                 "simulators": app.config["SERVICEKONTO"].simulators,
                 "display_name": app.config["SERVICEKONTO"].display_name}

@@ -37,13 +37,20 @@ def clients():
 @click.option("--backchannel-logout-uri")
 @click.option("--public", is_flag=True, help="A client without secret (PKCE required).")
 @click.option("--id-token-alg", default="ES256", type=click.Choice(["ES256", "RS256"]))
-def clients_add(name, redirect_uris, min_loa, post_logout, backchannel_logout_uri, public, id_token_alg):
+@click.option("--audience", default="citizens", type=click.Choice(["citizens", "organisations", "both"]),
+              help="Who may use the service: citizens, organisations (Servicekonto Business) or both.")
+@click.option("--role", "roles", multiple=True, help="A role organisations can give their users (repeatable).")
+@click.option("--approval", default="auto", type=click.Choice(["auto", "leitstelle"]),
+              help="Organisations' subscriptions: active at once, or after the Fachliche Leitstelle approves.")
+def clients_add(name, redirect_uris, min_loa, post_logout, backchannel_logout_uri, public, id_token_alg,
+                audience, roles, approval):
     from .clients import ClientError, add_client, describe
 
     _app()
     try:
         client, secret = add_client(name, list(redirect_uris), min_loa, public, list(post_logout),
-                                    backchannel_logout_uri, id_token_alg)
+                                    backchannel_logout_uri, id_token_alg, audience=audience, roles=list(roles),
+                                    approval=approval)
     except ClientError as exc:
         raise click.UsageError(str(exc)) from exc
     out = describe(client)

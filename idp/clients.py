@@ -12,6 +12,10 @@ from .oidc.models import Client
 from .secrets import digest, new_secret
 
 
+AUDIENCES = ("citizens", "organisations", "both")
+APPROVALS = ("auto", "leitstelle")
+
+
 class ClientError(ValueError):
     pass
 
@@ -27,7 +31,8 @@ def _check_uri(uri: str, what: str) -> str:
 
 def add_client(name: str, redirect_uris: list[str], min_loa: str = "niedrig", public: bool = False,
                post_logout_redirect_uris: list[str] | None = None, backchannel_logout_uri: str | None = None,
-               id_token_alg: str = "ES256", client_id: str | None = None) -> tuple[Client, str | None]:
+               id_token_alg: str = "ES256", client_id: str | None = None, audience: str = "citizens",
+               roles: list[str] | None = None, approval: str = "auto") -> tuple[Client, str | None]:
     if not name.strip():
         raise ClientError("name must not be empty")
     if not redirect_uris:
@@ -38,6 +43,13 @@ def add_client(name: str, redirect_uris: list[str], min_loa: str = "niedrig", pu
         raise ClientError("min-loa must be niedrig, substanziell or hoch") from exc
     if id_token_alg not in ("ES256", "RS256"):
         raise ClientError("id-token-alg must be ES256 or RS256")
+    if audience not in AUDIENCES:
+        raise ClientError("audience must be citizens, organisations or both")
+    if approval not in APPROVALS:
+        raise ClientError("approval must be auto or leitstelle")
+    roles = [r.strip() for r in roles or []]
+    if any(not r or len(r) > 64 or any(c.isspace() for c in r) for r in roles):
+        raise ClientError("a role is a name of 1 to 64 characters without white space")
     secret = None if public else new_secret(32)
     client = Client(
         client_id=client_id or new_secret(18),
@@ -49,6 +61,9 @@ def add_client(name: str, redirect_uris: list[str], min_loa: str = "niedrig", pu
         min_level=int(level),
         public=public,
         id_token_signed_response_alg=id_token_alg,
+        audience=audience,
+        roles=list(dict.fromkeys(roles)),
+        approval=approval,
     )
     db.session.add(client)
     db.session.commit()
@@ -65,6 +80,9 @@ def describe(client: Client) -> dict:
         "min_loa": client.min_loa.word,
         "public": client.public,
         "id_token_signed_response_alg": client.id_token_signed_response_alg,
+        "audience": client.audience,
+        "roles": client.roles,
+        "approval": client.approval,
     }
 
 

@@ -29,6 +29,9 @@ class LoginSession(db.Model):
     auth_time: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None]
+    # Set while an organisation user acts as deputy ("Vertretung wahrnehmen").
+    delegation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation_delegation.id", ondelete="SET NULL"))
 
     @property
     def loa(self) -> Level:

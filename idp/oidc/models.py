@@ -30,11 +30,26 @@ class Client(db.Model, ClientMixin):
     public: Mapped[bool] = mapped_column(Boolean, default=False)
     id_token_signed_response_alg: Mapped[str] = mapped_column(String(16), default="ES256")
     allowed_scopes: Mapped[list] = mapped_column(JSON, default=lambda: list(SUPPORTED_SCOPES))
+    # Who the service is for: "citizens", "organisations" or "both" (SPEC §6).
+    audience: Mapped[str] = mapped_column(String(16), default="citizens")
+    # The roles an organisation can give its users for this service.
+    roles: Mapped[list] = mapped_column(JSON, default=list)
+    # "auto": an organisation's subscription is active at once; "leitstelle": after
+    # approval by the service's Fachliche Leitstelle.
+    approval: Mapped[str] = mapped_column(String(16), default="auto")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @property
     def min_loa(self) -> Level:
         return Level(self.min_level)
+
+    @property
+    def for_citizens(self) -> bool:
+        return self.audience in ("citizens", "both")
+
+    @property
+    def for_organisations(self) -> bool:
+        return self.audience in ("organisations", "both")
 
     # Authlib ClientMixin
     def get_client_id(self):
