@@ -1,0 +1,135 @@
+"""Input rules for organisations and their people (SPEC §6, seed 003). Each check
+returns German messages for the field it concerns; empty means acceptable."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from ..accounts import policy as account_policy
+from ..accounts.profile import check_birth_date, check_house_number
+from ..timeutil import utcnow
+
+ORGANISATION_NAME_MAX = 40
+ORGANISATION_NAME_FORBIDDEN = set('"<>{}[]')
+PO_BOX_RE = re.compile(r"^\d{4,20}$")
+POSTAL_CODE_RE = re.compile(r"^\d{5}$")
+PHONE_RE = re.compile(r"^\+?[0-9][0-9 /()-]{4,29}$")
+ADULT_AGE = 18
+UMLAUTS = set("äöüÄÖÜß")
+
+ORGANISATION_FIELDS = ("name", "legal_form", "register_number", "register_court",
+                       "street", "house_number", "postal_code", "city", "po_box")
+ORGANISATION_LABELS = {
+    "name": "Name der Organisation",
+    "legal_form": "Rechtsform",
+    "register_number": "Handelsregisternummer",
+    "register_court": "Registergericht",
+    "street": "Straße",
+    "house_number": "Hausnummer",
+    "postal_code": "Postleitzahl",
+    "city": "Ort",
+    "po_box": "Postfach",
+}
+PERSON_FIELDS = ("given_name", "family_name", "birth_date", "phone", "email")
+PERSON_LABELS = {
+    "given_name": "Vorname",
+    "family_name": "Nachname",
+    "birth_date": "Geburtsdatum",
+    "phone": "Telefonnummer",
+    "email": "E-Mail-Adresse",
+}
+
+
+def _text(value: str, label: str, max_len: int = 80) -> list[str]:
+    if "<" in value or ">" in value:
+        return [f"Das Feld „{label}“ darf die Zeichen < und > nicht enthalten."]
+    if len(value) > max_len:
+        return [f"Das Feld „{label}“ darf höchstens {max_len} Zeichen lang sein."]
+    return []
+
+
+def check_organisation_name(value: str) -> list[str]:
+    value = (value or "").strip()
+    if not value:
+        return ["Bitte geben Sie den Namen der Organisation ein."]
+    if len(value) > ORGANISATION_NAME_MAX:
+        return [f"Der Name der Organisation darf höchstens {ORGANISATION_NAME_MAX} Zeichen lang sein."]
+    if ORGANISATION_NAME_FORBIDDEN & set(value):
+        return ['Der Name der Organisation darf die Zeichen " < > { } [ ] nicht enthalten.']
+    return []
+
+
+def check_po_box(value: str) -> list[str]:
+    if value and not PO_BOX_RE.match(value):
+        return ["Die Postfachnummer besteht aus 4 bis 20 Ziffern."]
+    return []
+
+
+def validate_organisation(data: dict[str, str], locked: frozenset[str] = frozenset()) -> dict[str, list[str]]:
+    """Organisation data as entered; fields in `locked` (taken from ELSTER) are not checked
+    because the caller does not take them from the form."""
+    errors: dict[str, list[str]] = {}
+    checks = {
+        "name": lambda v: check_organisation_name(v),
+        "legal_form": lambda v: _text(v, ORGANISATION_LABELS["legal_form"]),
+        "register_number": lambda v: _text(v, ORGANISATION_LABELS["register_number"], 40),
+        "register_court": lambda v: _text(v, ORGANISATION_LABELS["register_court"]),
+        "street": lambda v: _text(v, "Straße") or ([] if v else
+                                                   ["Bitte geben Sie die Straße an. Gibt es keine, tragen Sie den Ort ein."]),
+        "house_number": lambda v: check_house_number(v) or ([] if v else
+                                                           ["Bitte geben Sie die Hausnummer an. Gibt es keine, tragen Sie 0 ein."]),
+        "postal_code": lambda v: [] if POSTAL_CODE_RE.match(v) else ["Bitte geben Sie eine Postleitzahl aus fünf Ziffern an."],
+        "city": lambda v: _text(v, "Ort") or ([] if v else ["Bitte geben Sie den Ort an."]),
+        "po_box": check_po_box,
+    }
+    for name, check in checks.items():
+        if name in locked:
+            continue
+        if problems := check((data.get(name) or "").strip()):
+            errors[name] = problems
+    return errors
+
+
+def age_on(birth_date: str, today: date | None = None) -> int | None:
+    """Completed years for TT.MM.JJJJ (unknown day/month as 00 count as the latest possible date)."""
+    try:
+        day, month, year = (int(p) for p in birth_date.split("."))
+    except ValueError:
+        return None
+    today = today or utcnow().date()
+    month, day = month or 12, day or 31
+    return today.year - year - ((today.month, today.day) < (month, day))
+
+
+def check_phone(value: str, required: bool) -> list[str]:
+    if not value:
+        return ["Bitte geben Sie eine Telefonnummer an. Administratoren müssen telefonisch erreichbar sein."] if required else []
+    if not PHONE_RE.match(value):
+        return ["Bitte geben Sie eine Telefonnummer aus Ziffern an, z. B. 040 123456 oder +49 40 123456."]
+    return []
+
+
+def check_org_email(value: str) -> list[str]:
+    if UMLAUTS & set(value or ""):
+        return ["Die E-Mail-Adresse darf keine Umlaute (ä, ö, ü) und kein ß enthalten."]
+    return account_policy.check_email(value)
+
+
+def validate_person(data: dict[str, str], admin: bool) -> dict[str, list[str]]:
+    """A member of an organisation; administrators need a phone number and must be adults."""
+    errors: dict[str, list[str]] = {}
+    for name, label in (("given_name", "Vornamen"), ("family_name", "Nachnamen")):
+        if problems := account_policy.check_name(data.get(name, ""), label, required=True):
+            errors[name] = problems
+    birth_date = (data.get("birth_date") or "").strip()
+    if admin and not birth_date:
+        errors["birth_date"] = ["Bitte geben Sie das Geburtsdatum an: Administratoren müssen volljährig sein."]
+    elif problems := check_birth_date(birth_date):
+        errors["birth_date"] = problems
+    elif admin and (age_on(birth_date) or 0) < ADULT_AGE:
+        errors["birth_date"] = ["Administratoren müssen volljährig sein (mindestens 18 Jahre)."]
+    if problems := check_phone((data.get("phone") or "").strip(), required=admin):
+        errors["phone"] = problems
+    if problems := check_org_email((data.get("email") or "").strip()):
+        errors["email"] = problems
+    return errors
