@@ -23,6 +23,14 @@ table{border-collapse:collapse}th,td{text-align:left;padding:.35rem 1rem .35rem 
 {% if error %}<div class="error" role="alert"><p>Die Anmeldung wurde nicht abgeschlossen: <code>{{ error }}</code>{% if description %} – {{ description }}{% endif %}</p></div>{% endif %}
 {% if claims %}
 <p>Sie sind angemeldet. Diese Daten hat der Online-Dienst vom Servicekonto erhalten:</p>
+{% if userinfo.organisation %}
+<h2>Organisation</h2>
+<dl id="organisation">
+<dt>Name</dt><dd data-organisation="name">{{ userinfo.organisation.name }}</dd>
+{% if userinfo.organisation.legal_form %}<dt>Rechtsform</dt><dd data-organisation="legal_form">{{ userinfo.organisation.legal_form }}</dd>{% endif %}
+<dt>Rollen für diesen Online-Dienst</dt><dd data-organisation="roles">{{ userinfo.roles|join(", ") if userinfo.roles else "keine zusätzlichen Rollen" }}</dd>
+</dl>
+{% endif %}
 <h2>ID-Token</h2>
 <table id="id-token"><tbody>{% for k, v in claims.items() %}<tr><th scope="row">{{ k }}</th><td data-claim="{{ k }}">{{ v }}</td></tr>{% endfor %}</tbody></table>
 <h2>Userinfo</h2>
@@ -46,7 +54,7 @@ def create_demo_app(issuer: str, client_id: str, client_secret: str, base_url: s
         client_id=client_id,
         client_secret=client_secret,
         server_metadata_url=issuer + "/.well-known/openid-configuration",
-        client_kwargs={"scope": "openid profile email", "code_challenge_method": "S256"},
+        client_kwargs={"scope": "openid profile email organisation", "code_challenge_method": "S256"},
     )
 
     def page(title, **kw):

@@ -70,6 +70,14 @@ def add_client(name: str, redirect_uris: list[str], min_loa: str = "niedrig", pu
     return client, secret
 
 
+def rotate_secret(client: Client) -> str:
+    """A new secret for a confidential client; the old one stops working at once."""
+    secret = new_secret(32)
+    client.client_secret_hash = digest(secret)
+    db.session.commit()
+    return secret
+
+
 def describe(client: Client) -> dict:
     return {
         "client_id": client.client_id,

@@ -35,17 +35,22 @@ LAND_A_TRUSTS_B = Level.SUBSTANZIELL
 LAND_B_TRUSTS_A = Level.HOCH
 
 
+# Roles an organisation can give its users for the demo service (SPEC §6).
+DEMO_ROLES = ("Sachbearbeitung", "Freigabe")
+
+
 def _demo_client(app, demo_url: str):
     """The demo's client, re-created each start so its secret is known here only."""
-    from .clients import add_client
+    from .clients import add_client, rotate_secret
     from .oidc.models import Client
 
     with app.app_context():
-        for old in db.session.scalars(select(Client).where(Client.name == DEMO_NAME)):
-            db.session.delete(old)
-        db.session.commit()
-        client, secret = add_client(DEMO_NAME, [demo_url + "/callback"],
-                                    post_logout_redirect_uris=[demo_url + "/"])
+        existing = db.session.scalar(select(Client).where(Client.name == DEMO_NAME))
+        if existing is not None:
+            # Kept, not re-created: organisations' subscriptions and grants of it survive a restart.
+            return existing.client_id, rotate_secret(existing)
+        client, secret = add_client(DEMO_NAME, [demo_url + "/callback"], post_logout_redirect_uris=[demo_url + "/"],
+                                    audience="both", roles=list(DEMO_ROLES))
         return client.client_id, secret
 
 

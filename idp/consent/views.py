@@ -7,9 +7,12 @@ from ..authn import eid
 from ..authn.web import login_required
 from ..extensions import db
 from ..oidc import authorize
-from ..oidc.claims import CLAIM_LABELS, describe, release
+from ..oidc.claims import CLAIM_LABELS, CONTEXT_CLAIMS, describe, release
 from ..oidc.models import Client
+from ..oidc.server import claims_context
 from ..oidc.views import respond
+from ..organisations import entitlements
+from ..organisations.entitlements import Refusal
 
 bp = Blueprint("consent", __name__, url_prefix="/anfrage")
 
@@ -29,10 +32,13 @@ def show(record_id):
         if request.form.get("decision") == "zustimmen":
             return respond(authorize.grant_consent(record, g.login_session))
         return respond(authorize.deny(record))
-    account = db.session.get(Account, g.login_session.account_id)
+    # A deputy consents for the colleague they act for (Vertretung).
+    account = authorize.acting_subject(g.login_session).account
     wanted = authorize.requested_consent(record)
-    values = release(account, wanted, g.login_session.loa)
-    items = [(CLAIM_LABELS[name], describe(name, values.get(name)) or None) for name in wanted if name in CLAIM_LABELS]
+    values = release(account, wanted, g.login_session.loa, claims_context(account, client))
+    # Organisation claims mean nothing for a citizen: not listed instead of "keine Angabe".
+    items = [(CLAIM_LABELS[name], describe(name, values.get(name)) or None) for name in wanted
+             if name in CLAIM_LABELS and not (name in CONTEXT_CLAIMS and name not in values)]
     return render_template("consent/consent.html", client=client, items=items, record=record,
                            level=g.login_session.loa)
 
@@ -50,3 +56,46 @@ def step_up(record_id):
     return render_template("consent/step_up.html", client=client, record=record, required=required,
                            current=g.login_session.loa, verified=account.identity_level > required.NIEDRIG,
                            eid_linked=eid.has_link(account))
+
+
+# Why an organisation user (or a citizen) may not use a service, and whom to ask.
+NOT_ENTITLED_TEXTS = {
+    Refusal.NOT_FOR_CITIZENS: "Dieser Online-Dienst steht nur Organisationen offen. Melden Sie sich mit dem "
+                              "Servicekonto Business Ihrer Organisation an.",
+    Refusal.NOT_FOR_ORGANISATIONS: "Dieser Online-Dienst ist für Bürgerinnen und Bürger bestimmt. Melden Sie sich "
+                                   "mit Ihrem persönlichen Servicekonto an, nicht mit dem Konto Ihrer Organisation.",
+    Refusal.NOT_SUBSCRIBED: "Ihre Organisation hat diesen Online-Dienst nicht abonniert. Eine Administratorin oder "
+                            "ein Administrator Ihrer Organisation kann ihn unter „Administration“ → "
+                            "„Online-Dienste verwalten“ abonnieren.",
+    Refusal.AWAITING_APPROVAL: "Ihre Organisation hat diesen Online-Dienst abonniert, die Fachliche Leitstelle des "
+                               "Online-Dienstes hat ihn aber noch nicht freigeschaltet. Ihre Administratorinnen und "
+                               "Administratoren erhalten eine E-Mail, sobald das geschehen ist.",
+    Refusal.SUBSCRIPTION_REFUSED: "Die Fachliche Leitstelle des Online-Dienstes hat die Nutzung für Ihre "
+                                  "Organisation abgelehnt. Die Begründung finden Ihre Administratorinnen und "
+                                  "Administratoren unter „Administration“ → „Online-Dienste verwalten“.",
+    Refusal.NOT_GRANTED: "Sie sind für diesen Online-Dienst nicht berechtigt. Eine Administratorin oder ein "
+                         "Administrator Ihrer Organisation kann Ihnen die Berechtigung unter „Administration“ → "
+                         "„Online-Dienste verwalten“ oder über eine Gruppe erteilen.",
+    Refusal.ADMINS_MAY_NOT_USE: "Administratorinnen und Administratoren Ihrer Organisation dürfen keine "
+                                "Online-Dienste nutzen. Das ändert die Einstellung „Administratoren dürfen "
+                                "Online-Dienste nutzen“ unter „Administration“ → „Unternehmensdaten“.",
+    Refusal.DEPUTY_RESTRICTED: "Ihre Vertretung erlaubt nur den Zugriff auf Postfächer, nicht die Nutzung von "
+                               "Online-Diensten. Beenden Sie die Vertretung, um den Dienst mit Ihrem eigenen Konto "
+                               "zu nutzen.",
+}
+
+
+@bp.route("/<record_id>/kein-zugang", methods=["GET", "POST"])
+@login_required
+def not_entitled(record_id):
+    record, client = _load(record_id)
+    if request.method == "POST":
+        return respond(authorize.not_entitled(record))
+    refusal = authorize.entitlement_refusal(record, g.login_session)
+    if refusal is None:
+        return redirect(url_for("oidc.resume", record_id=record.id))
+    subject = authorize.acting_subject(g.login_session)
+    organisation = entitlements.organisation_of(subject.account.id)
+    admins = entitlements.active_administrators(organisation.id) if organisation is not None else []
+    return render_template("consent/not_entitled.html", client=client, record=record,
+                           reason=NOT_ENTITLED_TEXTS[refusal], admins=admins, refusal=refusal), 403

@@ -22,6 +22,9 @@ from ..accounts.models import Account
 from ..authn.sessions import LoginSession
 from ..extensions import db
 from ..loa import Level, required_level
+from ..organisations import delegation as delegations
+from ..organisations import entitlements
+from ..organisations.entitlements import Refusal
 from ..secrets import new_secret
 from ..timeutil import utcnow
 from . import claims as claims_mod
@@ -42,6 +45,7 @@ class Step(enum.Enum):
     LOGIN = "login"
     STEP_UP = "step_up"
     CONSENT = "consent"
+    NOT_ENTITLED = "not_entitled"  # the account may not use this service: a page says why
     ERROR_PAGE = "error_page"  # the client or redirect URI cannot be trusted
 
 
@@ -126,10 +130,39 @@ def _finish(record: AuthorizationRequestRecord) -> None:
     db.session.commit()
 
 
+def acting_subject(login_session: LoginSession | None) -> Subject | None:
+    """Whom a login for an online service is for: the account of the session, or the
+    colleague it acts for as deputy (Vertretung), with the deputy as actor."""
+    if login_session is None:
+        return None
+    account = db.session.get(Account, login_session.account_id)
+    if account is None:
+        return None
+    delegation = delegations.acting_for(login_session)
+    if delegation is not None:
+        principal = db.session.get(Account, delegation.principal_id)
+        if principal is not None and principal.is_active:
+            return Subject(principal, actor=account)
+    return Subject(account)
+
+
+def entitlement_refusal(record: AuthorizationRequestRecord, login_session: LoginSession) -> Refusal | None:
+    """Why the logged-in user may not use the requesting service, if not (SPEC §6)."""
+    subject = acting_subject(login_session)
+    client = db.session.get(Client, record.client_id)
+    if subject is None or client is None:
+        return Refusal.NOT_GRANTED
+    if subject.actor is not None:
+        delegation = delegations.acting_for(login_session)
+        if delegation is None or delegation.scope != "vollstaendig":
+            return Refusal.DEPUTY_RESTRICTED
+    return entitlements.access(subject.account, client).refusal
+
+
 def decide(record: AuthorizationRequestRecord, login_session: LoginSession | None) -> Outcome:
     request = StoredRequest(dict(record.params), _issuer() + "/authorize")
-    account = db.session.get(Account, login_session.account_id) if login_session else None
-    subject = Subject(account) if account is not None else None
+    subject = acting_subject(login_session)
+    account = subject.account if subject is not None else None
     try:
         grant = authorization.get_consent_grant(request, end_user=subject)
         client: Client = request.client
@@ -163,17 +196,23 @@ def decide(record: AuthorizationRequestRecord, login_session: LoginSession | Non
         if "none" in prompts:
             if login_session is None or too_old or login_session.loa < required:
                 raise LoginRequiredError(redirect_uri=grant.redirect_uri)
+            if entitlement_refusal(record, login_session) is not None:
+                raise AccessDeniedError(NOT_ENTITLED_DESCRIPTION, redirect_uri=grant.redirect_uri)
             if _needs_consent(account.id, client.client_id, wanted):
                 raise ConsentRequiredError(redirect_uri=grant.redirect_uri)
         else:
             if login_session is None or (("login" in prompts or too_old) and not fresh):
                 return Outcome(Step.LOGIN, record=record)
+            if entitlement_refusal(record, login_session) is not None:
+                return Outcome(Step.NOT_ENTITLED, record=record)
             if login_session.loa < required:
                 return Outcome(Step.STEP_UP, record=record, required=required)
             if _needs_consent(account.id, client.client_id, wanted) or (
                     "consent" in prompts and not record.consent_given):
                 return Outcome(Step.CONSENT, record=record)
 
+        if subject.actor is not None:
+            delegations.record(delegations.acting_for(login_session), f"Anmeldung beim Online-Dienst „{client.name}“")
         request.servicekonto = {"session": login_session, "claims": claims}
         response = authorization.create_authorization_response(request=request, grant_user=subject, grant=grant)
         _finish(record)
@@ -192,6 +231,14 @@ def refuse(record: AuthorizationRequestRecord, error: OAuth2Error) -> Outcome:
     return _error_redirect(request, error)
 
 
+NOT_ENTITLED_DESCRIPTION = "Das Konto ist fuer diesen Online-Dienst nicht freigeschaltet."
+
+
+def not_entitled(record: AuthorizationRequestRecord) -> Outcome:
+    """The user read why they may not use the service; the service learns only that."""
+    return refuse(record, AccessDeniedError(NOT_ENTITLED_DESCRIPTION))
+
+
 def deny(record: AuthorizationRequestRecord) -> Outcome:
     # RFC 6749 4.1.2.1: error_description is printable ASCII only.
     return refuse(record, AccessDeniedError("Der Nutzer hat die Datenuebermittlung abgelehnt."))
@@ -204,9 +251,10 @@ def give_up_level(record: AuthorizationRequestRecord) -> Outcome:
 
 def grant_consent(record: AuthorizationRequestRecord, login_session: LoginSession) -> Outcome:
     wanted = requested_consent(record)
-    consent = db.session.get(Consent, (login_session.account_id, record.client_id))
+    account_id = acting_subject(login_session).account.id
+    consent = db.session.get(Consent, (account_id, record.client_id))
     if consent is None:
-        consent = Consent(account_id=login_session.account_id, client_id=record.client_id, claims=[])
+        consent = Consent(account_id=account_id, client_id=record.client_id, claims=[])
         db.session.add(consent)
     consent.claims = sorted(set(consent.claims) | set(wanted))
     consent.granted_at = utcnow()

@@ -15,6 +15,8 @@ SCOPE_CLAIMS = {
     "profile": ("given_name", "family_name", "name", "birthdate"),
     "email": ("email", "email_verified"),
     "address": ("address",),
+    # Servicekonto Business (SPEC §6): the user's organisation and roles for this service.
+    "organisation": ("organisation", "roles"),
 }
 # What the citizen is shown on the consent page and under "Datenzugriff verwalten".
 CLAIM_LABELS = {
@@ -30,6 +32,8 @@ CLAIM_LABELS = {
     "address": "Anschrift",
     "email": "E-Mail-Adresse",
     "email_verified": "Bestätigung, dass die E-Mail-Adresse Ihnen gehört",
+    "organisation": "Ihre Organisation (Name, Rechtsform, Register, Anschrift)",
+    "roles": "Ihre Rollen für diesen Online-Dienst",
 }
 KNOWN_CLAIMS = tuple(CLAIM_LABELS)
 # The account attributes each claim is made of; its level is the weakest of theirs.
@@ -46,10 +50,15 @@ CLAIM_SOURCES = {
     "address": ("street", "house_number", "postal_code", "city"),
     "email": ("email",),
     "email_verified": ("email",),
+    # Not account attributes: they come from the organisation (`context`).
+    "organisation": (),
+    "roles": (),
 }
 # Claims that describe the person and can be verified (OpenID Connect for Identity
 # Assurance 1.0); e-mail is never part of an identity check.
-VERIFIABLE_CLAIMS = frozenset(CLAIM_SOURCES) - {"email", "email_verified"}
+VERIFIABLE_CLAIMS = frozenset(CLAIM_SOURCES) - {"email", "email_verified", "organisation", "roles"}
+# Claims whose values depend on the requesting service, not only on the account.
+CONTEXT_CLAIMS = frozenset({"organisation", "roles"})
 TRUST_FRAMEWORK = "eidas"
 
 
@@ -150,14 +159,28 @@ def _value(account: Account, name: str):
     return None
 
 
+def context_for(account: Account, client, pairwise_secret: bytes) -> dict:
+    """The organisation claims of an organisation user for `client`: the organisation
+    (with an id of its own per service) and the roles for this service only."""
+    from ..organisations import entitlements
+    from ..organisations.claims import organisation_claim
+
+    organisation = entitlements.organisation_of(account.id) if entitlements.is_organisation_account(account) else None
+    if organisation is None:
+        return {}
+    return {"organisation": organisation_claim(organisation, client.client_id, pairwise_secret),
+            "roles": entitlements.granted_roles(account.id, client.client_id) or []}
+
+
 def claim_level(account: Account, name: str) -> Level:
     """A claim is worth what its weakest attribute is worth."""
     levels = [a.level for a in (account.attribute(s) for s in CLAIM_SOURCES[name]) if a is not None]
     return Level(min(levels)) if levels else Level.NIEDRIG
 
 
-def release(account: Account, names: list[str], session_level: Level) -> dict:
-    """The values of the claims `names` for `account`.
+def release(account: Account, names: list[str], session_level: Level, context: dict | None = None) -> dict:
+    """The values of the claims `names` for `account`; `context` holds the values of
+    CONTEXT_CLAIMS for the requesting service (see `context_for`).
 
     Every value goes out as a standard claim. Those verified by a source above
     niedrig (eID, Meldebehörde) go out in addition as `verified_claims`, at their
@@ -166,7 +189,7 @@ def release(account: Account, names: list[str], session_level: Level) -> dict:
     out: dict = {}
     verified: dict[Level, dict] = {}
     for name in names:
-        value = _value(account, name)
+        value = (context or {}).get(name) if name in CONTEXT_CLAIMS else _value(account, name)
         if value is None:
             continue
         out[name] = value
@@ -187,6 +210,8 @@ def describe(name: str, value) -> str:
     if name == "address" and isinstance(value, dict):
         return ", ".join(x for x in (value.get("street_address"), " ".join(
             y for y in (value.get("postal_code"), value.get("locality")) if y), value.get("country")) if x)
+    if name == "organisation" and isinstance(value, dict):
+        return value.get("name", "")
     if name == "place_of_birth" and isinstance(value, dict):
         return value.get("locality", "")
     if isinstance(value, list):

@@ -119,6 +119,8 @@ class AuthorizationCode(db.Model, AuthorizationCodeMixin):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     used_at: Mapped[datetime | None]
     grant_id: Mapped[str] = mapped_column(String(64))
+    # A deputy who logged in for `account_id` (Vertretung; RFC 8693 `act`).
+    actor_id: Mapped[str | None] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
 
     LIFETIME_SECONDS = 60
 
@@ -165,6 +167,7 @@ class Token(db.Model, TokenMixin):
     refresh_expires_at: Mapped[datetime | None]
     refresh_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    actor_id: Mapped[str | None] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
 
     def check_client(self, client):
         return self.client_id == client.get_client_id()

@@ -38,10 +38,12 @@ class AuthorizationServer(FlaskAuthorizationServer):
 
 
 class Subject:
-    """The resource owner as the grants see it: an account seen by one client."""
+    """The resource owner as the grants see it: an account seen by one client, and
+    the deputy (`actor`) when someone logs in for it under a delegation."""
 
-    def __init__(self, account: Account):
+    def __init__(self, account: Account, actor: Account | None = None):
         self.account = account
+        self.actor = actor
 
     def get_user_id(self):
         return self.account.id
@@ -76,7 +78,8 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         db.session.add(AuthorizationCode(
             code_hash=digest(code),
             client_id=request.client.client_id,
-            account_id=session.account_id,
+            account_id=request.user.account.id,
+            actor_id=request.user.actor.id if request.user.actor else None,
             session_id=session.id,
             redirect_uri=request.payload.redirect_uri or request.client.get_default_redirect_uri(),
             scope=request.scope,
@@ -110,8 +113,17 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         db.session.commit()
 
     def authenticate_user(self, authorization_code):
-        account = db.session.get(Account, authorization_code.account_id)
-        return Subject(account) if account is not None and account.is_active else None
+        return _subject(authorization_code.account_id, authorization_code.actor_id)
+
+
+def _subject(account_id: str, actor_id: str | None) -> Subject | None:
+    account = db.session.get(Account, account_id)
+    if account is None or not account.is_active:
+        return None
+    actor = db.session.get(Account, actor_id) if actor_id else None
+    if actor_id and (actor is None or not actor.is_active):
+        return None
+    return Subject(account, actor)
 
 
 class RefreshTokenGrant(grants.RefreshTokenGrant):
@@ -139,8 +151,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         return token
 
     def authenticate_user(self, refresh_token):
-        account = db.session.get(Account, refresh_token.account_id)
-        return Subject(account) if account is not None and account.is_active else None
+        return _subject(refresh_token.account_id, refresh_token.actor_id)
 
     def revoke_old_credential(self, refresh_token):
         refresh_token.refresh_used_at = utcnow()
@@ -174,11 +185,16 @@ class ServicekontoOpenIDCode(OpenIDCode):
             payload["nonce"] = code.nonce
         if session is not None:
             payload["sid"] = session.sid
+        if code.actor_id:
+            # RFC 8693 §4.1: the deputy who acts for the subject (Vertretung).
+            payload["act"] = {"sub": subject_for(client.client_id, code.actor_id)}
         at_hash = create_half_hash(token["access_token"], client.id_token_signed_response_alg)
         if at_hash is not None:
             payload["at_hash"] = at_hash.decode()
         wanted = claims_mod.requested_claims(code.scope, code.claims)["id_token"]
-        released = claims_mod.release(request.user.account, wanted, Level(code.level)) if wanted else {}
+        account = request.user.account
+        released = claims_mod.release(account, wanted, Level(code.level),
+                                      claims_context(account, client)) if wanted else {}
         payload.update(released)
         releases.record(code.account_id, client, ["sub", *released], Level(code.level))
         id_token = sign_jwt(client, payload)
@@ -186,6 +202,10 @@ class ServicekontoOpenIDCode(OpenIDCode):
         # commits after it, so the release record is committed here.
         db.session.commit()
         return id_token
+
+
+def claims_context(account: Account, client: Client) -> dict:
+    return claims_mod.context_for(account, client, _keys().secret("pairwise"))
 
 
 def revoke_grant(grant_id: str) -> None:
@@ -214,6 +234,7 @@ def save_token(token: dict, request) -> None:
         level=origin.level,
         amr=origin.amr,
         auth_time=origin.auth_time,
+        actor_id=request.user.actor.id if request.user.actor else None,
         access_token_hash=digest(token["access_token"]),
         refresh_token_hash=digest(token["refresh_token"]) if token.get("refresh_token") else None,
         expires_in=token["expires_in"],

@@ -19,7 +19,7 @@ from ..loa import SUPPORTED_ACR_VALUES, Level
 from . import authorize
 from . import claims as claims_mod
 from .models import Client
-from .server import authorization, require_token, subject_for
+from .server import authorization, claims_context, require_token, subject_for
 
 bp = Blueprint("oidc", __name__)
 csrf.exempt(bp)
@@ -51,7 +51,7 @@ def discovery():
         "request_parameter_supported": False,
         "request_uri_parameter_supported": False,
         "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "loa",
-                             "sid", *claims_mod.KNOWN_CLAIMS],
+                             "sid", "act", *claims_mod.KNOWN_CLAIMS],
         "acr_values_supported": SUPPORTED_ACR_VALUES,
         "prompt_values_supported": ["none", "login", "consent"],
         "authorization_response_iss_parameter_supported": True,
@@ -79,6 +79,8 @@ def respond(outcome: authorize.Outcome):
         return redirect(url_for("consent.step_up", record_id=outcome.record.id))
     if outcome.step is step.CONSENT:
         return redirect(url_for("consent.show", record_id=outcome.record.id))
+    if outcome.step is step.NOT_ENTITLED:
+        return redirect(url_for("consent.not_entitled", record_id=outcome.record.id))
     return render_template("oidc/request_error.html", error=outcome.error, description=outcome.description), 400
 
 
@@ -111,9 +113,12 @@ def userinfo():
     if account is None or not account.is_active:
         return jsonify(error="invalid_token"), 401
     wanted = claims_mod.requested_claims(tok.scope, tok.claims)["userinfo"]
+    client = db.session.get(Client, tok.client_id)
     body = {"sub": subject_for(tok.client_id, account.id)}
-    body.update(claims_mod.release(account, wanted, Level(tok.level)))
-    releases.record(account.id, db.session.get(Client, tok.client_id), list(body), Level(tok.level))
+    if tok.actor_id:
+        body["act"] = {"sub": subject_for(tok.client_id, tok.actor_id)}
+    body.update(claims_mod.release(account, wanted, Level(tok.level), claims_context(account, client)))
+    releases.record(account.id, client, list(body), Level(tok.level))
     db.session.commit()
     response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"

@@ -166,6 +166,11 @@ def upgrade():
         batch_op.add_column(sa.Column('delegation_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key('fk_login_session_delegation', 'organisation_delegation', ['delegation_id'], ['id'], ondelete='SET NULL')
 
+    for table in ('oidc_authorization_code', 'oidc_token'):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.add_column(sa.Column('actor_id', sa.String(length=36), nullable=True))
+            batch_op.create_foreign_key(f'fk_{table}_actor', 'account', ['actor_id'], ['id'], ondelete='CASCADE')
+
     with op.batch_alter_table('oidc_client', schema=None) as batch_op:
         batch_op.add_column(sa.Column('audience', sa.String(length=16), nullable=False, server_default='citizens'))
         batch_op.add_column(sa.Column('roles', sa.JSON(), nullable=False, server_default='[]'))
@@ -174,6 +179,10 @@ def upgrade():
 
 
 def downgrade():
+    for table in ('oidc_authorization_code', 'oidc_token'):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_constraint(f'fk_{table}_actor', type_='foreignkey')
+            batch_op.drop_column('actor_id')
     with op.batch_alter_table('oidc_client', schema=None) as batch_op:
         batch_op.drop_column('approval')
         batch_op.drop_column('roles')
