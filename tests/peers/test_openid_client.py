@@ -185,6 +185,10 @@ class Browser:
                     data["anfrage"] = query(url)["anfrage"]
                 response = self._post(self.issuer + "/anmelden", data)
                 logged_in = True
+            elif response.status_code == 403 and path.endswith("/kein-zugang"):
+                # The page says why; its one button goes back to the online service.
+                assert "Kein Zugang zu diesem Online-Dienst" in response.text
+                response = self._post(url, {"csrf_token": csrf_from(response.text)})
             elif response.status_code == 200 and path.endswith("/zustimmung"):
                 assert "Zustimmen" in response.text and "Ablehnen" in response.text
                 response = self._post(url, {"decision": consent, "csrf_token": csrf_from(response.text)})
@@ -496,3 +500,36 @@ def test_eid_login_gives_hoch_and_verified_claims(app, openid_client, live_serve
     assert verified["verification"] == {"trust_framework": "eidas", "assurance_level": "high"}
     assert verified["claims"]["family_name"] == "MUSTERMANN"
     assert verified["claims"]["address"]["locality"] == "KÖLN"
+
+
+def test_organisation_user_gets_organisation_and_roles_or_access_denied(app, openid_client, live_server,
+                                                                        make_client):
+    """openid-client receives the organisation and the roles for this service only for an
+    entitled user, and a standard access_denied for a colleague without the grant."""
+    from tests.support.organisations import grant, make_organisation, subscribe
+
+    business = make_organisation(app, users=("anna@muster.example", "ben@muster.example"))
+    client = make_client(name="Gewerbeanmeldung", audience="organisations", roles=["Sachbearbeitung", "Freigabe"])
+    other = make_client(name="Vergabe", audience="organisations", roles=["Bieter"],
+                        redirect_uri="http://127.0.0.1:9/vergabe")
+    for rp in (client, other):
+        subscribe(app, business.organisation_id, rp.client_id)
+    grant(app, business.accounts["anna@muster.example"], client.client_id, roles=["Freigabe"])
+    grant(app, business.accounts["anna@muster.example"], other.client_id, roles=["Bieter"])
+    discover(openid_client, "gewerbe", live_server, client, "client_secret_basic")
+
+    tokens, _ = sign_in(openid_client, Browser(live_server), "gewerbe", client, scope="openid profile organisation",
+                        email="anna@muster.example", extra={"claims": '{"id_token": {"roles": null}}'})
+    assert tokens["claims"]["roles"] == ["Freigabe"]  # not "Bieter" of the other service
+    assert tokens["claims"]["loa"] == "niedrig"
+    info = openid_client.call("userinfo", rp="gewerbe", access_token=tokens["access_token"],
+                              sub=tokens["claims"]["sub"])["userinfo"]
+    assert info["organisation"]["name"] == "Muster GmbH" and info["organisation"]["id"]
+    assert info["roles"] == ["Freigabe"]
+
+    request = openid_client.call("authorize", rp="gewerbe", redirect_uri=client.redirect_uri,
+                                 scope="openid organisation")
+    callback = Browser(live_server).go(request["url"], client.redirect_uri, email="ben@muster.example")
+    error = openid_client.fails("callback", rp="gewerbe", url=callback)
+    assert error["error"] == "access_denied", error
+    assert error["name"] == "AuthorizationResponseError", error
