@@ -53,17 +53,16 @@ def give_up():
 
 def _page(data: dict | None = None, errors: dict | None = None, notice: str | None = None,
           refusal: str | None = None) -> str:
-    member = g.member
-    principal = g.account
+    member, account = g.member, g.account
     return render_template(
-        "organisations/delegation.html", member=member, account=principal,
+        "organisations/delegation.html", member=member, account=account,
         data=data or {"starts_on": delegations.today().strftime("%d.%m.%Y")}, errors=errors or {},
         notice=notice, refusal=refusal, colleagues=delegations.colleagues(member.organisation_id),
         given=(delegations.in_organisation(member.organisation_id) if member.is_admin
-               else delegations.given(principal.id)),
-        received=delegations.received(principal.id),
+               else delegations.given(account.id)),
+        received=delegations.received(account.id),
         events=(delegations.events_in(member.organisation_id) if member.is_admin
-                else delegations.events_for(principal)),
+                else delegations.events_for(account)),
         acting=delegations.acting_for(g.login_session), state=delegations.state, usable=delegations.usable,
         name_of=delegations.name_of, scopes=delegations.SCOPES)
 

@@ -135,28 +135,29 @@ def test_an_administrator_names_a_deputy_for_a_user_but_not_for_another_organisa
     assert "Künftig" in logged_in(app, "uwe@muster.example").get("/vertretung").text
 
 
-def test_only_principal_and_administrators_of_the_organisation_end_a_delegation(app, team, other_team):
+@pytest.mark.parametrize("action, outsiders", [
+    # Ending: neither a colleague who is not the principal, nor anyone of another organisation.
+    ("beenden", ("karla@muster.example", "anna@andere.example", "uwe@andere.example")),
+    # Taking up: nobody but the deputy, not even the principal or an administrator.
+    ("wahrnehmen", ("uwe@muster.example", "anna@muster.example", "karla@andere.example")),
+])
+def test_a_delegation_is_not_found_by_those_it_is_not_for(app, team, other_team, action, outsiders):
     delegation_id = make_delegation(app, team)
-    url = f"/vertretung/{delegation_id}/beenden"
-    for outsider in ("karla@muster.example", "anna@andere.example", "uwe@andere.example"):
+    for outsider in outsiders:
         agent = logged_in(app, outsider)
-        assert agent.submit("/vertretung", {}, action=url).status_code == 404
+        assert agent.submit("/vertretung", {}, action=f"/vertretung/{delegation_id}/{action}").status_code == 404
+        assert BANNER not in agent.get("/mein-bereich").text
     assert delegations.state(all_delegations(app)[0]) == "aktiv"
 
+
+def test_an_administrator_ends_a_users_delegation(app, team):
+    delegation_id = make_delegation(app, team)
     admin = logged_in(app, "anna@muster.example")
+    url = f"/vertretung/{delegation_id}/beenden"
     assert admin.submit("/vertretung", {}, action=url).status_code == 302
     assert delegations.state(all_delegations(app)[0]) == "beendet"
     again = admin.submit("/vertretung", {}, action=url)
     assert again.status_code == 400 and "Diese Vertretung ist bereits beendet." in again.text
-
-
-def test_only_the_deputy_takes_a_delegation_up(app, team, other_team):
-    delegation_id = make_delegation(app, team)
-    url = f"/vertretung/{delegation_id}/wahrnehmen"
-    for outsider in ("uwe@muster.example", "anna@muster.example", "karla@andere.example"):
-        agent = logged_in(app, outsider)
-        assert agent.submit("/vertretung", {}, action=url).status_code == 404
-        assert BANNER not in agent.get("/mein-bereich").text
 
 
 def test_a_future_delegation_cannot_be_taken_up(app, team):
