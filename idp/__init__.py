@@ -143,7 +143,10 @@ def _register_pages(app: Flask) -> None:
             login = getattr(g, "login_session", None)
             return membership(login.account_id) if login is not None else None
 
+        from .organisations.delegation_views import acting_principal_name
+
         return {"login_session": getattr(g, "login_session", None),
                 "organisation_member": organisation_member,
+                "acting_principal_name": acting_principal_name,
                 "simulators": app.config["SERVICEKONTO"].simulators,
                 "display_name": app.config["SERVICEKONTO"].display_name}
