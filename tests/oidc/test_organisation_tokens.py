@@ -4,6 +4,8 @@ self-declared organisation; and who is turned away, on a page that says why, wit
 `access_denied` for the service."""
 from __future__ import annotations
 
+import re
+
 import jwt as pyjwt
 import pytest
 
@@ -206,3 +208,55 @@ def test_organisation_user_and_citizen_are_separate_accounts(app, user_agent, bu
     assert "organisation" in business_info and "organisation" not in citizen_info
     with app.app_context():
         assert db.session.get(Account, business.accounts[ANNA]).kind == "organisation"
+
+
+def _delegate(app, business, scope: str) -> None:
+    """Ben is Anna's deputy from today, open-ended."""
+    from idp.organisations.delegation import today
+    from idp.organisations.models import Delegation
+
+    with app.app_context():
+        db.session.add(Delegation(organisation_id=business.organisation_id, principal_id=business.accounts[ANNA],
+                                  deputy_id=business.accounts[BEN], starts_on=today(), scope=scope))
+        db.session.commit()
+
+
+def _act_as_deputy(user_agent):
+    log_in(user_agent, BEN)
+    page = user_agent.get("/vertretung")
+    delegation_id = re.search(r'/vertretung/(\d+)/wahrnehmen', page.text).group(1)
+    r = user_agent.submit("/vertretung", {}, action=f"/vertretung/{delegation_id}/wahrnehmen")
+    assert r.status_code == 302, r.text[:500]
+
+
+def test_unrestricted_deputy_logs_in_for_the_colleague_as_actor(app, user_agent, business, make_client):
+    from idp.oidc.claims import pairwise_subject
+    from idp.organisations.models import DelegationEvent
+
+    rp = service(make_client)
+    subscribe(app, business.organisation_id, rp.client_id)
+    grant(app, business.accounts[ANNA], rp.client_id, roles=["Freigabe"])  # Ben has no grant of his own
+    _delegate(app, business, "vollstaendig")
+    _act_as_deputy(user_agent)
+
+    answer = tokens(user_agent, rp, scope=SCOPE)
+    claims = pyjwt.decode(answer["id_token"], options={"verify_signature": False})
+    with app.app_context():
+        secret = app.extensions["servicekonto.keys"].secret("pairwise")
+        events = [e.action for e in db.session.query(DelegationEvent).all()]
+    assert claims["sub"] == pairwise_subject(secret, rp.client_id, business.accounts[ANNA])
+    assert claims["act"] == {"sub": pairwise_subject(secret, rp.client_id, business.accounts[BEN])}
+    info = userinfo(user_agent, answer["access_token"]).json
+    assert info["roles"] == ["Freigabe"] and info["given_name"] == "Anna" and info["act"] == claims["act"]
+    assert "Anmeldung beim Online-Dienst „Gewerbeanmeldung“" in events
+
+
+def test_deputy_for_mailboxes_only_may_not_use_services(app, user_agent, business, make_client):
+    rp = service(make_client)
+    subscribe(app, business.organisation_id, rp.client_id)
+    grant(app, business.accounts[ANNA], rp.client_id)
+    grant(app, business.accounts[BEN], rp.client_id)
+    _delegate(app, business, "postfach")
+    _act_as_deputy(user_agent)
+    _, page = refused_page(user_agent, rp)
+    assert "nur den Zugriff auf Postfächer" in page
