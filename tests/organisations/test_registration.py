@@ -215,6 +215,14 @@ def test_services_for_organisations_are_offered_with_their_approval(user_agent, 
     assert "nutzbar nach Freischaltung durch die Fachliche Leitstelle" in page
 
 
+def test_without_services_for_organisations_the_step_says_so(user_agent):
+    organisation_step(user_agent)
+    administrator_step(user_agent)
+    assert "Derzeit werden keine Online-Dienste für Organisationen angeboten." in user_agent.get(STEP3).text
+    assert services_step(user_agent).headers["Location"] == OVERVIEW
+    assert "Keine ausgewählt." in user_agent.get(OVERVIEW).text
+
+
 def test_a_service_not_offered_to_organisations_is_refused(user_agent, services):
     organisation_step(user_agent)
     administrator_step(user_agent)
@@ -275,6 +283,23 @@ def test_an_address_with_an_account_gets_a_mail_and_nothing_else(user_agent, mai
     assert "bereits zu einem Servicekonto" in mail.body
     assert db.session.scalar(select(Organisation)) is None
     assert db.session.scalar(select(Account)).kind == "citizen"
+
+
+def test_a_user_an_administrator_created_keeps_the_address(user_agent, mailbox, app_ctx):
+    """Not yet activated, but vouched for by an active organisation: not a claim to replace."""
+    organisation = Organisation(name="Andere AG", street="Weg", house_number="1", postal_code="20095",
+                                city="Hamburg", status="active")
+    user = Account(email="erika@muster.example", email_normalized="erika@muster.example", kind="organisation",
+                   status="pending")
+    db.session.add_all([organisation, user])
+    db.session.flush()
+    db.session.add(OrganisationMember(account_id=user.id, organisation_id=organisation.id))
+    db.session.commit()
+    create(user_agent)
+    mailbox.wait_for("erika@muster.example", "Registrierung einer Organisation")
+    db.session.expire_all()
+    assert db.session.scalars(select(Organisation.name)).all() == ["Andere AG"]
+    assert db.session.get(OrganisationMember, user.id).organisation_id == organisation.id
 
 
 def test_registering_again_replaces_the_unactivated_registration(user_agent, mailbox, app, app_ctx):
