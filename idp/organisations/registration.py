@@ -43,9 +43,10 @@ def get_draft(draft_id: str | None) -> RegistrationDraft | None:
     return draft if draft is not None and (draft.data or {}).get("kind") == KIND else None
 
 
-def entries(draft: RegistrationDraft | None, step: str) -> dict:
-    """What was entered in a step, to fill its form again."""
-    return ((draft.data if draft else None) or {}).get(step) or {}
+def entries(draft: RegistrationDraft | None, step: str) -> dict | list:
+    """What was entered in a step, to fill its form again (for "services" the chosen
+    client ids)."""
+    return ((draft.data if draft else None) or {}).get(step) or ([] if step == "services" else {})
 
 
 def open_step(draft: RegistrationDraft | None, before: str | None = None) -> str | None:
@@ -108,7 +109,7 @@ def save_services(draft: RegistrationDraft, client_ids: Iterable[str]) -> DraftR
 
 
 def chosen_services(draft: RegistrationDraft) -> list[Client]:
-    chosen = set(entries(draft, "services") or [])
+    chosen = set(entries(draft, "services"))
     return [client for client in offered_services() if client.client_id in chosen]
 
 
@@ -131,7 +132,7 @@ def complete(draft: RegistrationDraft, link_for: Callable[[str], str]) -> None:
         organisation, account = _create(draft, normalized)
         secret = links.issue_link(account, PURPOSE, VALIDITY,
                                   payload={"organisation_id": organisation.id,
-                                           "services": entries(draft, "services") or []})
+                                           "services": entries(draft, "services")})
         queue_template_mail(account.email, "Aktivieren Sie Ihr Servicekonto Business", "org_activation.txt",
                             account=account, organisation=organisation, link=link_for(secret),
                             hours=int(VALIDITY.total_seconds() // 3600))
