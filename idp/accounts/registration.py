@@ -42,14 +42,11 @@ def get_draft(draft_id: str | None) -> RegistrationDraft | None:
 def save_draft(draft: RegistrationDraft | None, form: dict[str, str], with_card: bool = False) -> DraftResult:
     """Check the form; keep the entries either way so nothing is typed twice.
 
-    When coming back from the overview the password fields may stay empty: the
-    password already given is kept. With the ID card (`with_card`) the names come
-    from the card, not from the form.
+    With the ID card (`with_card`) the names come from the card, not from the form.
     """
     data = {name: (form.get(name) or "").strip() for name in FIELDS}
     if with_card:
         data.update(given_name="", family_name="", title="")
-    password, repeat = form.get("password") or "", form.get("password_repeat") or ""
     errors: dict[str, list[str]] = {}
 
     if data["salutation"] not in SALUTATIONS:
@@ -61,17 +58,9 @@ def save_draft(draft: RegistrationDraft | None, form: dict[str, str], with_card:
     if problems := policy.check_email(data["email"]):
         errors["email"] = problems
 
-    keep_password = draft is not None and draft.password_hash and not password and not repeat
-    if keep_password and policy.normalize_email(draft.data.get("email", "")) != policy.normalize_email(data["email"]):
-        # The kept password was checked against the old address only (it must not
-        # contain the address), so a new address needs the password again.
-        keep_password = False
-        errors["password"] = ["Sie haben Ihre E-Mail-Adresse geändert. Bitte geben Sie Ihr Passwort erneut ein."]
-    if not keep_password and "password" not in errors:
-        if problems := policy.check_password(password, data["email"]):
-            errors["password"] = problems
-        elif password != repeat:
-            errors["password_repeat"] = ["Die Passwörter stimmen nicht überein."]
+    entry = read_password(form, data["email"], draft.data.get("email", "") if draft is not None else "",
+                          draft is not None and bool(draft.password_hash))
+    errors.update(entry.errors)
 
     if draft is None:
         draft = RegistrationDraft(id=new_secret(), data={})
@@ -81,13 +70,47 @@ def save_draft(draft: RegistrationDraft | None, form: dict[str, str], with_card:
         data.update(with_card="1", card=(draft.data or {}).get("card"),
                     card_pseudonym=(draft.data or {}).get("card_pseudonym"))
     draft.data = data
-    if not errors and not keep_password:
-        draft.password_hash = hash_password(password)
-    elif "email" in errors or "password" in errors:
-        # A password checked against another address is no longer known to be fine.
-        draft.password_hash = None if not keep_password else draft.password_hash
+    store_password(draft, entry, errors)
     db.session.commit()
     return DraftResult(draft, errors)
+
+
+@dataclass
+class PasswordEntry:
+    """The password fields of a registration form: a new password, or the one given
+    before kept (`keep`), with the fields' errors."""
+
+    password: str
+    keep: bool
+    errors: dict[str, list[str]]
+
+
+def read_password(form, email: str, previous_email: str, has_password: bool) -> PasswordEntry:
+    """When coming back to a form the password fields may stay empty: the password
+    already given (`has_password`, for `previous_email`) is kept."""
+    password, repeat = form.get("password") or "", form.get("password_repeat") or ""
+    errors: dict[str, list[str]] = {}
+    keep = has_password and not password and not repeat
+    if keep and policy.normalize_email(previous_email) != policy.normalize_email(email):
+        # The kept password was checked against the old address only (it must not
+        # contain the address), so a new address needs the password again.
+        keep = False
+        errors["password"] = ["Sie haben Ihre E-Mail-Adresse geändert. Bitte geben Sie Ihr Passwort erneut ein."]
+    if not keep and not errors:
+        if problems := policy.check_password(password, email):
+            errors["password"] = problems
+        elif password != repeat:
+            errors["password_repeat"] = ["Die Passwörter stimmen nicht überein."]
+    return PasswordEntry(password, keep, errors)
+
+
+def store_password(draft: RegistrationDraft, entry: PasswordEntry, errors: dict[str, list[str]]) -> None:
+    """Hash a new password once the whole form (`errors`) is acceptable."""
+    if not errors and not entry.keep:
+        draft.password_hash = hash_password(entry.password)
+    elif ("email" in errors or "password" in errors) and not entry.keep:
+        # A password checked against another address is no longer known to be fine.
+        draft.password_hash = None
 
 
 def attach_card(draft: RegistrationDraft, card: EidAttributes) -> str | None:

@@ -1,6 +1,8 @@
 """Registration pages and the start of "Mein Bereich"."""
 from __future__ import annotations
 
+from typing import Callable
+
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
 
 from ..authn import core, web
@@ -12,6 +14,7 @@ from ..security import uniform_duration
 from ..loa import Level
 from . import email_change, links, password_reset, registration
 from .links import LinkProblem, absolute_link
+from .models import Account
 
 bp = Blueprint("accounts", __name__)
 # Answers about an e-mail address take this long whether or not it has an account.
@@ -102,18 +105,27 @@ def registered():
 
 @bp.route("/registrierung/aktivieren/<secret>", methods=["GET", "POST"])
 def activate(secret):
+    return activation_page(secret, registration.activate, "accounts/activate.html", "accounts/activation_failed.html",
+                           LINK_MESSAGES, url_for("mein_bereich.home", hinweis="aktiviert"))
+
+
+def activation_page(secret: str, activate_link: Callable[[str], tuple[Account | None, LinkProblem | None]],
+                    template: str, failed_template: str, messages: dict[LinkProblem, str],
+                    landing: str):
+    """The page behind an activation link: the GET asks, the POST activates and logs
+    the user in."""
     # A click confirms: mail scanners that prefetch links must not use them up.
     if request.method == "GET":
-        return render_template("accounts/activate.html", secret=secret)
-    account, problem = registration.activate(secret)
+        return render_template(template, secret=secret)
+    account, problem = activate_link(secret)
     if problem is not None:
-        return render_template("accounts/activation_failed.html", message=LINK_MESSAGES[problem]), 400
+        return render_template(failed_template, message=messages[problem]), 400
     # Opening the link proves the mailbox and logs the user in (SPEC §3); a one-time
     # secret by mail is worth no more than niedrig.
     _, cookie_secret = core.log_in(Identity(method="activation", amr=("otp",), ceiling=Level.NIEDRIG,
                                             account_id=account.id))
     web.start_login_session(cookie_secret)
-    return redirect(url_for("mein_bereich.home", hinweis="aktiviert"))
+    return redirect(landing)
 
 
 @bp.route("/passwort-vergessen", methods=["GET", "POST"])

@@ -34,8 +34,8 @@ def test_login_page_offers_what_the_spec_names(page: Page):
     expect(page.get_by_label("Passwort", exact=True)).to_have_attribute("type", "password")
     main = page.get_by_role("main")
     for link in ("Passwort vergessen?", "Mit Online-Ausweisfunktion", "Mit anderem Servicekonto anmelden",
-                 "Registrieren"):
-        expect(main.get_by_role("link", name=link)).to_be_visible()
+                 "Registrieren", "Organisation registrieren"):
+        expect(main.get_by_role("link", name=link, exact=True)).to_be_visible()
 
 
 def test_login_and_logout(page: Page, make_account):
