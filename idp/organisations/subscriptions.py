@@ -132,6 +132,8 @@ def decide(sub: ServiceSubscription, approve: bool, reason: str, by_account: Acc
     """The Fachliche Leitstelle's answer to a waiting subscription (a refusal needs a
     reason); every active administrator of the organisation gets a mail either way."""
     reason = None if approve else check_reason(reason)
+    # Two members of the Leitstelle may answer at once: the second finds it decided.
+    db.session.refresh(sub, with_for_update=True)
     if sub.status != "pending":
         raise SubscriptionError("Über diese Anfrage ist bereits entschieden.")
     sub.status = "active" if approve else "refused"

@@ -138,6 +138,8 @@ def test_the_leitstelle_decides_and_every_administrator_hears_of_it(app, org, se
         member = db.session.scalar(select(Account).where(Account.email == LEITSTELLE_EMAIL))
         request, = leitstelle.pending_requests(member)
         leitstelle.decide(member, request, True, "")
+        with pytest.raises(subscriptions.SubscriptionError, match="bereits entschieden"):
+            subscriptions.decide(request.subscription, False, "Doch nicht.", member)
     assert status_of(app, organisation_id, approved) == ("active", None)
     assert "Online-Dienst freigeschaltet" in mails(app, "zweite@muster.example")[-1].subject
 
