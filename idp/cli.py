@@ -78,6 +78,29 @@ def clients_remove(client_id):
     click.echo(f"removed {client_id}")
 
 
+@clients.command("leitstelle")
+@click.argument("client_id")
+@click.option("--grant", "grant_email", metavar="EMAIL", help="Make the account a member of the Fachliche Leitstelle.")
+@click.option("--revoke", "revoke_email", metavar="EMAIL", help="Take the account out of the Fachliche Leitstelle.")
+def clients_leitstelle(client_id, grant_email, revoke_email):
+    """Name who approves organisations' subscriptions of CLIENT_ID (--approval leitstelle)."""
+    from .organisations import leitstelle
+
+    if bool(grant_email) == bool(revoke_email):
+        raise click.UsageError("give either --grant EMAIL or --revoke EMAIL")
+    _app()
+    try:
+        if grant_email:
+            leitstelle.grant(client_id, grant_email)
+            click.echo(f"{grant_email}: member of the Fachliche Leitstelle of {client_id}")
+        elif leitstelle.revoke(client_id, revoke_email):
+            click.echo(f"{revoke_email}: no longer member of the Fachliche Leitstelle of {client_id}")
+        else:
+            click.echo(f"{revoke_email} was not a member of the Fachliche Leitstelle of {client_id}")
+    except leitstelle.LeitstelleError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 # -- accounts -----------------------------------------------------------------------------
 @main.group()
 def accounts():
