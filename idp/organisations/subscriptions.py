@@ -49,14 +49,6 @@ def subscribe(organisation: Organisation, client: Client) -> ServiceSubscription
     return sub
 
 
-def request_approvals(organisation: Organisation) -> None:
-    """Tell the Fachliche Leitstellen about the organisation's waiting subscriptions;
-    for subscriptions made at registration, once the organisation is activated."""
-    for sub, client in of_organisation(organisation):
-        if sub.status == "pending":
-            _tell_leitstelle(organisation, client)
-
-
 def _tell_leitstelle(organisation: Organisation, client: Client) -> None:
     # Only what the Leitstelle needs to look the request up: no personal data.
     members = db.session.scalars(

@@ -336,6 +336,21 @@ def test_activation_activates_organisation_administrator_and_services(user_agent
     assert subscriptions == {services["auto"]: "active", services["leitstelle"]: "pending"}
 
 
+def test_the_leitstelle_hears_of_a_service_chosen_at_registration_once_activated(user_agent, mailbox, services,
+                                                                                  make_account, app):
+    from idp.organisations import leitstelle
+
+    make_account(email="leitstelle@zoll.example")
+    with app.app_context():
+        leitstelle.grant(services["leitstelle"], "leitstelle@zoll.example")
+    create(user_agent, [services["leitstelle"]])
+    link = activation_link(mailbox)
+    assert not [m for m in mailbox.mails if "leitstelle@zoll.example" in m.to]  # nothing before activation
+    activate(user_agent, link)
+    mail = mailbox.wait_for("leitstelle@zoll.example", "Neue Freischaltungsanfrage für Zollauskunft")
+    assert "Muster & Söhne GmbH" in mail.body and "erika@muster.example" not in mail.body
+
+
 def test_activation_link_is_used_once(user_agent, mailbox):
     create(user_agent)
     link = activation_link(mailbox)
