@@ -72,7 +72,7 @@ def users(group_id):
         return redirect(url_for("admin_groups.users", group_id=group.id, hinweis="benutzer"))
     return render_template("organisations/group_users.html", group=group, users=groups.users_of(g.organisation),
                            members=groups.member_ids(group), admins=groups.admin_ids(g.organisation),
-                           admins_use_services=g.organisation.admins_use_services, display_name=groups.display_name,
+                           admins_use_services=g.organisation.admins_use_services, person_name=groups.person_name,
                            notice=_notice())
 
 

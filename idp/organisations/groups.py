@@ -37,7 +37,7 @@ def check_text(value: str, label: str, max_len: int, required: bool) -> list[str
 
 
 # -- who and what can be assigned ---------------------------------------------------------------
-def display_name(account: Account) -> str:
+def person_name(account: Account) -> str:
     name = f"{account.value('given_name')} {account.value('family_name')}".strip()
     return name or account.email
 
@@ -108,7 +108,8 @@ def _validate(organisation: Organisation, data: dict[str, str], group: Group | N
     if problems := check_text(data["name"], LABELS["name"], NAME_MAX, required=True):
         errors["name"] = problems
     elif _name_taken(organisation, data["name"], group):
-        errors["name"] = [f"Es gibt bereits eine Gruppe „{data['name']}“. Bitte wählen Sie eine andere Bezeichnung."]
+        errors["name"] = [f"Es gibt bereits eine Gruppe „{data['name']}“. "
+                          "Bitte wählen Sie eine andere Bezeichnung."]
     if problems := check_text(data["description"], LABELS["description"], DESCRIPTION_MAX, required=False):
         errors["description"] = problems
     return errors

@@ -46,7 +46,7 @@ def _form_page(entered: mailboxes.MailboxForm, status: int = 200):
                            services=groups.usable_services(g.organisation),
                            linked=mailboxes.linked_service(entered.mailbox) if entered.mailbox else None,
                            group_summaries=groups.groups_of(g.organisation), users=groups.users_of(g.organisation),
-                           display_name=groups.display_name, notice=_notice()), status
+                           person_name=groups.person_name, notice=_notice()), status
 
 
 def _save(mailbox=None):

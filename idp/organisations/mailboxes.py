@@ -142,7 +142,8 @@ def _validate(organisation: Organisation, entered: MailboxForm) -> dict[str, lis
         errors["name"] = problems
     elif any(other.name.casefold() == data["name"].casefold() and other is not mailbox
              for other in mailboxes_of(organisation)):
-        errors["name"] = [f"Es gibt bereits ein Funktionspostfach „{data['name']}“. Bitte wählen Sie einen anderen Namen."]
+        errors["name"] = [f"Es gibt bereits ein Funktionspostfach „{data['name']}“. "
+                          "Bitte wählen Sie einen anderen Namen."]
     if problems := check_text(data["description"], LABELS["description"], DESCRIPTION_MAX, required=False):
         errors["description"] = problems
     if problems := _check_service(organisation, data["client_id"], mailbox):

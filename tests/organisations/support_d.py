@@ -40,3 +40,22 @@ def add_service(organisation_id: str, name: str, roles: tuple[str, ...] = ("a", 
     db.session.add(ServiceSubscription(organisation_id=organisation_id, client_id=client.client_id, status=status))
     db.session.commit()
     return client.client_id
+
+
+# -- in the browser ------------------------------------------------------------------------------
+def open_administration_area(page, email: str, link: str) -> None:
+    """Log in as `email` (an administrator) and follow `link` from the Administration
+    dashboard to the page of that name."""
+    from playwright.sync_api import expect
+
+    from tests.browser.support import log_in
+
+    log_in(page, email, PASSWORD)
+    page.goto("/administration")
+    page.get_by_role("link", name=link).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(link)
+
+
+def table_rows(page, caption: str) -> list[list[str]]:
+    table = page.get_by_role("table", name=caption)
+    return [row.get_by_role("cell").all_inner_texts() for row in table.locator("tbody tr").all()]

@@ -240,3 +240,29 @@ def test_a_user_of_another_organisation_cannot_be_added(user_agent, two_orgs, ap
     assert user_agent.submit(url, {"benutzer": [stranger]}).status_code == 302
     with app.app_context():
         assert db.session.query(GroupMember).count() == 0
+
+
+def test_each_tab_names_the_group_and_marks_itself_current(user_agent, two_orgs):
+    user_agent.login("admin@x.example", PASSWORD)
+    for path, title in (("", "Gruppeninformation"), ("/benutzer", "Benutzer"),
+                        ("/online-dienste", "Online-Dienste"), ("/loeschen", "Gruppe löschen")):
+        page = user_agent.get(f"/administration/gruppen/{two_orgs['x_group']}{path}")
+        assert f"<title>{title}: X-Team – Servicekonto</title>" in page.text
+        assert f'aria-current="page"><strong>{title}</strong>' in page.text
+
+
+def test_a_role_without_its_service_is_refused_on_the_page_and_the_choice_stays(user_agent, app):
+    with app.app_context():
+        x = make_organisation("X GmbH")
+        add_person(x, "admin@x.example", is_admin=True)
+        client_id = add_service(x, "Gewerbeanzeige")
+        group_id = groups.save(db.session.get(Organisation, x), {"name": "G"}).group.id
+    user_agent.login("admin@x.example", PASSWORD)
+    url = f"/administration/gruppen/{group_id}/online-dienste"
+    answer = user_agent.submit(url, {f"rollen-{client_id}": ["b"]})
+    assert answer.status_code == 400
+    assert f'id="rollen-{client_id}-fehler"' in answer.text
+    assert "Bitte ordnen Sie „Gewerbeanzeige“ zu oder wählen Sie die Rollen ab." in answer.text
+    assert f'name="rollen-{client_id}" value="b" checked' in answer.text
+    with app.app_context():
+        assert db.session.query(GroupService).count() == 0

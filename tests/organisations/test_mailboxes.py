@@ -72,7 +72,8 @@ def test_leaving_the_group_or_deleting_it_ends_the_access(org):
 
 def test_an_entitled_person_does_not_get_the_linked_service(org):
     create(org, client_id=org["service"], persons=[org["tom"]])
-    assert entitlements.access(account(org["tom"]), db.session.get(Client, org["service"])).refusal is Refusal.NOT_GRANTED
+    refused = entitlements.access(account(org["tom"]), db.session.get(Client, org["service"])).refusal
+    assert refused is Refusal.NOT_GRANTED
 
 
 def test_groups_and_persons_come_only_from_the_organisation(org):
@@ -98,7 +99,8 @@ def test_a_name_is_required_and_what_was_entered_stays(org):
 def test_names_are_unique_within_the_organisation(org):
     create(org, "Zentrale")
     result = mailboxes.save(org["org"], {"name": "zentrale"}, set(), set())
-    assert result.errors["name"] == ["Es gibt bereits ein Funktionspostfach „zentrale“. Bitte wählen Sie einen anderen Namen."]
+    assert result.errors["name"] == [
+        "Es gibt bereits ein Funktionspostfach „zentrale“. Bitte wählen Sie einen anderen Namen."]
 
 
 def test_a_service_is_linked_to_one_mailbox_only(org):
@@ -138,7 +140,8 @@ def test_a_mailbox_with_unread_messages_is_not_deleted(org, monkeypatch):
     mailbox = create(org)
     monkeypatch.setattr(mailboxes, "unread_count", lambda m: 2)
     assert mailboxes.delete(mailbox) == (
-        "Das Funktionspostfach „Zentrale“ enthält 2 ungelesene Nachrichten und kann deshalb nicht gelöscht werden. "
+        "Das Funktionspostfach „Zentrale“ enthält 2 ungelesene Nachrichten und kann deshalb nicht gelöscht "
+        "werden. "
         "Bitte lassen Sie die Nachrichten zuerst von einer berechtigten Person lesen.")
     assert db.session.query(FunctionMailbox).count() == 1
 
@@ -151,7 +154,8 @@ def two_orgs(app):
         add_person(x, "admin@x.example", is_admin=True)
         add_person(x, "user@x.example")
         add_person(y, "admin@y.example", is_admin=True)
-        ids = {key: mailboxes.save(db.session.get(Organisation, org_id), {"name": f"{key}-Postfach"}, set(), set()).mailbox.id
+        ids = {key: mailboxes.save(db.session.get(Organisation, org_id), {"name": f"{key}-Postfach"}, set(),
+                                   set()).mailbox.id
                for key, org_id in (("x", x), ("y", y))}
         db.session.remove()
         return ids
