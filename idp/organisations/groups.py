@@ -85,9 +85,14 @@ def groups_of(organisation: Organisation) -> list[GroupSummary]:
     return sorted(summaries, key=lambda s: s.group.name.casefold())
 
 
+GROUP_ID_MAX = 2**31 - 1  # the integer column; a larger id from the URL would be a database error
+
+
 def group_in(organisation: Organisation, group_id: int) -> Group | None:
     """The group with this id if it belongs to the organisation; a group of another
     organisation is as absent as one that does not exist."""
+    if not 0 < group_id <= GROUP_ID_MAX:
+        return None
     group = db.session.get(Group, group_id)
     return group if group is not None and group.organisation_id == organisation.id else None
 

@@ -44,6 +44,7 @@ def _notice():
 def _form_page(entered: mailboxes.MailboxForm, status: int = 200):
     return render_template("organisations/mailbox_form.html", form=entered,
                            services=groups.usable_services(g.organisation),
+                           taken=mailboxes.linked_services(g.organisation),
                            linked=mailboxes.linked_service(entered.mailbox) if entered.mailbox else None,
                            group_summaries=groups.groups_of(g.organisation), users=groups.users_of(g.organisation),
                            person_name=groups.person_name, notice=_notice()), status

@@ -52,6 +52,11 @@ def linked_mailbox(organisation_id: str, client_id: str) -> FunctionMailbox | No
                                                            FunctionMailbox.client_id == client_id))
 
 
+def linked_services(organisation: Organisation) -> dict[str, str]:
+    """Which of the organisation's services are linked already: client id → mailbox name."""
+    return {m.client_id: m.name for m in mailboxes_of(organisation) if m.client_id}
+
+
 def linked_service(mailbox: FunctionMailbox) -> Client | None:
     return db.session.get(Client, mailbox.client_id) if mailbox.client_id else None
 
@@ -87,7 +92,8 @@ def entitled_accounts(mailbox: FunctionMailbox) -> list[Account]:
 
 
 def mailboxes_for(account: Account) -> list[FunctionMailbox]:
-    """The function mailboxes `account` may read, for its Postfach."""
+    """The function mailboxes `account` may read, for its Postfach. (Mailboxes read as
+    a deputy come from the delegation rules, like in `_entitled_ids`.)"""
     member = db.session.get(OrganisationMember, account.id)
     if member is None:
         return []
@@ -159,8 +165,7 @@ def save(organisation: Organisation, form, chosen_groups: set[str], chosen_perso
     data = {name: (form.get(name) or "").strip() for name in FIELDS}
     if mailbox is not None:
         data["client_id"] = mailbox.client_id or ""
-    known_groups = {s.group.id for s in groups_of(organisation)}
-    entered = MailboxForm(data, {int(g) for g in chosen_groups if g.isdigit()} & known_groups,
+    entered = MailboxForm(data, {s.group.id for s in groups_of(organisation) if str(s.group.id) in chosen_groups},
                           chosen_persons & {a.id for a in users_of(organisation)}, mailbox=mailbox)
     entered.errors = _validate(organisation, entered)
     if entered.errors:

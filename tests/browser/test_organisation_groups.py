@@ -90,7 +90,8 @@ def test_create_fill_edit_and_delete_a_group(page, app, org):
     page.get_by_role("button", name="Speichern").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Gruppe „Buchhaltung“")
     expect(page.get_by_role("status")).to_contain_text("Die Gruppe wurde angelegt.")
-    expect(page.get_by_role("note")).to_contain_text("Administratoren dürfen Online-Dienste nutzen")
+    expect(page.get_by_role("note")).to_contain_text("Derzeit ist es ausgeschaltet: Administratoren in der Gruppe "
+                                                     "dürfen ihre Online-Dienste nicht nutzen.")
     assert_accessible(page, "Gruppe: Benutzer")
 
     set_member(page, "Max Meier")
@@ -164,12 +165,13 @@ def test_taking_away_what_the_group_gave_leaves_the_direct_grant(page, app, org,
     assert roles_of(app, org["eva"], org["service"]) is entitlements.Refusal.NOT_GRANTED
 
 
-def test_the_admin_hint_goes_once_administrators_may_use_services(page, app, org):
+def test_the_admin_hint_says_when_administrators_may_use_services(page, app, org):
     with app.app_context():
         db.session.query(Organisation).update({"admins_use_services": True})
         db.session.commit()
     open_administration_area(page, ADMIN, "Gruppenverwaltung")
     create_group(page, "Alle")
     expect(page.get_by_role("heading", level=2, name="Benutzer")).to_be_visible()
-    expect(page.get_by_role("note")).to_have_count(0)
+    expect(page.get_by_role("note")).to_contain_text("Das ist derzeit der Fall: Administratoren in der Gruppe dürfen "
+                                                     "ihre Online-Dienste nutzen.")
     expect(page.get_by_role("cell", name="Anna Admin (Administrator/in)")).to_be_visible()

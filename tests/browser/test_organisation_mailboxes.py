@@ -104,7 +104,7 @@ def test_a_mailbox_linked_to_a_service_is_the_only_one_for_it(page, app, org):
 
     page.goto("/administration/funktionspostfaecher/neu")
     field(page, "Name").fill("Gewerbe 2")
-    field(page, "Verknüpfter Online-Dienst").select_option(label="Gewerbeanzeige")
+    field(page, "Verknüpfter Online-Dienst").select_option(label="Gewerbeanzeige (bereits verknüpft mit „Gewerbe“)")
     page.get_by_role("button", name="Speichern").click()
     expect(field_error(page, "client_id")).to_contain_text(
         "Mit diesem Online-Dienst ist bereits das Funktionspostfach „Gewerbe“ verknüpft.")

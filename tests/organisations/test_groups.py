@@ -266,3 +266,9 @@ def test_a_role_without_its_service_is_refused_on_the_page_and_the_choice_stays(
     assert f'name="rollen-{client_id}" value="b" checked' in answer.text
     with app.app_context():
         assert db.session.query(GroupService).count() == 0
+
+
+@pytest.mark.parametrize("group_id", ["0", "2147483648", "99999999999999999999"])
+def test_group_ids_beyond_the_column_are_not_found(user_agent, two_orgs, group_id):
+    user_agent.login("admin@x.example", PASSWORD)
+    assert user_agent.get(f"/administration/gruppen/{group_id}").status_code == 404
