@@ -14,23 +14,17 @@ from idp.oidc.models import Client
 from idp.organisations import entitlements
 from idp.organisations.models import Organisation, ServiceGrant
 from tests.browser.support import assert_accessible, field, field_error, path_is
-from tests.organisations.support_d import (add_person, add_service, make_organisation, open_administration_area,
-                                          table_rows)
+from tests.organisations.support_d import ADMIN, muster_organisation, open_administration_area, table_rows
 
 pytestmark = pytest.mark.browser
 
-ADMIN = "admin@muster.example"
 GROUPS = "Gruppen Ihrer Organisation"
 
 
 @pytest.fixture
 def org(app):
     with app.app_context():
-        org_id = make_organisation()
-        ids = {"admin": add_person(org_id, ADMIN, "Anna", "Admin", is_admin=True),
-               "max": add_person(org_id, "max@muster.example", "Max", "Meier"),
-               "eva": add_person(org_id, "eva@muster.example", "Eva", "Schulz"),
-               "service": add_service(org_id, "Gewerbeanzeige")}
+        ids = muster_organisation("Max Meier", "Eva Schulz")
         db.session.remove()
         return ids
 

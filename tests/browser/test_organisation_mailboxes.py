@@ -10,12 +10,11 @@ from idp.extensions import db
 from idp.organisations import groups, mailboxes
 from idp.organisations.models import FunctionMailbox, Organisation
 from tests.browser.support import assert_accessible, field, field_error, path_is
-from tests.organisations.support_d import (add_person, add_service, make_organisation, open_administration_area,
+from tests.organisations.support_d import (ADMIN, make_organisation, muster_organisation, open_administration_area,
                                           table_rows)
 
 pytestmark = pytest.mark.browser
 
-ADMIN = "admin@muster.example"
 MAILBOXES = "Funktionspostfächer Ihrer Organisation"
 
 
@@ -24,13 +23,8 @@ def org(app):
     """An organisation with an administrator, Max and Eva in the group "Team", Tom
     outside it, and the online service "Gewerbeanzeige"."""
     with app.app_context():
-        org_id = make_organisation()
-        organisation = db.session.get(Organisation, org_id)
-        ids = {"admin": add_person(org_id, ADMIN, "Anna", "Admin", is_admin=True),
-               "max": add_person(org_id, "max@muster.example", "Max", "Meier"),
-               "eva": add_person(org_id, "eva@muster.example", "Eva", "Schulz"),
-               "tom": add_person(org_id, "tom@muster.example", "Tom", "Weber"),
-               "service": add_service(org_id, "Gewerbeanzeige")}
+        ids = muster_organisation("Max Meier", "Eva Schulz", "Tom Weber")
+        organisation = db.session.get(Organisation, ids["org"])
         team = groups.save(organisation, {"name": "Team"}).group
         groups.set_members(team, organisation, {ids["max"], ids["eva"]})
         db.session.remove()

@@ -11,6 +11,7 @@ from idp.loa import Level
 from idp.organisations.models import ACCOUNT_KIND, Organisation, OrganisationMember, ServiceSubscription
 
 PASSWORD = "ABab1234"
+ADMIN = "admin@muster.example"
 
 
 def make_organisation(name: str = "Muster GmbH", admins_use_services: bool = False) -> str:
@@ -40,6 +41,30 @@ def add_service(organisation_id: str, name: str, roles: tuple[str, ...] = ("a", 
     db.session.add(ServiceSubscription(organisation_id=organisation_id, client_id=client.client_id, status=status))
     db.session.commit()
     return client.client_id
+
+
+def muster_organisation(*people: str) -> dict[str, str]:
+    """Muster GmbH with the administrator Anna Admin (ADMIN), the users named (full
+    names; each keyed and addressed by the first name: "Max Meier" is "max",
+    max@muster.example) and the subscribed service "Gewerbeanzeige" (roles a, b).
+    Returns the ids, the organisation's as "org"."""
+    org_id = make_organisation()
+    ids = {"org": org_id, "admin": add_person(org_id, ADMIN, "Anna", "Admin", is_admin=True),
+           "service": add_service(org_id, "Gewerbeanzeige")}
+    for person in people:
+        given, family = person.split()
+        ids[given.lower()] = add_person(org_id, f"{given.lower()}@muster.example", given, family)
+    return ids
+
+
+def two_organisations() -> tuple[Organisation, Organisation]:
+    """X GmbH with admin@x.example and the plain user user@x.example, and Y GmbH with
+    admin@y.example: for the tests that X's administrator never reaches Y."""
+    x, y = make_organisation("X GmbH"), make_organisation("Y GmbH")
+    add_person(x, "admin@x.example", is_admin=True)
+    add_person(x, "user@x.example")
+    add_person(y, "admin@y.example", is_admin=True)
+    return db.session.get(Organisation, x), db.session.get(Organisation, y)
 
 
 # -- in the browser ------------------------------------------------------------------------------

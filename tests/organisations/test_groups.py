@@ -10,20 +10,15 @@ from idp.accounts.models import Account
 from idp.organisations import entitlements, groups
 from idp.organisations.entitlements import Refusal
 from idp.organisations.models import Group, GroupMember, GroupService, Organisation, ServiceGrant
-from tests.organisations.support_d import PASSWORD, add_person, add_service, make_organisation
+from tests.organisations.support_d import (PASSWORD, add_person, add_service, make_organisation, muster_organisation,
+                                          two_organisations)
 
 
 @pytest.fixture
 def org(app_ctx):
     """An organisation with an administrator, two users and a service with roles a and b."""
-    org_id = make_organisation()
-    return {
-        "org": db.session.get(Organisation, org_id),
-        "admin": add_person(org_id, "admin@muster.example", "Anna", "Admin", is_admin=True),
-        "max": add_person(org_id, "max@muster.example", "Max", "Meier"),
-        "eva": add_person(org_id, "eva@muster.example", "Eva", "Schulz"),
-        "service": add_service(org_id, "Gewerbeanzeige"),
-    }
+    ids = muster_organisation("Max Meier", "Eva Schulz")
+    return {**ids, "org": db.session.get(Organisation, ids["org"])}
 
 
 def access(account_id: str, client_id: str):
@@ -176,12 +171,9 @@ def two_orgs(app):
     """Organisation X (with a group) and Y (with a group), each with an administrator,
     and a plain user of X."""
     with app.app_context():
-        x, y = make_organisation("X GmbH"), make_organisation("Y GmbH")
-        add_person(x, "admin@x.example", is_admin=True)
-        add_person(x, "user@x.example")
-        add_person(y, "admin@y.example", is_admin=True)
-        ids = {"x_group": groups.save(db.session.get(Organisation, x), {"name": "X-Team"}).group.id,
-               "y_group": groups.save(db.session.get(Organisation, y), {"name": "Y-Team"}).group.id}
+        x, y = two_organisations()
+        ids = {"x_group": groups.save(x, {"name": "X-Team"}).group.id,
+               "y_group": groups.save(y, {"name": "Y-Team"}).group.id}
         db.session.remove()
         return ids
 

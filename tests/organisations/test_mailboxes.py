@@ -11,18 +11,17 @@ from idp.organisations import entitlements, groups, mailboxes
 from idp.organisations.entitlements import Refusal
 from idp.organisations.models import FunctionMailbox, Organisation
 from tests.conftest import csrf_from
-from tests.organisations.support_d import PASSWORD, add_person, add_service, make_organisation
+from tests.organisations.support_d import (PASSWORD, add_person, add_service, make_organisation, muster_organisation,
+                                          two_organisations)
 
 
 @pytest.fixture
 def org(app_ctx):
-    org_id = make_organisation()
-    organisation = db.session.get(Organisation, org_id)
-    people = {key: add_person(org_id, f"{key}@muster.example", key.capitalize(), "Muster")
-              for key in ("max", "eva", "tom", "ida")}
+    ids = muster_organisation("Max Meier", "Eva Schulz", "Tom Weber", "Ida Klein")
+    organisation = db.session.get(Organisation, ids["org"])
     team = groups.save(organisation, {"name": "Team"}).group
-    groups.set_members(team, organisation, {people["max"], people["eva"]})
-    return {"org": organisation, "team": team, "service": add_service(org_id, "Gewerbeanzeige"), **people}
+    groups.set_members(team, organisation, {ids["max"], ids["eva"]})
+    return {**ids, "org": organisation, "team": team}
 
 
 def account(account_id):
@@ -150,13 +149,9 @@ def test_a_mailbox_with_unread_messages_is_not_deleted(org, monkeypatch):
 @pytest.fixture
 def two_orgs(app):
     with app.app_context():
-        x, y = make_organisation("X GmbH"), make_organisation("Y GmbH")
-        add_person(x, "admin@x.example", is_admin=True)
-        add_person(x, "user@x.example")
-        add_person(y, "admin@y.example", is_admin=True)
-        ids = {key: mailboxes.save(db.session.get(Organisation, org_id), {"name": f"{key}-Postfach"}, set(),
-                                   set()).mailbox.id
-               for key, org_id in (("x", x), ("y", y))}
+        x, y = two_organisations()
+        ids = {"x": mailboxes.save(x, {"name": "x-Postfach"}, set(), set()).mailbox.id,
+               "y": mailboxes.save(y, {"name": "y-Postfach"}, set(), set()).mailbox.id}
         db.session.remove()
         return ids
 
