@@ -42,7 +42,8 @@ def pending_change(account: Account) -> str | None:
     return (link.payload or {}).get("email") if link is not None else None
 
 
-def request_change(account: Account, form: dict[str, str], link_for: Callable[[str], str]) -> ChangeRequest:
+def check_request(account: Account, form: dict[str, str]) -> ChangeRequest:
+    """The new address as entered, with what speaks against it."""
     data = {"email": (form.get("email") or "").strip(), "email_repeat": (form.get("email_repeat") or "").strip()}
     errors: dict[str, list[str]] = {}
     if problems := policy.check_email(data["email"]):
@@ -56,16 +57,25 @@ def request_change(account: Account, form: dict[str, str], link_for: Callable[[s
         elif address_in_use(normalized, account.id):
             # Whose it is stays unsaid: the message is the same for every holder.
             errors["email"] = [TAKEN]
-    if errors:
-        return ChangeRequest(data, errors)
+    return ChangeRequest(data, errors)
+
+
+def request_change(account: Account, form: dict[str, str], link_for: Callable[[str], str],
+                   requested_by: str | None = None) -> ChangeRequest:
+    """`requested_by` names the organisation whose administrator asks for the change
+    of a user's address; the mails then say so."""
+    result = check_request(account, form)
+    if result.errors:
+        return result
+    data = result.data
     secret = links.issue_link(account, PURPOSE, VALIDITY, payload={"email": data["email"]})
     hours = int(VALIDITY.total_seconds() // 3600)
     queue_template_mail(data["email"], "Bestätigen Sie Ihre neue E-Mail-Adresse", "email_change_confirm.txt",
-                        account=account, link=link_for(secret), hours=hours)
+                        account=account, link=link_for(secret), hours=hours, requested_by=requested_by)
     queue_template_mail(account.email, "Änderung Ihrer E-Mail-Adresse beantragt", "email_change_notice.txt",
-                        account=account, hours=hours)
+                        account=account, hours=hours, requested_by=requested_by, new_email=data["email"])
     db.session.commit()
-    return ChangeRequest(data)
+    return result
 
 
 def confirm(link, account_id: str) -> str | None:

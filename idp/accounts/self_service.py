@@ -9,6 +9,7 @@ from ..authn.eid_views import begin
 from ..consent import releases
 from ..extensions import db
 from ..oidc.claims import CLAIM_LABELS
+from ..organisations.entitlements import membership
 from . import deletion, email_change, password_reset, plus, profile, upgrade
 from .links import absolute_link
 from .models import Account
@@ -29,7 +30,8 @@ def home():
     notice = request.args.get("hinweis")
     return render_template("mein_bereich/home.html", account=g.account, level=g.login_session.loa,
                            plus=profile.is_plus(g.account), pending_email=email_change.pending_change(g.account),
-                           notice=NOTICES.get(notice), is_clerk=upgrade.is_clerk(g.account))
+                           notice=NOTICES.get(notice), is_clerk=upgrade.is_clerk(g.account),
+                           membership=membership(g.account.id))
 
 
 NOTICES = {
