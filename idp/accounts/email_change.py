@@ -20,6 +20,7 @@ from .models import Account
 
 PURPOSE = "email_change"
 VALIDITY = timedelta(hours=24)
+SAME_ADDRESS = "Das ist bereits Ihre E-Mail-Adresse."
 TAKEN = ("Diese E-Mail-Adresse kann nicht verwendet werden. Bitte wählen Sie eine andere "
          "E-Mail-Adresse.")
 
@@ -53,7 +54,7 @@ def check_request(account: Account, form: dict[str, str]) -> ChangeRequest:
     else:
         normalized = policy.normalize_email(data["email"])
         if normalized == account.email_normalized:
-            errors["email"] = ["Das ist bereits Ihre E-Mail-Adresse."]
+            errors["email"] = [SAME_ADDRESS]
         elif address_in_use(normalized, account.id):
             # Whose it is stays unsaid: the message is the same for every holder.
             errors["email"] = [TAKEN]

@@ -26,6 +26,7 @@ ACTIVATION_VALIDITY = timedelta(days=14)
 # Personal data an administrator keeps for a user; the e-mail address changes apart.
 DATA_FIELDS = ("given_name", "family_name", "birth_date", "phone")
 NOT_CONFIRMED = "Bitte bestätigen Sie, dass Sie dieses Servicekonto endgültig löschen möchten."
+SAME_ADDRESS = "Das ist bereits die E-Mail-Adresse dieser Person."
 NOT_YOURSELF = "Ihr eigenes Servicekonto löschen Sie unter „Mein Bereich“ → „Servicekonto löschen“."
 
 
@@ -139,18 +140,19 @@ def request_email_change(member: OrganisationMember, form, confirm_link: Callabl
     address, login with the old one); a user who has not activated yet has no password
     to confirm with, so the activation link simply goes to the new address instead."""
     account = member.account
-    if problems := policy.check_org_email((form.get("email") or "").strip()):
-        return email_change.ChangeRequest({"email": (form.get("email") or "").strip(),
-                                           "email_repeat": (form.get("email_repeat") or "").strip()},
-                                          {"email": problems})
+    result = email_change.check_request(account, form)
+    if problems := policy.check_org_email(result.data["email"]):
+        result.errors["email"] = problems
+    elif result.errors.get("email") == [email_change.SAME_ADDRESS]:
+        result.errors["email"] = [SAME_ADDRESS]
+    if result.errors:
+        return result
     if account.is_active:
         return email_change.request_change(account, form, confirm_link, requested_by=member.organisation.name)
-    result = email_change.check_request(account, form)
-    if not result.errors:
-        account.email = result.data["email"]
-        account.email_normalized = account_policy.normalize_email(result.data["email"])
-        send_activation(account, member.organisation, activation_link_for)
-        db.session.commit()
+    account.email = result.data["email"]
+    account.email_normalized = account_policy.normalize_email(result.data["email"])
+    send_activation(account, member.organisation, activation_link_for)
+    db.session.commit()
     return result
 
 

@@ -261,4 +261,6 @@ def test_an_address_change_refuses_umlauts_and_taken_addresses(app, user_agent):
     assert umlaut.status_code == 400 and "keine Umlaute" in umlaut.text
     taken = user_agent.submit(url, {"email": ADMIN, "email_repeat": ADMIN})
     assert taken.status_code == 400 and "kann nicht verwendet werden" in taken.text
+    same = user_agent.submit(url, {"email": USER, "email_repeat": USER})
+    assert same.status_code == 400 and "bereits die E-Mail-Adresse dieser Person" in same.text
     assert account(app, org.members[USER]).email == USER
