@@ -13,6 +13,7 @@ from .consent import releases
 from .extensions import db
 from .mail.outbox import purge_sent
 from .oidc.authorize import REQUEST_VALIDITY
+from .organisations import maintenance as organisations
 from .oidc.models import AuthorizationCode, AuthorizationRequestRecord, Token
 from .timeutil import utcnow
 
@@ -21,6 +22,7 @@ def purge_expired() -> dict[str, int]:
     now = utcnow()
     counts = {
         "unactivated accounts": purge_unactivated(),
+        "unactivated organisation accounts": organisations.purge_unactivated(),
         # Activation, password reset and e-mail change links alike.
         "links": db.session.execute(delete(EmailLink).where(
             or_(EmailLink.expires_at < now, EmailLink.used_at.is_not(None)))).rowcount,

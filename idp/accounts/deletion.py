@@ -9,6 +9,7 @@ from ..authn.logout import end_other_sessions
 from ..authn.password import check_current_password
 from ..extensions import db
 from ..mail import OutboxMail
+from ..organisations import admins
 from .models import Account
 
 NOT_CONFIRMED = "Bitte bestätigen Sie, dass Sie Ihr Servicekonto endgültig löschen möchten."
@@ -20,10 +21,20 @@ def check_confirmation(account: Account, form: dict[str, str], address: str) -> 
         errors["confirm"] = [NOT_CONFIRMED]
     if account.password_hash and (problem := check_current_password(account, form.get("password") or "", address)):
         errors["password"] = [problem]
+    if not admins.may_leave(account):
+        errors["form"] = [admins.LAST_ADMIN_CANNOT_LEAVE]
     return errors
 
 
 def delete_account(account_id: str) -> None:
+    remove_account(account_id)
+    db.session.commit()
+
+
+def remove_account(account_id: str) -> None:
+    """`delete_account` without the final commit, for callers that queue a mail to the
+    address or delete more in the same transaction (organisations). Ending the
+    sessions commits on its own: the online services are told at once."""
     account = db.session.get(Account, account_id)
     if account is None:
         return
@@ -37,4 +48,4 @@ def delete_account(account_id: str) -> None:
     # Sessions, tokens, consents, links and the release history hang on the account
     # with ON DELETE CASCADE.
     db.session.delete(account)
-    db.session.commit()
+    db.session.flush()

@@ -20,6 +20,7 @@ from .models import Account
 
 PURPOSE = "email_change"
 VALIDITY = timedelta(hours=24)
+SAME_ADDRESS = "Das ist bereits Ihre E-Mail-Adresse."
 TAKEN = ("Diese E-Mail-Adresse kann nicht verwendet werden. Bitte wählen Sie eine andere "
          "E-Mail-Adresse.")
 
@@ -42,7 +43,8 @@ def pending_change(account: Account) -> str | None:
     return (link.payload or {}).get("email") if link is not None else None
 
 
-def request_change(account: Account, form: dict[str, str], link_for: Callable[[str], str]) -> ChangeRequest:
+def check_request(account: Account, form: dict[str, str]) -> ChangeRequest:
+    """The new address as entered, with what speaks against it."""
     data = {"email": (form.get("email") or "").strip(), "email_repeat": (form.get("email_repeat") or "").strip()}
     errors: dict[str, list[str]] = {}
     if problems := policy.check_email(data["email"]):
@@ -52,20 +54,29 @@ def request_change(account: Account, form: dict[str, str], link_for: Callable[[s
     else:
         normalized = policy.normalize_email(data["email"])
         if normalized == account.email_normalized:
-            errors["email"] = ["Das ist bereits Ihre E-Mail-Adresse."]
+            errors["email"] = [SAME_ADDRESS]
         elif address_in_use(normalized, account.id):
             # Whose it is stays unsaid: the message is the same for every holder.
             errors["email"] = [TAKEN]
-    if errors:
-        return ChangeRequest(data, errors)
+    return ChangeRequest(data, errors)
+
+
+def request_change(account: Account, form: dict[str, str], link_for: Callable[[str], str],
+                   requested_by: str | None = None) -> ChangeRequest:
+    """`requested_by` names the organisation whose administrator asks for the change
+    of a user's address; the mails then say so."""
+    result = check_request(account, form)
+    if result.errors:
+        return result
+    data = result.data
     secret = links.issue_link(account, PURPOSE, VALIDITY, payload={"email": data["email"]})
     hours = int(VALIDITY.total_seconds() // 3600)
     queue_template_mail(data["email"], "Bestätigen Sie Ihre neue E-Mail-Adresse", "email_change_confirm.txt",
-                        account=account, link=link_for(secret), hours=hours)
+                        account=account, link=link_for(secret), hours=hours, requested_by=requested_by)
     queue_template_mail(account.email, "Änderung Ihrer E-Mail-Adresse beantragt", "email_change_notice.txt",
-                        account=account, hours=hours)
+                        account=account, hours=hours, requested_by=requested_by, new_email=data["email"])
     db.session.commit()
-    return ChangeRequest(data)
+    return result
 
 
 def confirm(link, account_id: str) -> str | None:

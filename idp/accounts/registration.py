@@ -191,10 +191,12 @@ def activate(secret: str) -> tuple[Account | None, links.LinkProblem | None]:
 
 
 def purge_unactivated() -> int:
-    """Accounts not activated within 24 h are deleted (SPEC §3), with their drafts."""
+    """Citizen accounts not activated within 24 h are deleted (SPEC §3), with their
+    drafts. Organisation accounts follow their own rules (organisations.maintenance)."""
     cutoff = utcnow() - links.ACTIVATION_VALIDITY
     stale = db.session.scalars(
-        select(Account).where(Account.status == "pending", Account.created_at < cutoff)
+        select(Account).where(Account.status == "pending", Account.created_at < cutoff,
+                              Account.kind == "citizen")
     ).all()
     for account in stale:
         db.session.delete(account)

@@ -10,6 +10,7 @@ from ..consent import releases
 from ..extensions import db
 from ..oidc.claims import CLAIM_LABELS
 from ..organisations import leitstelle
+from ..organisations.entitlements import membership
 from . import deletion, email_change, password_reset, plus, profile, upgrade
 from .links import absolute_link
 from .models import Account
@@ -31,7 +32,7 @@ def home():
     return render_template("mein_bereich/home.html", account=g.account, level=g.login_session.loa,
                            plus=profile.is_plus(g.account), pending_email=email_change.pending_change(g.account),
                            notice=NOTICES.get(notice), is_clerk=upgrade.is_clerk(g.account),
-                           is_leitstelle=leitstelle.is_member(g.account))
+                           is_leitstelle=leitstelle.is_member(g.account), membership=membership(g.account.id))
 
 
 NOTICES = {

@@ -1,0 +1,178 @@
+""""Benutzer" (SPEC §6, seed 003): the administrators set up users and further
+administrators, who activate their account by a link valid 14 days and choose their
+password there; administrators edit their data, change their e-mail address (the
+new address confirms, as in "Mein Bereich") and delete them with a mail to them."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Callable
+
+from sqlalchemy import select
+
+from ..accounts import deletion, email_change, links
+from ..accounts import policy as account_policy
+from ..accounts.models import Account
+from ..accounts.passwords import hash_password
+from ..extensions import db
+from ..loa import Level
+from ..mail import queue_template_mail
+from ..timeutil import utcnow
+from . import admins, policy
+from .models import ACCOUNT_KIND, Organisation, OrganisationMember
+
+ACTIVATION_PURPOSE = "org_user_activation"
+ACTIVATION_VALIDITY = timedelta(days=14)
+# Personal data an administrator keeps for a user; the e-mail address changes apart.
+DATA_FIELDS = ("given_name", "family_name", "birth_date", "phone")
+NOT_CONFIRMED = "Bitte bestätigen Sie, dass Sie dieses Servicekonto endgültig löschen möchten."
+SAME_ADDRESS = "Das ist bereits die E-Mail-Adresse dieser Person."
+NOT_YOURSELF = "Ihr eigenes Servicekonto löschen Sie unter „Mein Bereich“ → „Servicekonto löschen“."
+
+
+@dataclass
+class Result:
+    data: dict
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    account: Account | None = None
+
+
+def members(organisation: Organisation) -> list[OrganisationMember]:
+    """Everyone in the organisation, by name."""
+    rows = db.session.scalars(select(OrganisationMember).where(
+        OrganisationMember.organisation_id == organisation.id))
+    return sorted(rows, key=lambda m: (m.account.value("family_name").casefold(),
+                                       m.account.value("given_name").casefold(), m.account.email_normalized))
+
+
+def member_of(organisation: Organisation, account_id: str) -> OrganisationMember | None:
+    """The member only if it belongs to `organisation`: an administrator never
+    reaches the people of another organisation."""
+    member = db.session.get(OrganisationMember, account_id)
+    return member if member is not None and member.organisation_id == organisation.id else None
+
+
+def _entered(form) -> tuple[dict, bool]:
+    data = {name: (form.get(name) or "").strip() for name in policy.PERSON_FIELDS}
+    data["is_admin"] = form.get("is_admin") == "ja"
+    return data, data["is_admin"]
+
+
+def _set_person(account: Account, data: dict) -> None:
+    for name in DATA_FIELDS:
+        account.set_attribute(name, data.get(name), Level.NIEDRIG, "self")
+
+
+def create(organisation: Organisation, form, link_for: Callable[[str], str]) -> Result:
+    """"Neuer Benutzer": a pending account of the organisation and the activation mail."""
+    data, admin = _entered(form)
+    errors = policy.validate_person(data, admin)
+    if "email" not in errors and email_change.address_in_use(account_policy.normalize_email(data["email"])):
+        errors["email"] = [email_change.TAKEN]
+    if errors:
+        return Result(data, errors)
+    account = Account(email=data["email"], email_normalized=account_policy.normalize_email(data["email"]),
+                      kind=ACCOUNT_KIND, status="pending")
+    _set_person(account, data)
+    db.session.add(account)
+    db.session.flush()
+    db.session.add(OrganisationMember(account_id=account.id, organisation_id=organisation.id, is_admin=admin))
+    send_activation(account, organisation, link_for)
+    db.session.commit()
+    return Result(data, account=account)
+
+
+def send_activation(account: Account, organisation: Organisation, link_for: Callable[[str], str]) -> None:
+    secret = links.issue_link(account, ACTIVATION_PURPOSE, ACTIVATION_VALIDITY)
+    queue_template_mail(account.email, "Ihr Zugang zum Servicekonto Business", "org_user_activation.txt",
+                        account=account, organisation_name=organisation.name, link=link_for(secret),
+                        days=ACTIVATION_VALIDITY.days)
+
+
+def activation_link(secret: str):
+    return links.find_link(secret, ACTIVATION_PURPOSE)
+
+
+def activate(link, form) -> Result:
+    """The user chooses a password; the account is active from then on."""
+    account = db.session.get(Account, link.account_id)
+    password, repeat = form.get("password") or "", form.get("password_repeat") or ""
+    errors = {}
+    if problems := account_policy.check_password(password, account.email):
+        errors["password"] = problems
+    elif password != repeat:
+        errors["password_repeat"] = ["Die Passwörter stimmen nicht überein."]
+    if errors:
+        return Result({}, errors)
+    account.password_hash = hash_password(password)
+    account.status, account.activated_at = "active", utcnow()
+    account.set_attribute("email", account.email, Level.NIEDRIG, "self")
+    links.consume(link)
+    db.session.commit()
+    return Result({}, account=account)
+
+
+def current(member: OrganisationMember) -> dict:
+    data = {name: member.account.value(name) for name in DATA_FIELDS}
+    data["is_admin"] = member.is_admin
+    return data
+
+
+def update(member: OrganisationMember, form) -> Result:
+    """Personal data and the administrator role; the last active administrator keeps it."""
+    data, admin = _entered(form)
+    errors = policy.validate_person({**data, "email": member.account.email}, admin)
+    # The address is not part of this form; an old one that today's rules refuse stays.
+    errors.pop("email", None)
+    if member.is_admin and not admin and admins.is_last_admin(member):
+        errors["is_admin"] = [admins.LAST_ADMIN_KEEPS_ROLE]
+    if errors:
+        return Result(data, errors)
+    _set_person(member.account, data)
+    member.is_admin = admin
+    db.session.commit()
+    return Result(data, account=member.account)
+
+
+def request_email_change(member: OrganisationMember, form, confirm_link: Callable[[str], str],
+                         activation_link_for: Callable[[str], str]) -> email_change.ChangeRequest:
+    """An active user confirms the new address as in "Mein Bereich" (link to the new
+    address, login with the old one); a user who has not activated yet has no password
+    to confirm with, so the activation link simply goes to the new address instead."""
+    account = member.account
+    result = email_change.check_request(account, form)
+    if problems := policy.check_org_email(result.data["email"]):
+        result.errors["email"] = problems
+    elif result.errors.get("email") == [email_change.SAME_ADDRESS]:
+        result.errors["email"] = [SAME_ADDRESS]
+    if result.errors:
+        return result
+    if account.is_active:
+        return email_change.request_change(account, form, confirm_link, requested_by=member.organisation.name)
+    account.email = result.data["email"]
+    account.email_normalized = account_policy.normalize_email(result.data["email"])
+    send_activation(account, member.organisation, activation_link_for)
+    db.session.commit()
+    return result
+
+
+def check_deletion(member: OrganisationMember, acting: Account, form) -> dict[str, list[str]]:
+    errors = {}
+    if admins.is_last_admin(member):
+        errors["form"] = [admins.LAST_ADMIN_CANNOT_BE_DELETED]
+    elif member.account_id == acting.id:
+        errors["form"] = [NOT_YOURSELF]
+    if form.get("confirm") != "ja":
+        errors["confirm"] = [NOT_CONFIRMED]
+    return errors
+
+
+def delete(member: OrganisationMember) -> None:
+    """The account goes the way of "Servicekonto löschen"; the user learns it by mail."""
+    account = member.account
+    email, display_name, organisation_name = account.email, account.display_name, member.organisation.name
+    deletion.remove_account(account.id)
+    # Queued after the removal, which clears the outbox for the address.
+    queue_template_mail(email, "Ihr Servicekonto wurde gelöscht", "org_user_deleted.txt",
+                        display_name=display_name, organisation_name=organisation_name)
+    db.session.commit()
