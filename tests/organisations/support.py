@@ -5,15 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from idp.accounts.models import Account
-from idp.accounts.passwords import hash_password
-from idp.accounts.policy import normalize_email
-from idp.extensions import db
-from idp.loa import Level
-from idp.organisations.models import ACCOUNT_KIND, Organisation, OrganisationMember
-from idp.timeutil import utcnow
+from tests.support.organisations import PASSWORD, create_member, create_organisation
 
-PASSWORD = "ABab1234"
+__all__ = ["PASSWORD", "OrganisationSetup", "add_member", "make_organisation"]
 
 
 @dataclass
@@ -30,20 +24,9 @@ def add_member(app, organisation_id: str, email: str, *, is_admin: bool = False,
                phone: str = "040 123456", password: str = PASSWORD) -> str:
     """An organisation account; pending ones have no password, like invited users."""
     with app.app_context():
-        account = Account(email=email, email_normalized=normalize_email(email), kind=ACCOUNT_KIND,
-                          status="active" if active else "pending",
-                          password_hash=hash_password(password) if active else None,
-                          activated_at=utcnow() if active else None)
-        for name, value in (("given_name", given_name), ("family_name", family_name),
-                            ("birth_date", birth_date), ("phone", phone)):
-            account.set_attribute(name, value, Level.NIEDRIG, "self")
-        if active:
-            account.set_attribute("email", email, Level.NIEDRIG, "self")
-        db.session.add(account)
-        db.session.flush()
-        db.session.add(OrganisationMember(account_id=account.id, organisation_id=organisation_id, is_admin=is_admin))
-        db.session.commit()
-        return account.id
+        return create_member(organisation_id, email, given_name, family_name, is_admin=is_admin,
+                             status="active" if active else "pending", password=password if active else None,
+                             birth_date=birth_date, phone=phone)
 
 
 def make_organisation(app, name: str = "Muster GmbH", admin_email: str = "admin@muster.example",
@@ -52,13 +35,8 @@ def make_organisation(app, name: str = "Muster GmbH", admin_email: str = "admin@
     """An organisation with its first administrator (Ada Admin), plus `admins` and
     `users` (active, by e-mail address)."""
     with app.app_context():
-        organisation = Organisation(name=name, street=data.pop("street", "Hauptstraße"),
-                                    house_number=data.pop("house_number", "1"),
-                                    postal_code=data.pop("postal_code", "20095"), city=data.pop("city", "Hamburg"),
-                                    status=status, activated_at=utcnow() if status == "active" else None, **data)
-        db.session.add(organisation)
-        db.session.commit()
-        organisation_id = organisation.id
+        organisation_id = create_organisation(name, status, **{"street": "Hauptstraße", "postal_code": "20095",
+                                                               **data})
     setup = OrganisationSetup(organisation_id, "", admin_email)
     setup.admin_id = add_member(app, organisation_id, admin_email, is_admin=True, active=status == "active",
                                 given_name="Ada", family_name="Admin")

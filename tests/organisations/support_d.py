@@ -2,37 +2,22 @@
 for the tests of groups and function mailboxes. Call inside an app context."""
 from __future__ import annotations
 
-from idp.accounts.models import Account
-from idp.accounts.passwords import hash_password
-from idp.accounts.policy import normalize_email
 from idp.clients import add_client
 from idp.extensions import db
-from idp.loa import Level
-from idp.organisations.models import ACCOUNT_KIND, Organisation, OrganisationMember, ServiceSubscription
+from idp.organisations.models import Organisation, ServiceSubscription
+from tests.support.organisations import PASSWORD, create_member, create_organisation
 
-PASSWORD = "ABab1234"
 ADMIN = "admin@muster.example"
 
 
 def make_organisation(name: str = "Muster GmbH", admins_use_services: bool = False) -> str:
-    organisation = Organisation(name=name, street="Hauptstraße", house_number="1", postal_code="24103",
-                                city="Kiel", status="active", admins_use_services=admins_use_services)
-    db.session.add(organisation)
-    db.session.commit()
-    return organisation.id
+    return create_organisation(name, street="Hauptstraße", postal_code="24103", city="Kiel",
+                               admins_use_services=admins_use_services)
 
 
 def add_person(organisation_id: str, email: str, given_name: str = "Erika", family_name: str = "Mustermann",
                is_admin: bool = False) -> str:
-    account = Account(email=email, email_normalized=normalize_email(email), password_hash=hash_password(PASSWORD),
-                      status="active", kind=ACCOUNT_KIND)
-    db.session.add(account)
-    for name, value in (("given_name", given_name), ("family_name", family_name), ("email", email)):
-        account.set_attribute(name, value, Level.NIEDRIG, "self")
-    db.session.flush()
-    db.session.add(OrganisationMember(account_id=account.id, organisation_id=organisation_id, is_admin=is_admin))
-    db.session.commit()
-    return account.id
+    return create_member(organisation_id, email, given_name, family_name, is_admin=is_admin)
 
 
 def add_service(organisation_id: str, name: str, roles: tuple[str, ...] = ("a", "b"), status: str = "active") -> str:

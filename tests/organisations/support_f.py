@@ -3,14 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from idp.accounts.models import Account
-from idp.accounts.passwords import hash_password
-from idp.accounts.policy import normalize_email
-from idp.extensions import db
-from idp.loa import Level
-from idp.organisations.models import ACCOUNT_KIND, Organisation, OrganisationMember
+from tests.support.organisations import PASSWORD, create_member, create_organisation
 
-PASSWORD = "ABab1234"
+__all__ = ["PASSWORD", "Team", "add_member", "make_organisation", "make_team"]
 
 
 @dataclass(frozen=True)
@@ -22,24 +17,11 @@ class Team:
 
 
 def make_organisation(name: str = "Muster GmbH") -> str:
-    organisation = Organisation(name=name, street="Hauptstraße", house_number="1", postal_code="20095",
-                                city="Hamburg", status="active")
-    db.session.add(organisation)
-    db.session.commit()
-    return organisation.id
+    return create_organisation(name, street="Hauptstraße", postal_code="20095")
 
 
 def add_member(organisation_id: str, email: str, given_name: str, family_name: str, admin: bool = False) -> str:
-    account = Account(email=email, email_normalized=normalize_email(email), password_hash=hash_password(PASSWORD),
-                      status="active", kind=ACCOUNT_KIND)
-    db.session.add(account)
-    account.set_attribute("given_name", given_name, Level.NIEDRIG, "self")
-    account.set_attribute("family_name", family_name, Level.NIEDRIG, "self")
-    account.set_attribute("email", email, Level.NIEDRIG, "self")
-    db.session.flush()
-    db.session.add(OrganisationMember(account_id=account.id, organisation_id=organisation_id, is_admin=admin))
-    db.session.commit()
-    return account.id
+    return create_member(organisation_id, email, given_name, family_name, is_admin=admin)
 
 
 def make_team(app, name: str = "Muster GmbH", domain: str = "muster.example") -> Team:
