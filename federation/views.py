@@ -9,7 +9,7 @@ proves it is the one that started.
 """
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 
 from idp.accounts import policy
 from idp.accounts.models import Account
@@ -202,6 +202,9 @@ def _log_in(login, account, partner, remote):
 @web.login_required
 def links():
     account = db.session.get(Account, g.login_session.account_id)
+    if account.kind != "citizen":
+        # Other states' Servicekonten are citizens' accounts (TR-03160-2).
+        abort(404)
     if request.method == "POST" and request.form.get("partner"):
         broker.unlink(account, request.form["partner"])
         return redirect(url_for("federation.links"))

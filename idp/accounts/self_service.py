@@ -1,7 +1,9 @@
 """"Mein Bereich": what a logged-in citizen does with the account (SPEC §3)."""
 from __future__ import annotations
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from functools import wraps
+
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
 from ..authn import eid, web
 from ..authn.eid import Purpose
@@ -116,13 +118,28 @@ def delete_history():
     return redirect(url_for("mein_bereich.data_access", hinweis="verlauf"))
 
 
+def citizens_only(view):
+    """Servicekonto Plus (eID, Meldebehörde) is for citizens: an organisation user's
+    identity is vouched for by ELSTER, never by an upgrade of the account."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if g.account.kind != "citizen":
+            abort(404)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
 @bp.route("/upgrade")
+@citizens_only
 def start_upgrade():
     return render_template("mein_bereich/upgrade.html", plus=profile.is_plus(g.account),
                            pending=upgrade.open_request(g.account))
 
 
 @bp.route("/upgrade/meldebehoerde", methods=["GET", "POST"])
+@citizens_only
 def upgrade_at_office():
     if request.method == "POST":
         if request.form.get("action") == "zurueckziehen":
@@ -137,6 +154,7 @@ def upgrade_at_office():
 
 
 @bp.route("/upgrade/eid", methods=["POST"])
+@citizens_only
 def upgrade_with_eid():
     if profile.is_plus(g.account) and eid.has_link(g.account):
         return redirect(url_for("mein_bereich.id_card"))
@@ -144,6 +162,7 @@ def upgrade_with_eid():
 
 
 @bp.route("/ausweis", methods=["GET", "POST"])
+@citizens_only
 def id_card():
     """"Ausweisdaten verwalten"."""
     if request.method == "POST":

@@ -264,3 +264,14 @@ def test_an_address_change_refuses_umlauts_and_taken_addresses(app, user_agent):
     same = user_agent.submit(url, {"email": USER, "email_repeat": USER})
     assert same.status_code == 400 and "bereits die E-Mail-Adresse dieser Person" in same.text
     assert account(app, org.members[USER]).email == USER
+
+
+def test_citizen_only_pages_are_not_for_organisation_accounts(app, user_agent):
+    """Servicekonto Plus and other states' accounts are for citizens: an organisation
+    user neither upgrades nor links (the links are hidden, the pages answer 404)."""
+    make_organisation(app, users=("max@muster.example",))
+    user_agent.login(email="max@muster.example", password=PASSWORD)
+    for path in ("/mein-bereich/upgrade", "/mein-bereich/upgrade/meldebehoerde", "/mein-bereich/ausweis",
+                 "/mein-bereich/servicekonten"):
+        assert user_agent.get(path).status_code == 404, path
+    assert user_agent.submit("/mein-bereich", {}, action="/mein-bereich/upgrade/eid").status_code == 404
