@@ -51,7 +51,7 @@ def access(app, account_id, client_id):
 
 def open_services(page):
     log_in(page, ADMIN)
-    page.get_by_role("link", name="Administration").click()
+    page.get_by_role("navigation").get_by_role("link", name="Administration").click()
     page.get_by_role("link", name="Online-Dienste verwalten").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Online-Dienste verwalten")
 
