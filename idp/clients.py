@@ -64,6 +64,7 @@ def add_client(name: str, redirect_uris: list[str], min_loa: str = "niedrig", pu
         audience=audience,
         roles=list(dict.fromkeys(roles)),
         approval=approval,
+        token_endpoint_auth_method="none" if public else "client_secret_basic",
     )
     db.session.add(client)
     db.session.commit()

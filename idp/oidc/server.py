@@ -23,7 +23,9 @@ from ..loa import SESSION_LIMITS, Level
 from ..secrets import digest, new_secret
 from ..timeutil import utcnow
 from . import claims as claims_mod
+from .introspection import IntrospectionEndpoint
 from .models import AuthorizationCode, Client, Token
+from .revocation import RevocationEndpoint
 
 ACCESS_TOKEN_SECONDS = 600
 ID_TOKEN_SECONDS = 600
@@ -35,6 +37,11 @@ class AuthorizationServer(FlaskAuthorizationServer):
         if isinstance(request, OAuth2Request):
             return request
         return super().create_oauth2_request(request)
+
+    def validate_requested_scope(self, scope):
+        # RFC 6749 §3.3: the server may grant less than asked; scopes it does not know
+        # are left out and the granted `scope` is named in the token response.
+        return None
 
 
 class Subject:
@@ -79,7 +86,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
             account_id=session.account_id,
             session_id=session.id,
             redirect_uri=request.payload.redirect_uri or request.client.get_default_redirect_uri(),
-            scope=request.scope,
+            scope=request.client.get_allowed_scope(request.scope),
             nonce=request.payload.data.get("nonce"),
             code_challenge=request.payload.data.get("code_challenge"),
             code_challenge_method=request.payload.data.get("code_challenge_method"),
@@ -129,14 +136,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
             revoke_grant(token.grant_id)
             db.session.commit()
             return None
-        if token.is_revoked() or (token.refresh_expires_at and token.refresh_expires_at <= utcnow()):
-            return None
-        if token.session_id:
-            session = db.session.get(LoginSession, token.session_id)
-            # A session past its limits is over even if the browser never came back to end it.
-            if session is None or session.ended_at is not None or expired(session):
-                return None
-        return token
+        return token if refresh_token_usable(token) else None
 
     def authenticate_user(self, refresh_token):
         account = db.session.get(Account, refresh_token.account_id)
@@ -188,6 +188,19 @@ class ServicekontoOpenIDCode(OpenIDCode):
         return id_token
 
 
+def refresh_token_usable(token: Token) -> bool:
+    if token.refresh_used_at is not None or token.is_revoked():
+        return False
+    if token.refresh_expires_at and token.refresh_expires_at <= utcnow():
+        return False
+    if token.session_id:
+        session = db.session.get(LoginSession, token.session_id)
+        # A session past its limits is over even if the browser never came back to end it.
+        if session is None or session.ended_at is not None or expired(session):
+            return False
+    return True
+
+
 def revoke_grant(grant_id: str) -> None:
     now = utcnow()
     for token in db.session.scalars(select(Token).where(Token.grant_id == grant_id, Token.revoked_at.is_(None))):
@@ -223,7 +236,9 @@ def save_token(token: dict, request) -> None:
 
 
 def query_client(client_id: str) -> Client | None:
-    return db.session.get(Client, client_id) if client_id else None
+    client = db.session.get(Client, client_id) if client_id else None
+    # A disabled client is unknown to every endpoint (`invalid_client`).
+    return None if client is None or client.disabled else client
 
 
 class _Issuer(IssuerParameter):
@@ -259,4 +274,6 @@ def init_server(app) -> None:
     authorization.register_grant(AuthorizationCodeGrant, [ServicekontoOpenIDCode(require_nonce=False), pkce])
     authorization.register_grant(RefreshTokenGrant)
     authorization.register_extension(_Issuer())
+    authorization.register_endpoint(RevocationEndpoint)
+    authorization.register_endpoint(IntrospectionEndpoint)
     require_token.register_token_validator(_BearerValidator())

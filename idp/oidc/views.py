@@ -18,7 +18,9 @@ from ..extensions import csrf, db
 from ..loa import SUPPORTED_ACR_VALUES, Level
 from . import authorize
 from . import claims as claims_mod
+from .introspection import INTROSPECTION_AUTH_METHODS
 from .models import Client
+from .revocation import REVOCATION_AUTH_METHODS
 from .server import authorization, require_token, subject_for
 
 bp = Blueprint("oidc", __name__)
@@ -39,6 +41,10 @@ def discovery():
         "userinfo_endpoint": issuer + url_for("oidc.userinfo"),
         "jwks_uri": issuer + url_for("oidc.jwks"),
         "end_session_endpoint": issuer + url_for("oidc.end_session"),
+        "revocation_endpoint": issuer + url_for("oidc.revoke"),
+        "revocation_endpoint_auth_methods_supported": REVOCATION_AUTH_METHODS,
+        "introspection_endpoint": issuer + url_for("oidc.introspect"),
+        "introspection_endpoint_auth_methods_supported": INTROSPECTION_AUTH_METHODS,
         "scopes_supported": ["openid", *claims_mod.SCOPE_CLAIMS],
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
@@ -99,6 +105,18 @@ def resume(record_id):
 @bp.route("/token", methods=["POST"])
 def token():
     response = authorization.create_token_response()
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/revoke", methods=["POST"])
+def revoke():
+    return authorization.create_endpoint_response("revocation")
+
+
+@bp.route("/introspect", methods=["POST"])
+def introspect():
+    response = authorization.create_endpoint_response("introspection")
     response.headers["Cache-Control"] = "no-store"
     return response
 
