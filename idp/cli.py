@@ -67,6 +67,28 @@ def clients_list():
     click.echo(json.dumps([describe(c) for c in list_clients()], indent=2))
 
 
+@clients.command("disable")
+@click.argument("client_id")
+def clients_disable(client_id):
+    """Refuse the service everywhere and revoke its tokens now."""
+    _set_disabled(client_id, True)
+
+
+@clients.command("enable")
+@click.argument("client_id")
+def clients_enable(client_id):
+    _set_disabled(client_id, False)
+
+
+def _set_disabled(client_id: str, disabled: bool) -> None:
+    from .clients import set_disabled
+
+    _app()
+    if not set_disabled(client_id, disabled):
+        raise click.ClickException(f"no client {client_id}")
+    click.echo(f"{'disabled' if disabled else 'enabled'} {client_id}")
+
+
 @clients.command("remove")
 @click.argument("client_id")
 def clients_remove(client_id):

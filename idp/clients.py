@@ -84,11 +84,28 @@ def describe(client: Client) -> dict:
         "audience": client.audience,
         "roles": client.roles,
         "approval": client.approval,
+        "token_endpoint_auth_method": client.token_endpoint_auth_method,
+        "disabled": client.disabled,
     }
 
 
 def list_clients() -> list[Client]:
     return list(db.session.scalars(select(Client).order_by(Client.created_at)))
+
+
+def set_disabled(client_id: str, disabled: bool) -> bool:
+    """Disabling ends the service's tokens at once; enabling again does not bring them
+    back, users log in anew."""
+    from .oidc.revocation import revoke_for_client
+
+    client = db.session.get(Client, client_id)
+    if client is None:
+        return False
+    client.disabled = disabled
+    if disabled:
+        revoke_for_client(client_id)
+    db.session.commit()
+    return True
 
 
 def remove_client(client_id: str) -> bool:
