@@ -20,7 +20,7 @@ from .models import Token
 from .revocation import TokenTypeHintCheck, find_token
 
 # Introspection needs an authenticated client (RFC 7662 §2.1).
-INTROSPECTION_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+INTROSPECTION_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt"]
 
 
 @dataclass

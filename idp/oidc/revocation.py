@@ -12,7 +12,7 @@ from .models import Token
 
 # RFC 7009 §5: a public client may revoke its own tokens with its client_id alone;
 # the token itself is the proof.
-REVOCATION_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+REVOCATION_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]
 
 
 def find_token(token_string: str, hint: str | None) -> Token | None:

@@ -23,6 +23,7 @@ from ..loa import SESSION_LIMITS, Level
 from ..secrets import digest, new_secret
 from ..timeutil import utcnow
 from . import claims as claims_mod
+from . import rfc7523
 from .introspection import IntrospectionEndpoint
 from .models import AuthorizationCode, Client, Token
 from .revocation import RevocationEndpoint
@@ -75,7 +76,7 @@ def sign_jwt(client: Client | None, payload: dict, typ: str = "JWT") -> str:
 class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
     """RFC 6749 §4.1 with PKCE (RFC 7636); codes live 60 s and are single-use."""
 
-    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]
 
     def save_authorization_code(self, code, request):
         ctx = request.servicekonto  # set by the authorize endpoint: session and claims
@@ -125,7 +126,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
     """RFC 6749 §6 with rotation; a refresh token used twice ends the whole grant
     (OAuth 2.0 Security BCP, RFC 9700 §4.14.2)."""
 
-    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]
     INCLUDE_NEW_REFRESH_TOKEN = True
 
     def authenticate_refresh_token(self, refresh_token):
@@ -274,6 +275,7 @@ def init_server(app) -> None:
     authorization.register_grant(AuthorizationCodeGrant, [ServicekontoOpenIDCode(require_nonce=False), pkce])
     authorization.register_grant(RefreshTokenGrant)
     authorization.register_extension(_Issuer())
+    authorization.register_client_auth_method(rfc7523.METHOD, rfc7523.PrivateKeyJWT())
     authorization.register_endpoint(RevocationEndpoint)
     authorization.register_endpoint(IntrospectionEndpoint)
     require_token.register_token_validator(_BearerValidator())

@@ -16,7 +16,7 @@ from ..authn.logout import end_session as end_login_session
 from ..consent import releases
 from ..extensions import csrf, db
 from ..loa import SUPPORTED_ACR_VALUES, Level
-from . import authorize
+from . import authorize, rfc7523
 from . import claims as claims_mod
 from .introspection import INTROSPECTION_AUTH_METHODS
 from .models import Client
@@ -43,15 +43,19 @@ def discovery():
         "end_session_endpoint": issuer + url_for("oidc.end_session"),
         "revocation_endpoint": issuer + url_for("oidc.revoke"),
         "revocation_endpoint_auth_methods_supported": REVOCATION_AUTH_METHODS,
+        "revocation_endpoint_auth_signing_alg_values_supported": rfc7523.ALGORITHMS,
         "introspection_endpoint": issuer + url_for("oidc.introspect"),
         "introspection_endpoint_auth_methods_supported": INTROSPECTION_AUTH_METHODS,
+        "introspection_endpoint_auth_signing_alg_values_supported": rfc7523.ALGORITHMS,
         "scopes_supported": ["openid", *claims_mod.SCOPE_CLAIMS],
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "refresh_token"],
         "subject_types_supported": ["pairwise"],
         "id_token_signing_alg_values_supported": ["ES256", "RS256"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt",
+                                                  "none"],
+        "token_endpoint_auth_signing_alg_values_supported": rfc7523.ALGORITHMS,
         "code_challenge_methods_supported": ["S256"],
         "claims_parameter_supported": True,
         "request_parameter_supported": False,

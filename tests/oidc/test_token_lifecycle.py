@@ -2,19 +2,13 @@
 consent in "Mein Bereich", deletes the account, or the operator disables the client.
 Also what a service gets for scopes this provider does not know."""
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from tests.conftest import pkce_pair
+from tests.support.cli import run_cli
 from tests.support.flows import (assert_error_page, authorize_query, back_channel, exchange, obtain_code, refresh,
                                  tokens, userinfo)
-
-REPO = Path(__file__).resolve().parents[2]
-SERVICEKONTO = str(Path(sys.executable).parent / "servicekonto")
 
 
 @pytest.fixture
@@ -90,14 +84,8 @@ def test_disabled_client_is_refused_everywhere_and_its_tokens_end(app, user_agen
 
 
 def test_cli_disables_and_enables_a_client(app, tmp_path, user_agent, erika, rp):
-    settings = app.config["SERVICEKONTO"]
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SMTP_URL", "SECRET_KEY", "REDIS_URL")}
-    # This worktree's code, not whatever the installed entry point would import.
-    env.update(PYTHONPATH=str(REPO), DATABASE_URL=settings.database_url, SERVICEKONTO_ISSUER=settings.issuer,
-               SERVICEKONTO_INSTANCE_DIR=str(tmp_path / "instance"), SERVICEKONTO_KEYS_DIR=str(tmp_path / "keys"))
-
     def run(*args):
-        return subprocess.run([SERVICEKONTO, "clients", *args], env=env, capture_output=True, text=True, timeout=120)
+        return run_cli(app, tmp_path, "clients", *args)
 
     user_agent.login()
     issued = tokens(user_agent, rp)

@@ -205,8 +205,11 @@ def query(url: str) -> dict[str, str]:
 
 
 # -- helpers -------------------------------------------------------------------------------
-def discover(rp: OpenIdClientRP, name: str, issuer: str, client, auth: str, alg: str | None = None) -> dict:
+def discover(rp: OpenIdClientRP, name: str, issuer: str, client, auth: str, alg: str | None = None,
+             private_jwk: dict | None = None) -> dict:
     fields = dict(rp=name, issuer=issuer, client_id=client.client_id, auth=auth)
+    if private_jwk:
+        fields["private_jwk"] = private_jwk
     if client.client_secret:
         fields["client_secret"] = client.client_secret
     if alg:
@@ -496,3 +499,41 @@ def test_eid_login_gives_hoch_and_verified_claims(app, openid_client, live_serve
     assert verified["verification"] == {"trust_framework": "eidas", "assurance_level": "high"}
     assert verified["claims"]["family_name"] == "MUSTERMANN"
     assert verified["claims"]["address"]["locality"] == "KÖLN"
+
+
+@pytest.mark.parametrize("alg", ["ES256", "PS256"])
+def test_private_key_jwt_code_flow_introspection_and_revocation(app, openid_client, live_server, make_account,
+                                                                make_client, alg):
+    """RFC 7523 client authentication as openid-client does it (assertion signed with
+    the service's key, aud the issuer), then RFC 7662 and RFC 7009 with the same."""
+    from joserfc.jwk import ECKey, RSAKey
+
+    make_account()
+    key = ECKey.generate_key("P-256") if alg == "ES256" else RSAKey.generate_key(2048)
+    key.ensure_kid()
+    client = make_client(name="Gewerbe", token_endpoint_auth_method="private_key_jwt",
+                         jwks={"keys": [key.as_dict(private=False)]})
+    meta = discover(openid_client, "gewerbe", live_server, client, "private_key_jwt",
+                    private_jwk={**key.as_dict(private=True), "alg": alg})
+    assert meta["introspection_endpoint"] == live_server + "/introspect"
+    assert meta["revocation_endpoint"] == live_server + "/revoke"
+    tokens, _ = sign_in(openid_client, Browser(live_server), "gewerbe", client)
+    sub = tokens["claims"]["sub"]
+    assert sub == expected_sub(app, client.client_id, account_id(app))
+
+    info = openid_client.call("introspect", rp="gewerbe", token=tokens["access_token"])["introspection"]
+    assert info["active"] is True and info["sub"] == sub and info["client_id"] == client.client_id
+    assert info["loa"] == "niedrig" and info["scope"] == "openid profile email"
+
+    openid_client.call("revoke", rp="gewerbe", token=tokens["refresh_token"])
+    info = openid_client.call("introspect", rp="gewerbe", token=tokens["access_token"])["introspection"]
+    assert info == {"active": False}
+    error = openid_client.fails("refresh", rp="gewerbe", refresh_token=tokens["refresh_token"])
+    assert error["error"] == "invalid_grant", error
+
+    # Every back-channel request carried a client assertion and no secret.
+    sent = [r for r in openid_client.call("requests", rp="gewerbe")["requests"] if r["method"] == "POST"]
+    assert {r["url"].rsplit("/", 1)[1] for r in sent} == {"token", "introspect", "revoke"}
+    for request in sent:
+        assert "client_assertion" in request["body_keys"] and "client_secret" not in request["body_keys"]
+        assert request["authorization_scheme"] is None
