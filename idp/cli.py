@@ -47,8 +47,9 @@ def clients():
               help="How the service authenticates at /token (default: none with --public, else client_secret_basic).")
 @click.option("--jwks", "jwks_file", type=click.File("r"), help="private_key_jwt: a file with the public JWKS.")
 @click.option("--jwks-uri", help="private_key_jwt: where the service publishes its public JWKS.")
+@click.option("--require-par", is_flag=True, help="Accept authorization requests only through /par (RFC 9126).")
 def clients_add(name, redirect_uris, min_loa, post_logout, backchannel_logout_uri, public, id_token_alg,
-                audience, roles, approval, auth_method, jwks_file, jwks_uri):
+                audience, roles, approval, auth_method, jwks_file, jwks_uri, require_par):
     from .clients import ClientError, add_client, describe
 
     _app()
@@ -60,7 +61,7 @@ def clients_add(name, redirect_uris, min_loa, post_logout, backchannel_logout_ur
         client, secret = add_client(name, list(redirect_uris), min_loa, public, list(post_logout),
                                     backchannel_logout_uri, id_token_alg, audience=audience, roles=list(roles),
                                     approval=approval, token_endpoint_auth_method=auth_method, jwks=jwks,
-                                    jwks_uri=jwks_uri)
+                                    jwks_uri=jwks_uri, require_par=require_par)
     except ClientError as exc:
         raise click.UsageError(str(exc)) from exc
     out = describe(client)

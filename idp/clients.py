@@ -35,7 +35,8 @@ def add_client(name: str, redirect_uris: list[str], min_loa: str = "niedrig", pu
                post_logout_redirect_uris: list[str] | None = None, backchannel_logout_uri: str | None = None,
                id_token_alg: str = "ES256", client_id: str | None = None, audience: str = "citizens",
                roles: list[str] | None = None, approval: str = "auto", token_endpoint_auth_method: str | None = None,
-               jwks: dict | None = None, jwks_uri: str | None = None) -> tuple[Client, str | None]:
+               jwks: dict | None = None, jwks_uri: str | None = None,
+               require_par: bool = False) -> tuple[Client, str | None]:
     if not name.strip():
         raise ClientError("name must not be empty")
     if not redirect_uris:
@@ -72,6 +73,7 @@ def add_client(name: str, redirect_uris: list[str], min_loa: str = "niedrig", pu
         token_endpoint_auth_method=method,
         jwks=jwks,
         jwks_uri=jwks_uri,
+        require_pushed_authorization_requests=require_par,
     )
     db.session.add(client)
     db.session.commit()
@@ -120,6 +122,7 @@ def describe(client: Client) -> dict:
         "jwks": client.jwks,
         "jwks_uri": client.jwks_uri,
         "disabled": client.disabled,
+        "require_pushed_authorization_requests": client.require_pushed_authorization_requests,
     }
 
 

@@ -48,6 +48,8 @@ class Client(db.Model, ClientMixin):
     jwks_uri: Mapped[str | None] = mapped_column(Text)
     # A disabled client is refused everywhere; its tokens were revoked when it was disabled.
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # RFC 9126 §6: authorization requests only through /par.
+    require_pushed_authorization_requests: Mapped[bool] = mapped_column(Boolean, default=False)
 
     @property
     def min_loa(self) -> Level:
@@ -227,3 +229,15 @@ class ClientAssertionUse(db.Model):
     client_id: Mapped[str] = mapped_column(ForeignKey("oidc_client.client_id", ondelete="CASCADE"), primary_key=True)
     jti: Mapped[str] = mapped_column(String(255), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class PushedRequest(db.Model):
+    """An authorization request pushed to /par (RFC 9126), waiting for the browser."""
+
+    __tablename__ = "oidc_pushed_request"
+
+    uri_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client_id: Mapped[str] = mapped_column(ForeignKey("oidc_client.client_id", ondelete="CASCADE"))
+    params: Mapped[dict] = mapped_column(JSON)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    used_at: Mapped[datetime | None]

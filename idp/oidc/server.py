@@ -26,6 +26,7 @@ from . import claims as claims_mod
 from . import rfc7523
 from .introspection import IntrospectionEndpoint
 from .models import AuthorizationCode, Client, Token
+from .par import PushedAuthorizationEndpoint
 from .revocation import RevocationEndpoint
 
 ACCESS_TOKEN_SECONDS = 600
@@ -278,4 +279,5 @@ def init_server(app) -> None:
     authorization.register_client_auth_method(rfc7523.METHOD, rfc7523.PrivateKeyJWT())
     authorization.register_endpoint(RevocationEndpoint)
     authorization.register_endpoint(IntrospectionEndpoint)
+    authorization.register_endpoint(PushedAuthorizationEndpoint)
     require_token.register_token_validator(_BearerValidator())
