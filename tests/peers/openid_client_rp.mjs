@@ -8,7 +8,8 @@
 //   discover      issuer, client_id, client_secret?, auth (client_secret_basic|client_secret_post|none|
 //                 private_key_jwt), private_jwk? (private_key_jwt: the private JWK with kid and alg),
 //                 id_token_signed_response_alg?
-//   authorize     scope, extra? -> url   (PKCE S256, state and nonce are made and kept here)
+//   authorize     scope, extra?, jar?, par? -> url   (PKCE S256, state and nonce are made and kept here;
+//                 jar: as a request object signed with private_jwk (RFC 9101), par: pushed first (RFC 9126))
 //   callback      url            -> tokens, ID token claims and header (authorizationCodeGrant)
 //   userinfo      access_token, sub        (fetchUserInfo with the expected subject)
 //   refresh       refresh_token            (refreshTokenGrant)
@@ -46,11 +47,13 @@ const SIGNING = {
   RS256: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
 }
 
+async function signingKey(privateJwk) {
+  const key = await crypto.subtle.importKey('jwk', privateJwk, SIGNING[privateJwk.alg], false, ['sign'])
+  return { key, kid: privateJwk.kid }
+}
+
 async function clientAuth(method, secret, privateJwk) {
-  if (method === 'private_key_jwt') {
-    const key = await crypto.subtle.importKey('jwk', privateJwk, SIGNING[privateJwk.alg], false, ['sign'])
-    return client.PrivateKeyJwt({ key, kid: privateJwk.kid })
-  }
+  if (method === 'private_key_jwt') return client.PrivateKeyJwt(await signingKey(privateJwk))
   switch (method) {
     case 'client_secret_basic': return client.ClientSecretBasic(secret)
     case 'client_secret_post': return client.ClientSecretPost(secret)
@@ -114,7 +117,8 @@ const commands = {
       await clientAuth(msg.auth, msg.client_secret, msg.private_jwk),
       { execute: [client.allowInsecureRequests], [client.customFetch]: recordingFetch(requests), timeout: 10 },
     )
-    rps.set(msg.rp, { config, requests, pending: null })
+    const key = msg.private_jwk ? await signingKey(msg.private_jwk) : null
+    rps.set(msg.rp, { config, requests, pending: null, key })
     return { server_metadata: config.serverMetadata() }
   },
 
@@ -138,7 +142,9 @@ const commands = {
     }
     if (msg.max_age !== undefined) params.max_age = String(msg.max_age)
     entry.pending = pending
-    const url = client.buildAuthorizationUrl(entry.config, params)
+    let url = client.buildAuthorizationUrl(entry.config, params)
+    if (msg.jar) url = await client.buildAuthorizationUrlWithJAR(entry.config, params, entry.key)
+    if (msg.par) url = await client.buildAuthorizationUrlWithPAR(entry.config, url.searchParams)
     return { url: url.href, state: pending.state, nonce: pending.nonce }
   },
 

@@ -221,12 +221,16 @@ def sign_in(rp, browser, name, client, scope="openid profile email", extra=None,
     """One authorization code flow: openid-client builds the request and redeems the
     code; the browser logs in and consents in between."""
     fields = dict(rp=name, redirect_uri=client.redirect_uri, scope=scope, extra=extra or {})
+    for flag in ("jar", "par"):
+        if go.pop(flag, False):
+            fields[flag] = True
     if "max_age" in go:
         fields["max_age"] = go.pop("max_age")
     request = rp.call("authorize", **fields)
     params = query(request["url"])
-    assert params["code_challenge_method"] == "S256" and params["code_challenge"]
-    assert params["state"] == request["state"] and params["nonce"] == request["nonce"]
+    if not (fields.get("jar") or fields.get("par")):
+        assert params["code_challenge_method"] == "S256" and params["code_challenge"]
+        assert params["state"] == request["state"] and params["nonce"] == request["nonce"]
     callback = browser.go(request["url"], client.redirect_uri, **go)
     return rp.call("callback", rp=name, url=callback), callback
 
@@ -537,3 +541,24 @@ def test_private_key_jwt_code_flow_introspection_and_revocation(app, openid_clie
     for request in sent:
         assert "client_assertion" in request["body_keys"] and "client_secret" not in request["body_keys"]
         assert request["authorization_scheme"] is None
+
+
+@pytest.mark.parametrize("jar", [False, True], ids=["par", "jar-par"])
+def test_pushed_and_signed_authorization_requests(app, openid_client, live_server, make_account, make_client, jar):
+    """RFC 9126 (and RFC 9101 inside it) as openid-client does it: the browser carries
+    only client_id and request_uri; the code flow ends as usual."""
+    from joserfc.jwk import ECKey
+
+    make_account()
+    key = ECKey.generate_key("P-256")
+    key.ensure_kid()
+    client = make_client(name="Bauantrag", token_endpoint_auth_method="private_key_jwt", require_par=True,
+                         jwks={"keys": [key.as_dict(private=False)]})
+    meta = discover(openid_client, "bau", live_server, client, "private_key_jwt",
+                    private_jwk={**key.as_dict(private=True), "alg": "ES256"})
+    assert meta["pushed_authorization_request_endpoint"] == live_server + "/par"
+    tokens, _ = sign_in(openid_client, Browser(live_server), "bau", client, par=True, jar=jar)
+    assert tokens["claims"]["sub"] == expected_sub(app, client.client_id, account_id(app))
+    pushed = [r for r in openid_client.call("requests", rp="bau")["requests"] if r["url"].endswith("/par")]
+    assert len(pushed) == 1 and "client_assertion" in pushed[0]["body_keys"]
+    assert ("request" in pushed[0]["body_keys"]) == jar
