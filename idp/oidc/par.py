@@ -12,6 +12,7 @@ from authlib.consts import default_json_headers
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import InvalidRequestError, TokenEndpoint
 from authlib.oidc.core.errors import LoginRequiredError
+from flask import current_app
 from sqlalchemy import delete, update
 
 from ..extensions import db
@@ -74,7 +75,7 @@ class PushedAuthorizationEndpoint(TokenEndpoint):
     CLIENT_AUTH_METHODS = PAR_AUTH_METHODS
 
     def create_endpoint_response(self, request):
-        from .authorize import StoredRequest, _issuer
+        from .authorize import StoredRequest
 
         client = self.authenticate_endpoint_client(request)
         params = {k: v for k, v in request.form.items() if k not in _CLIENT_AUTH_PARAMS}
@@ -87,7 +88,8 @@ class PushedAuthorizationEndpoint(TokenEndpoint):
         params["client_id"] = client.client_id
         # The checks of /authorize that need no user, answered here and not in the browser.
         try:
-            self.server.get_consent_grant(StoredRequest(params, _issuer() + "/authorize"), end_user=None)
+            issuer = current_app.config["SERVICEKONTO"].issuer
+            self.server.get_consent_grant(StoredRequest(params, issuer + "/authorize"), end_user=None)
         except LoginRequiredError:
             pass
         except OAuth2Error as error:

@@ -8,6 +8,7 @@ the cache does not know, so a client can rotate without telling anyone.
 """
 from __future__ import annotations
 
+import json
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -83,7 +84,7 @@ def fetch_jwks(uri: str) -> KeySet:
         body = response.raw.read(JWKS_MAX_BYTES + 1, decode_content=True)
         if response.status_code != 200 or len(body) > JWKS_MAX_BYTES:
             raise ValueError(f"status {response.status_code}, {len(body)} bytes")
-        return parse_jwks(requests.models.complexjson.loads(body))
+        return parse_jwks(json.loads(body))
     except (requests.RequestException, ValueError, JoseError) as exc:
         current_app.logger.warning("JWKS of a client at %s unusable: %s", uri, exc)
         raise InvalidClientError(description="The client's keys cannot be fetched.") from exc
@@ -117,9 +118,8 @@ class PrivateKeyJWT(JWTBearerClientAssertion):
             raise InvalidClientError(description="The client is not registered for private_key_jwt.")
 
         def resolve(token):
-            header = token.headers()
-            keys = client_keys(client, header.get("kid"))
-            kid = header.get("kid")
+            kid = token.headers().get("kid")
+            keys = client_keys(client, kid)
             if kid is None and len(keys.keys) > 1:
                 raise InvalidClientError(description="The assertion must name its key (kid).")
             return keys

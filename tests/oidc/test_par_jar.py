@@ -12,6 +12,7 @@ from joserfc.jwk import ECKey
 
 from idp import timeutil
 from tests.conftest import pkce_pair, query_of
+from tests.support.client_keys import assertion, form
 from tests.support.flows import Grant, assert_error_page, authorize_query, back_channel, consent, exchange, location
 
 URN = "urn:ietf:params:oauth:request_uri:"
@@ -198,8 +199,6 @@ def test_claims_parameter_inside_a_request_object(app, user_agent, erika, signer
 
 
 def test_request_object_pushed_to_par(app, user_agent, erika, signer, key):
-    from tests.oidc.test_private_key_jwt import assertion, form
-
     r = back_channel(user_agent).post("/par", data=form(assertion(app, signer, key),
                                                          request=request_object(app, signer, key, state="jar-par")))
     assert r.status_code == 201, r.json

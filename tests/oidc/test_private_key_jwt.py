@@ -3,55 +3,17 @@
 import json
 import secrets
 import threading
-from datetime import timedelta, timezone
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from joserfc import jwt
-from joserfc.jwk import ECKey, OctKey, RSAKey
+from joserfc.jwk import ECKey, OctKey
 
 from idp import timeutil
 from tests.conftest import RegisteredClient
+from tests.support.client_keys import assertion, form, new_key, now, public_jwks, sign
 from tests.support.flows import back_channel, obtain_code, userinfo
-
-ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-
-
-def new_key(kind="EC", kid=None):
-    key = ECKey.generate_key("P-256") if kind == "EC" else RSAKey.generate_key(2048)
-    key.ensure_kid() if kid is None else None
-    if kid is not None:
-        key = (ECKey if kind == "EC" else RSAKey).import_key(key.as_dict(private=True), {"kid": kid})
-    return key
-
-
-def public_jwks(*keys) -> dict:
-    return {"keys": [k.as_dict(private=False) for k in keys]}
-
-
-def now() -> int:
-    return int(timeutil.utcnow().replace(tzinfo=timezone.utc).timestamp())
-
-
-def sign(key, claims: dict, alg="ES256", kid="__key__") -> str:
-    header = {"alg": alg}
-    kid = key.kid if kid == "__key__" else kid
-    if kid:
-        header["kid"] = kid
-    return jwt.encode(header, claims, key, algorithms=[alg])
-
-
-def assertion(app, rp, key, alg="ES256", **overrides) -> str:
-    t = now()
-    claims = dict(iss=rp.client_id, sub=rp.client_id, aud=app.config["SERVICEKONTO"].issuer,
-                  jti=secrets.token_urlsafe(16), iat=t, exp=t + 60)
-    claims.update(overrides)
-    return sign(key, {k: v for k, v in claims.items() if v is not None}, alg)
-
-
-def form(client_assertion: str, **data) -> dict:
-    return {"client_assertion_type": ASSERTION_TYPE, "client_assertion": client_assertion, **data}
-
 
 @pytest.fixture
 def erika(make_account):
