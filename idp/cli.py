@@ -42,15 +42,26 @@ def clients():
 @click.option("--role", "roles", multiple=True, help="A role organisations can give their users (repeatable).")
 @click.option("--approval", default="auto", type=click.Choice(["auto", "leitstelle"]),
               help="Organisations' subscriptions: active at once, or after the Fachliche Leitstelle approves.")
+@click.option("--token-endpoint-auth-method", "auth_method",
+              type=click.Choice(["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]),
+              help="How the service authenticates at /token (default: none with --public, else client_secret_basic).")
+@click.option("--jwks", "jwks_file", type=click.File("r"), help="private_key_jwt: a file with the public JWKS.")
+@click.option("--jwks-uri", help="private_key_jwt: where the service publishes its public JWKS.")
+@click.option("--require-par", is_flag=True, help="Accept authorization requests only through /par (RFC 9126).")
 def clients_add(name, redirect_uris, min_loa, post_logout, backchannel_logout_uri, public, id_token_alg,
-                audience, roles, approval):
+                audience, roles, approval, auth_method, jwks_file, jwks_uri, require_par):
     from .clients import ClientError, add_client, describe
 
     _app()
     try:
+        jwks = json.load(jwks_file) if jwks_file else None
+    except ValueError as exc:
+        raise click.UsageError(f"--jwks is not JSON: {exc}") from exc
+    try:
         client, secret = add_client(name, list(redirect_uris), min_loa, public, list(post_logout),
                                     backchannel_logout_uri, id_token_alg, audience=audience, roles=list(roles),
-                                    approval=approval)
+                                    approval=approval, token_endpoint_auth_method=auth_method, jwks=jwks,
+                                    jwks_uri=jwks_uri, require_par=require_par)
     except ClientError as exc:
         raise click.UsageError(str(exc)) from exc
     out = describe(client)
@@ -65,6 +76,28 @@ def clients_list():
 
     _app()
     click.echo(json.dumps([describe(c) for c in list_clients()], indent=2))
+
+
+@clients.command("disable")
+@click.argument("client_id")
+def clients_disable(client_id):
+    """Refuse the service everywhere and revoke its tokens now."""
+    _set_disabled(client_id, True)
+
+
+@clients.command("enable")
+@click.argument("client_id")
+def clients_enable(client_id):
+    _set_disabled(client_id, False)
+
+
+def _set_disabled(client_id: str, disabled: bool) -> None:
+    from .clients import set_disabled
+
+    _app()
+    if not set_disabled(client_id, disabled):
+        raise click.ClickException(f"no client {client_id}")
+    click.echo(f"{'disabled' if disabled else 'enabled'} {client_id}")
 
 
 @clients.command("remove")

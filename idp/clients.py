@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
+from joserfc.errors import JoseError
 from sqlalchemy import select
 
 from .extensions import db
@@ -13,6 +14,7 @@ from .secrets import digest, new_secret
 
 
 AUDIENCES = ("citizens", "organisations", "both")
+AUTH_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jwt", "none")
 APPROVALS = ("auto", "leitstelle")
 
 
@@ -32,7 +34,9 @@ def _check_uri(uri: str, what: str) -> str:
 def add_client(name: str, redirect_uris: list[str], min_loa: str = "niedrig", public: bool = False,
                post_logout_redirect_uris: list[str] | None = None, backchannel_logout_uri: str | None = None,
                id_token_alg: str = "ES256", client_id: str | None = None, audience: str = "citizens",
-               roles: list[str] | None = None, approval: str = "auto") -> tuple[Client, str | None]:
+               roles: list[str] | None = None, approval: str = "auto", token_endpoint_auth_method: str | None = None,
+               jwks: dict | None = None, jwks_uri: str | None = None,
+               require_par: bool = False) -> tuple[Client, str | None]:
     if not name.strip():
         raise ClientError("name must not be empty")
     if not redirect_uris:
@@ -50,7 +54,9 @@ def add_client(name: str, redirect_uris: list[str], min_loa: str = "niedrig", pu
     roles = [r.strip() for r in roles or []]
     if any(not r or len(r) > 64 or any(c.isspace() for c in r) for r in roles):
         raise ClientError("a role is a name of 1 to 64 characters without white space")
-    secret = None if public else new_secret(32)
+    method, jwks, jwks_uri = _authentication(public, token_endpoint_auth_method, jwks, jwks_uri)
+    public = method == "none"
+    secret = new_secret(32) if method in ("client_secret_basic", "client_secret_post") else None
     client = Client(
         client_id=client_id or new_secret(18),
         client_secret_hash=digest(secret) if secret else None,
@@ -64,6 +70,10 @@ def add_client(name: str, redirect_uris: list[str], min_loa: str = "niedrig", pu
         audience=audience,
         roles=list(dict.fromkeys(roles)),
         approval=approval,
+        token_endpoint_auth_method=method,
+        jwks=jwks,
+        jwks_uri=jwks_uri,
+        require_pushed_authorization_requests=require_par,
     )
     db.session.add(client)
     db.session.commit()
@@ -76,6 +86,31 @@ def rotate_secret(client: Client) -> str:
     client.client_secret_hash = digest(secret)
     db.session.commit()
     return secret
+
+
+def _authentication(public: bool, method: str | None, jwks: dict | None,
+                    jwks_uri: str | None) -> tuple[str, dict | None, str | None]:
+    """The registered token endpoint authentication (RFC 7591 §2) and its keys."""
+    from .oidc.rfc7523 import parse_jwks
+
+    method = method or ("none" if public else "client_secret_basic")
+    if method not in AUTH_METHODS:
+        raise ClientError("token-endpoint-auth-method must be one of " + ", ".join(AUTH_METHODS))
+    if public and method != "none":
+        raise ClientError("a public client authenticates with none")
+    if method != "private_key_jwt":
+        if jwks or jwks_uri:
+            raise ClientError("keys (jwks, jwks-uri) belong to private_key_jwt clients only")
+        return method, None, None
+    if bool(jwks) == bool(jwks_uri):
+        raise ClientError("a private_key_jwt client needs either jwks or jwks-uri")
+    if jwks:
+        try:
+            parse_jwks(jwks)
+        except (ValueError, KeyError, TypeError, JoseError) as exc:
+            raise ClientError(f"jwks unusable: {exc}") from exc
+        return method, jwks, None
+    return method, None, _check_uri(jwks_uri, "jwks URI")
 
 
 def describe(client: Client) -> dict:
@@ -91,11 +126,31 @@ def describe(client: Client) -> dict:
         "audience": client.audience,
         "roles": client.roles,
         "approval": client.approval,
+        "token_endpoint_auth_method": client.token_endpoint_auth_method,
+        "jwks": client.jwks,
+        "jwks_uri": client.jwks_uri,
+        "disabled": client.disabled,
+        "require_pushed_authorization_requests": client.require_pushed_authorization_requests,
     }
 
 
 def list_clients() -> list[Client]:
     return list(db.session.scalars(select(Client).order_by(Client.created_at)))
+
+
+def set_disabled(client_id: str, disabled: bool) -> bool:
+    """Disabling ends the service's tokens at once; enabling again does not bring them
+    back, users log in anew."""
+    from .oidc.revocation import revoke_for_client
+
+    client = db.session.get(Client, client_id)
+    if client is None:
+        return False
+    client.disabled = disabled
+    if disabled:
+        revoke_for_client(client_id)
+    db.session.commit()
+    return True
 
 
 def remove_client(client_id: str) -> bool:

@@ -42,12 +42,15 @@ DEMO_ROLES = ("Sachbearbeitung", "Freigabe")
 def _demo_client(app, demo_url: str):
     """The demo's client, re-created each start so its secret is known here only."""
     from .clients import add_client, rotate_secret
-    from .oidc.models import Client
+    from .oidc.models import SUPPORTED_SCOPES, Client
 
     with app.app_context():
         existing = db.session.scalar(select(Client).where(Client.name == DEMO_NAME))
         if existing is not None:
-            # Kept, not re-created: organisations' subscriptions and grants of it survive a restart.
+            # Kept, not re-created: organisations' subscriptions and grants of it survive a
+            # restart. A demo client from before organisations existed learns them here.
+            existing.audience, existing.roles = "both", list(DEMO_ROLES)
+            existing.allowed_scopes = list(SUPPORTED_SCOPES)
             return existing.client_id, rotate_secret(existing)
         client, secret = add_client(DEMO_NAME, [demo_url + "/callback"], post_logout_redirect_uris=[demo_url + "/"],
                                     audience="both", roles=list(DEMO_ROLES))

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..extensions import db
 from ..loa import Level
 from ..oidc.models import Client, Consent
+from ..oidc.revocation import revoke_for_consent
 from ..timeutil import utcnow
 
 RETENTION = timedelta(days=365)
@@ -69,10 +70,12 @@ def consents(account_id: str) -> list[StandingConsent]:
 
 
 def revoke_consent(account_id: str, client_id: str) -> bool:
-    """The next login to that service asks again."""
+    """The next login to that service asks again, and what the service holds stops
+    working now, not when its tokens would expire."""
     deleted = db.session.execute(
         delete(Consent).where(Consent.account_id == account_id, Consent.client_id == client_id)
     ).rowcount
+    revoke_for_consent(account_id, client_id)
     db.session.commit()
     return bool(deleted)
 

@@ -15,6 +15,7 @@ from ..timeutil import utcnow
 from .claims import SCOPE_CLAIMS
 
 SUPPORTED_SCOPES = ("openid", *SCOPE_CLAIMS)
+SECRET_AUTH_METHODS = ("client_secret_basic", "client_secret_post")
 
 
 class Client(db.Model, ClientMixin):
@@ -38,6 +39,17 @@ class Client(db.Model, ClientMixin):
     # approval by the service's Fachliche Leitstelle.
     approval: Mapped[str] = mapped_column(String(16), default="auto")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # RFC 7591 §2: how the client authenticates at /token, /revoke and /introspect.
+    # client_secret_basic and client_secret_post are one credential sent two ways,
+    # so a client with a secret may use either.
+    token_endpoint_auth_method: Mapped[str] = mapped_column(String(32), default="client_secret_basic")
+    # RFC 7523 private_key_jwt: the client's public keys, inline or at a URI.
+    jwks: Mapped[dict | None] = mapped_column(JSON)
+    jwks_uri: Mapped[str | None] = mapped_column(Text)
+    # A disabled client is refused everywhere; its tokens were revoked when it was disabled.
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # RFC 9126 §6: authorization requests only through /par.
+    require_pushed_authorization_requests: Mapped[bool] = mapped_column(Boolean, default=False)
 
     @property
     def min_loa(self) -> Level:
@@ -75,9 +87,10 @@ class Client(db.Model, ClientMixin):
         return same(digest(client_secret or ""), self.client_secret_hash)
 
     def check_endpoint_auth_method(self, method, endpoint):
-        if self.public:
-            return method == "none"
-        return method in ("client_secret_basic", "client_secret_post")
+        registered = self.token_endpoint_auth_method or ("none" if self.public else "client_secret_basic")
+        if registered in SECRET_AUTH_METHODS:
+            return method in SECRET_AUTH_METHODS
+        return method == registered
 
     def check_response_type(self, response_type):
         return response_type == "code"
@@ -208,3 +221,26 @@ class Consent(db.Model):
     client_id: Mapped[str] = mapped_column(ForeignKey("oidc_client.client_id", ondelete="CASCADE"), primary_key=True)
     claims: Mapped[list] = mapped_column(JSON, default=list)
     granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ClientAssertionUse(db.Model):
+    """A `jti` of a client assertion (RFC 7523 §3 item 7) seen before: a row per use,
+    so a replay is refused by the primary key in every worker process."""
+
+    __tablename__ = "oidc_client_assertion_jti"
+
+    client_id: Mapped[str] = mapped_column(ForeignKey("oidc_client.client_id", ondelete="CASCADE"), primary_key=True)
+    jti: Mapped[str] = mapped_column(String(255), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class PushedRequest(db.Model):
+    """An authorization request pushed to /par (RFC 9126), waiting for the browser."""
+
+    __tablename__ = "oidc_pushed_request"
+
+    uri_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client_id: Mapped[str] = mapped_column(ForeignKey("oidc_client.client_id", ondelete="CASCADE"))
+    params: Mapped[dict] = mapped_column(JSON)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    used_at: Mapped[datetime | None]

@@ -23,7 +23,11 @@ from ..loa import SESSION_LIMITS, Level
 from ..secrets import digest, new_secret
 from ..timeutil import utcnow
 from . import claims as claims_mod
+from . import rfc7523
+from .introspection import IntrospectionEndpoint
 from .models import AuthorizationCode, Client, Token
+from .par import PushedAuthorizationEndpoint
+from .revocation import RevocationEndpoint
 
 ACCESS_TOKEN_SECONDS = 600
 ID_TOKEN_SECONDS = 600
@@ -35,6 +39,11 @@ class AuthorizationServer(FlaskAuthorizationServer):
         if isinstance(request, OAuth2Request):
             return request
         return super().create_oauth2_request(request)
+
+    def validate_requested_scope(self, scope):
+        # RFC 6749 §3.3: the server may grant less than asked; scopes it does not know
+        # are left out and the granted `scope` is named in the token response.
+        return None
 
 
 class Subject:
@@ -70,7 +79,7 @@ def sign_jwt(client: Client | None, payload: dict, typ: str = "JWT") -> str:
 class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
     """RFC 6749 §4.1 with PKCE (RFC 7636); codes live 60 s and are single-use."""
 
-    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]
 
     def save_authorization_code(self, code, request):
         ctx = request.servicekonto  # set by the authorize endpoint: session and claims
@@ -82,7 +91,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
             actor_id=request.user.actor.id if request.user.actor else None,
             session_id=session.id,
             redirect_uri=request.payload.redirect_uri or request.client.get_default_redirect_uri(),
-            scope=request.scope,
+            scope=request.client.get_allowed_scope(request.scope),
             nonce=request.payload.data.get("nonce"),
             code_challenge=request.payload.data.get("code_challenge"),
             code_challenge_method=request.payload.data.get("code_challenge_method"),
@@ -130,7 +139,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
     """RFC 6749 §6 with rotation; a refresh token used twice ends the whole grant
     (OAuth 2.0 Security BCP, RFC 9700 §4.14.2)."""
 
-    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]
     INCLUDE_NEW_REFRESH_TOKEN = True
 
     def authenticate_refresh_token(self, refresh_token):
@@ -141,14 +150,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
             revoke_grant(token.grant_id)
             db.session.commit()
             return None
-        if token.is_revoked() or (token.refresh_expires_at and token.refresh_expires_at <= utcnow()):
-            return None
-        if token.session_id:
-            session = db.session.get(LoginSession, token.session_id)
-            # A session past its limits is over even if the browser never came back to end it.
-            if session is None or session.ended_at is not None or expired(session):
-                return None
-        return token
+        return token if refresh_token_usable(token) else None
 
     def authenticate_user(self, refresh_token):
         return _subject(refresh_token.account_id, refresh_token.actor_id)
@@ -208,6 +210,19 @@ def claims_context(account: Account, client: Client) -> dict:
     return claims_mod.context_for(account, client, _keys().secret("pairwise"))
 
 
+def refresh_token_usable(token: Token) -> bool:
+    if token.refresh_used_at is not None or token.is_revoked():
+        return False
+    if token.refresh_expires_at and token.refresh_expires_at <= utcnow():
+        return False
+    if token.session_id:
+        session = db.session.get(LoginSession, token.session_id)
+        # A session past its limits is over even if the browser never came back to end it.
+        if session is None or session.ended_at is not None or expired(session):
+            return False
+    return True
+
+
 def revoke_grant(grant_id: str) -> None:
     now = utcnow()
     for token in db.session.scalars(select(Token).where(Token.grant_id == grant_id, Token.revoked_at.is_(None))):
@@ -244,7 +259,9 @@ def save_token(token: dict, request) -> None:
 
 
 def query_client(client_id: str) -> Client | None:
-    return db.session.get(Client, client_id) if client_id else None
+    client = db.session.get(Client, client_id) if client_id else None
+    # A disabled client is unknown to every endpoint (`invalid_client`).
+    return None if client is None or client.disabled else client
 
 
 class _Issuer(IssuerParameter):
@@ -280,4 +297,8 @@ def init_server(app) -> None:
     authorization.register_grant(AuthorizationCodeGrant, [ServicekontoOpenIDCode(require_nonce=False), pkce])
     authorization.register_grant(RefreshTokenGrant)
     authorization.register_extension(_Issuer())
+    authorization.register_client_auth_method(rfc7523.METHOD, rfc7523.PrivateKeyJWT())
+    authorization.register_endpoint(RevocationEndpoint)
+    authorization.register_endpoint(IntrospectionEndpoint)
+    authorization.register_endpoint(PushedAuthorizationEndpoint)
     require_token.register_token_validator(_BearerValidator())

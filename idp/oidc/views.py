@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from authlib.common.urls import add_params_to_uri
 from authlib.integrations.flask_oauth2 import current_token
+from authlib.oauth2 import OAuth2Error
 from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
 from joserfc import jwt
 from joserfc.errors import JoseError
@@ -16,9 +17,11 @@ from ..authn.logout import end_session as end_login_session
 from ..consent import releases
 from ..extensions import csrf, db
 from ..loa import SUPPORTED_ACR_VALUES, Level
-from . import authorize
+from . import authorize, par, rfc7523
 from . import claims as claims_mod
+from .introspection import INTROSPECTION_AUTH_METHODS
 from .models import Client
+from .revocation import REVOCATION_AUTH_METHODS
 from .server import authorization, claims_context, require_token, subject_for
 
 bp = Blueprint("oidc", __name__)
@@ -39,17 +42,29 @@ def discovery():
         "userinfo_endpoint": issuer + url_for("oidc.userinfo"),
         "jwks_uri": issuer + url_for("oidc.jwks"),
         "end_session_endpoint": issuer + url_for("oidc.end_session"),
+        "revocation_endpoint": issuer + url_for("oidc.revoke"),
+        "revocation_endpoint_auth_methods_supported": REVOCATION_AUTH_METHODS,
+        "revocation_endpoint_auth_signing_alg_values_supported": rfc7523.ALGORITHMS,
+        "introspection_endpoint": issuer + url_for("oidc.introspect"),
+        "introspection_endpoint_auth_methods_supported": INTROSPECTION_AUTH_METHODS,
+        "introspection_endpoint_auth_signing_alg_values_supported": rfc7523.ALGORITHMS,
         "scopes_supported": ["openid", *claims_mod.SCOPE_CLAIMS],
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "refresh_token"],
         "subject_types_supported": ["pairwise"],
         "id_token_signing_alg_values_supported": ["ES256", "RS256"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt",
+                                                  "none"],
+        "token_endpoint_auth_signing_alg_values_supported": rfc7523.ALGORITHMS,
         "code_challenge_methods_supported": ["S256"],
         "claims_parameter_supported": True,
-        "request_parameter_supported": False,
+        # request objects by value (RFC 9101) and request_uri from /par only (RFC 9126)
+        "request_parameter_supported": True,
         "request_uri_parameter_supported": False,
+        "request_object_signing_alg_values_supported": rfc7523.ALGORITHMS,
+        "pushed_authorization_request_endpoint": issuer + url_for("oidc.pushed_authorization_request"),
+        "require_pushed_authorization_requests": False,
         "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "loa",
                              "sid", "act", *claims_mod.KNOWN_CLAIMS],
         "acr_values_supported": SUPPORTED_ACR_VALUES,
@@ -87,7 +102,21 @@ def respond(outcome: authorize.Outcome):
 @bp.route("/authorize", methods=["GET", "POST"])
 def authorize_endpoint():
     params = {key: request.values.get(key) for key in request.values}
-    return respond(authorize.start(params, g.login_session, request))
+    try:
+        params, resolved = par.authorization_parameters(params)
+    except OAuth2Error as error:
+        # Nothing of the request can be trusted yet, its redirect URI neither.
+        return render_template("oidc/request_error.html", error=error.error,
+                               description=error.description or error.error), 400
+    source = authorize.StoredRequest(params, _issuer() + "/authorize") if resolved else request
+    return respond(authorize.start(params, g.login_session, source))
+
+
+@bp.route("/par", methods=["POST"])
+def pushed_authorization_request():
+    response = authorization.create_endpoint_response("pushed_authorization")
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/authorize/weiter/<record_id>")
@@ -101,6 +130,18 @@ def resume(record_id):
 @bp.route("/token", methods=["POST"])
 def token():
     response = authorization.create_token_response()
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/revoke", methods=["POST"])
+def revoke():
+    return authorization.create_endpoint_response("revocation")
+
+
+@bp.route("/introspect", methods=["POST"])
+def introspect():
+    response = authorization.create_endpoint_response("introspection")
     response.headers["Cache-Control"] = "no-store"
     return response
 

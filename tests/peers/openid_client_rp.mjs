@@ -5,13 +5,17 @@
 // Response: {"id": 1, "ok": true, "result": {...}}  or  {"id": 1, "ok": false, "error": {...}}
 //
 // Commands (every one except "ping" names an RP configuration with "rp"):
-//   discover      issuer, client_id, client_secret?, auth (client_secret_basic|client_secret_post|none),
+//   discover      issuer, client_id, client_secret?, auth (client_secret_basic|client_secret_post|none|
+//                 private_key_jwt), private_jwk? (private_key_jwt: the private JWK with kid and alg),
 //                 id_token_signed_response_alg?
-//   authorize     scope, extra? -> url   (PKCE S256, state and nonce are made and kept here)
+//   authorize     scope, extra?, jar?, par? -> url   (PKCE S256, state and nonce are made and kept here;
+//                 jar: as a request object signed with private_jwk (RFC 9101), par: pushed first (RFC 9126))
 //   callback      url            -> tokens, ID token claims and header (authorizationCodeGrant)
 //   userinfo      access_token, sub        (fetchUserInfo with the expected subject)
 //   refresh       refresh_token            (refreshTokenGrant)
 //   end_session   params                   (buildEndSessionUrl)
+//   introspect    token, params?           (tokenIntrospection) -> the introspection response
+//   revoke        token, params?           (tokenRevocation)
 //   requests      -> the HTTP requests openid-client made for this RP so far
 //
 // The process ends when stdin closes and, whatever happens, after --max-seconds.
@@ -37,7 +41,19 @@ function jwtParts(token) {
   return { header: b64urlJson(header), payload: b64urlJson(payload) }
 }
 
-function clientAuth(method, secret) {
+const SIGNING = {
+  ES256: { name: 'ECDSA', namedCurve: 'P-256' },
+  PS256: { name: 'RSA-PSS', hash: 'SHA-256' },
+  RS256: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
+}
+
+async function signingKey(privateJwk) {
+  const key = await crypto.subtle.importKey('jwk', privateJwk, SIGNING[privateJwk.alg], false, ['sign'])
+  return { key, kid: privateJwk.kid }
+}
+
+async function clientAuth(method, secret, privateJwk) {
+  if (method === 'private_key_jwt') return client.PrivateKeyJwt(await signingKey(privateJwk))
   switch (method) {
     case 'client_secret_basic': return client.ClientSecretBasic(secret)
     case 'client_secret_post': return client.ClientSecretPost(secret)
@@ -98,10 +114,11 @@ const commands = {
       new URL(msg.issuer),
       msg.client_id,
       metadata,
-      clientAuth(msg.auth, msg.client_secret),
+      await clientAuth(msg.auth, msg.client_secret, msg.private_jwk),
       { execute: [client.allowInsecureRequests], [client.customFetch]: recordingFetch(requests), timeout: 10 },
     )
-    rps.set(msg.rp, { config, requests, pending: null })
+    const key = msg.private_jwk ? await signingKey(msg.private_jwk) : null
+    rps.set(msg.rp, { config, requests, pending: null, key })
     return { server_metadata: config.serverMetadata() }
   },
 
@@ -125,7 +142,9 @@ const commands = {
     }
     if (msg.max_age !== undefined) params.max_age = String(msg.max_age)
     entry.pending = pending
-    const url = client.buildAuthorizationUrl(entry.config, params)
+    let url = client.buildAuthorizationUrl(entry.config, params)
+    if (msg.jar) url = await client.buildAuthorizationUrlWithJAR(entry.config, params, entry.key)
+    if (msg.par) url = await client.buildAuthorizationUrlWithPAR(entry.config, url.searchParams)
     return { url: url.href, state: pending.state, nonce: pending.nonce }
   },
 
@@ -158,6 +177,17 @@ const commands = {
   async end_session(msg) {
     const entry = rp(msg.rp)
     return { url: client.buildEndSessionUrl(entry.config, msg.params ?? {}).href }
+  },
+
+  async introspect(msg) {
+    const entry = rp(msg.rp)
+    return { introspection: await client.tokenIntrospection(entry.config, msg.token, msg.params ?? {}) }
+  },
+
+  async revoke(msg) {
+    const entry = rp(msg.rp)
+    await client.tokenRevocation(entry.config, msg.token, msg.params ?? {})
+    return { revoked: true }
   },
 
   async requests(msg) {

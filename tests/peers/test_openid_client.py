@@ -209,8 +209,11 @@ def query(url: str) -> dict[str, str]:
 
 
 # -- helpers -------------------------------------------------------------------------------
-def discover(rp: OpenIdClientRP, name: str, issuer: str, client, auth: str, alg: str | None = None) -> dict:
+def discover(rp: OpenIdClientRP, name: str, issuer: str, client, auth: str, alg: str | None = None,
+             private_jwk: dict | None = None) -> dict:
     fields = dict(rp=name, issuer=issuer, client_id=client.client_id, auth=auth)
+    if private_jwk:
+        fields["private_jwk"] = private_jwk
     if client.client_secret:
         fields["client_secret"] = client.client_secret
     if alg:
@@ -222,12 +225,16 @@ def sign_in(rp, browser, name, client, scope="openid profile email", extra=None,
     """One authorization code flow: openid-client builds the request and redeems the
     code; the browser logs in and consents in between."""
     fields = dict(rp=name, redirect_uri=client.redirect_uri, scope=scope, extra=extra or {})
+    for flag in ("jar", "par"):
+        if go.pop(flag, False):
+            fields[flag] = True
     if "max_age" in go:
         fields["max_age"] = go.pop("max_age")
     request = rp.call("authorize", **fields)
     params = query(request["url"])
-    assert params["code_challenge_method"] == "S256" and params["code_challenge"]
-    assert params["state"] == request["state"] and params["nonce"] == request["nonce"]
+    if not (fields.get("jar") or fields.get("par")):
+        assert params["code_challenge_method"] == "S256" and params["code_challenge"]
+        assert params["state"] == request["state"] and params["nonce"] == request["nonce"]
     callback = browser.go(request["url"], client.redirect_uri, **go)
     return rp.call("callback", rp=name, url=callback), callback
 
@@ -533,3 +540,62 @@ def test_organisation_user_gets_organisation_and_roles_or_access_denied(app, ope
     error = openid_client.fails("callback", rp="gewerbe", url=callback)
     assert error["error"] == "access_denied", error
     assert error["name"] == "AuthorizationResponseError", error
+
+
+@pytest.mark.parametrize("alg", ["ES256", "PS256"])
+def test_private_key_jwt_code_flow_introspection_and_revocation(app, openid_client, live_server, make_account,
+                                                                make_client, alg):
+    """RFC 7523 client authentication as openid-client does it (assertion signed with
+    the service's key, aud the issuer), then RFC 7662 and RFC 7009 with the same."""
+    from joserfc.jwk import ECKey, RSAKey
+
+    make_account()
+    key = ECKey.generate_key("P-256") if alg == "ES256" else RSAKey.generate_key(2048)
+    key.ensure_kid()
+    client = make_client(name="Gewerbe", token_endpoint_auth_method="private_key_jwt",
+                         jwks={"keys": [key.as_dict(private=False)]})
+    meta = discover(openid_client, "gewerbe", live_server, client, "private_key_jwt",
+                    private_jwk={**key.as_dict(private=True), "alg": alg})
+    assert meta["introspection_endpoint"] == live_server + "/introspect"
+    assert meta["revocation_endpoint"] == live_server + "/revoke"
+    tokens, _ = sign_in(openid_client, Browser(live_server), "gewerbe", client)
+    sub = tokens["claims"]["sub"]
+    assert sub == expected_sub(app, client.client_id, account_id(app))
+
+    info = openid_client.call("introspect", rp="gewerbe", token=tokens["access_token"])["introspection"]
+    assert info["active"] is True and info["sub"] == sub and info["client_id"] == client.client_id
+    assert info["loa"] == "niedrig" and info["scope"] == "openid profile email"
+
+    openid_client.call("revoke", rp="gewerbe", token=tokens["refresh_token"])
+    info = openid_client.call("introspect", rp="gewerbe", token=tokens["access_token"])["introspection"]
+    assert info == {"active": False}
+    error = openid_client.fails("refresh", rp="gewerbe", refresh_token=tokens["refresh_token"])
+    assert error["error"] == "invalid_grant", error
+
+    # Every back-channel request carried a client assertion and no secret.
+    sent = [r for r in openid_client.call("requests", rp="gewerbe")["requests"] if r["method"] == "POST"]
+    assert {r["url"].rsplit("/", 1)[1] for r in sent} == {"token", "introspect", "revoke"}
+    for request in sent:
+        assert "client_assertion" in request["body_keys"] and "client_secret" not in request["body_keys"]
+        assert request["authorization_scheme"] is None
+
+
+@pytest.mark.parametrize("jar", [False, True], ids=["par", "jar-par"])
+def test_pushed_and_signed_authorization_requests(app, openid_client, live_server, make_account, make_client, jar):
+    """RFC 9126 (and RFC 9101 inside it) as openid-client does it: the browser carries
+    only client_id and request_uri; the code flow ends as usual."""
+    from joserfc.jwk import ECKey
+
+    make_account()
+    key = ECKey.generate_key("P-256")
+    key.ensure_kid()
+    client = make_client(name="Bauantrag", token_endpoint_auth_method="private_key_jwt", require_par=True,
+                         jwks={"keys": [key.as_dict(private=False)]})
+    meta = discover(openid_client, "bau", live_server, client, "private_key_jwt",
+                    private_jwk={**key.as_dict(private=True), "alg": "ES256"})
+    assert meta["pushed_authorization_request_endpoint"] == live_server + "/par"
+    tokens, _ = sign_in(openid_client, Browser(live_server), "bau", client, par=True, jar=jar)
+    assert tokens["claims"]["sub"] == expected_sub(app, client.client_id, account_id(app))
+    pushed = [r for r in openid_client.call("requests", rp="bau")["requests"] if r["url"].endswith("/par")]
+    assert len(pushed) == 1 and "client_assertion" in pushed[0]["body_keys"]
+    assert ("request" in pushed[0]["body_keys"]) == jar
