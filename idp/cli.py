@@ -48,8 +48,9 @@ def clients():
 @click.option("--jwks", "jwks_file", type=click.File("r"), help="private_key_jwt: a file with the public JWKS.")
 @click.option("--jwks-uri", help="private_key_jwt: where the service publishes its public JWKS.")
 @click.option("--require-par", is_flag=True, help="Accept authorization requests only through /par (RFC 9126).")
+@click.option("--dpop", is_flag=True, help="Tokens only with a DPoP proof and server nonce (RFC 9449).")
 def clients_add(name, redirect_uris, min_loa, post_logout, backchannel_logout_uri, public, id_token_alg,
-                audience, roles, approval, auth_method, jwks_file, jwks_uri, require_par):
+                audience, roles, approval, auth_method, jwks_file, jwks_uri, require_par, dpop):
     from .clients import ClientError, add_client, describe
 
     _app()
@@ -61,7 +62,7 @@ def clients_add(name, redirect_uris, min_loa, post_logout, backchannel_logout_ur
         client, secret = add_client(name, list(redirect_uris), min_loa, public, list(post_logout),
                                     backchannel_logout_uri, id_token_alg, audience=audience, roles=list(roles),
                                     approval=approval, token_endpoint_auth_method=auth_method, jwks=jwks,
-                                    jwks_uri=jwks_uri, require_par=require_par)
+                                    jwks_uri=jwks_uri, require_par=require_par, dpop=dpop)
     except ClientError as exc:
         raise click.UsageError(str(exc)) from exc
     out = describe(client)

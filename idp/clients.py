@@ -36,7 +36,7 @@ def add_client(name: str, redirect_uris: list[str], min_loa: str = "niedrig", pu
                id_token_alg: str = "ES256", client_id: str | None = None, audience: str = "citizens",
                roles: list[str] | None = None, approval: str = "auto", token_endpoint_auth_method: str | None = None,
                jwks: dict | None = None, jwks_uri: str | None = None,
-               require_par: bool = False) -> tuple[Client, str | None]:
+               require_par: bool = False, dpop: bool = False) -> tuple[Client, str | None]:
     if not name.strip():
         raise ClientError("name must not be empty")
     if not redirect_uris:
@@ -74,6 +74,7 @@ def add_client(name: str, redirect_uris: list[str], min_loa: str = "niedrig", pu
         jwks=jwks,
         jwks_uri=jwks_uri,
         require_pushed_authorization_requests=require_par,
+        dpop_bound_access_tokens=dpop,
     )
     db.session.add(client)
     db.session.commit()
@@ -131,6 +132,7 @@ def describe(client: Client) -> dict:
         "jwks_uri": client.jwks_uri,
         "disabled": client.disabled,
         "require_pushed_authorization_requests": client.require_pushed_authorization_requests,
+        "dpop_bound_access_tokens": client.dpop_bound_access_tokens,
     }
 
 

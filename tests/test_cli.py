@@ -32,7 +32,10 @@ def base_env(tmp_path: Path, database_url: str, **extra) -> dict:
     env = {k: v for k, v in os.environ.items()
            if k not in ("DATABASE_URL", "SMTP_URL", "SECRET_KEY", "SERVICEKONTO_SIMULATORS", "REDIS_URL")}
     env.update(SERVICEKONTO_INSTANCE_DIR=str(tmp_path / "instance"), SERVICEKONTO_KEYS_DIR=str(tmp_path / "keys"),
-               DATABASE_URL=database_url)
+               DATABASE_URL=database_url,
+               # The console script imports the installed package (a shared virtualenv may
+               # point at another checkout); the code under test comes first.
+               PYTHONPATH=str(Path(__file__).resolve().parents[1]))
     env.update(extra)
     return env
 

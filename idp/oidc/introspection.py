@@ -65,11 +65,14 @@ def describe(presented: Presented) -> dict:
         "iss": current_app.config["SERVICEKONTO"].issuer,
         "iat": _epoch(token.issued_at),
         "exp": expires,
-        "token_type": None if presented.refresh else "Bearer",
+        "token_type": None if presented.refresh else ("DPoP" if token.dpop_jkt else "Bearer"),
         "auth_time": _epoch(token.auth_time),
         "acr": level.eidas_uri,
         "loa": level.word,
     }
+    if token.dpop_jkt and not (presented.refresh and not token.get_client().public):
+        # RFC 9449 §6.2; a confidential client's refresh token is not bound (§5).
+        body["cnf"] = {"jkt": token.dpop_jkt}
     return {k: v for k, v in body.items() if v is not None}
 
 

@@ -50,6 +50,8 @@ class Client(db.Model, ClientMixin):
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     # RFC 9126 §6: authorization requests only through /par.
     require_pushed_authorization_requests: Mapped[bool] = mapped_column(Boolean, default=False)
+    # RFC 9449 §5.2: tokens only with a DPoP proof (and a server nonce).
+    dpop_bound_access_tokens: Mapped[bool] = mapped_column(Boolean, default=False)
 
     @property
     def min_loa(self) -> Level:
@@ -181,6 +183,9 @@ class Token(db.Model, TokenMixin):
     refresh_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
     actor_id: Mapped[str | None] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
+    # RFC 9449 §6: the thumbprint of the key the access token (and a public client's
+    # refresh token) is bound to; None for bearer tokens.
+    dpop_jkt: Mapped[str | None] = mapped_column(String(64))
 
     def check_client(self, client):
         return self.client_id == client.get_client_id()
@@ -244,3 +249,14 @@ class PushedRequest(db.Model):
     params: Mapped[dict] = mapped_column(JSON)
     expires_at: Mapped[datetime] = mapped_column(index=True)
     used_at: Mapped[datetime | None]
+
+
+class DPoPProofUse(db.Model):
+    """A DPoP proof (RFC 9449 §11.1) seen before, by key and `jti`: a replay is refused
+    by the primary key in every worker process."""
+
+    __tablename__ = "oidc_dpop_proof_jti"
+
+    jkt: Mapped[str] = mapped_column(String(64), primary_key=True)
+    jti: Mapped[str] = mapped_column(String(255), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)

@@ -4,14 +4,13 @@ from __future__ import annotations
 import time
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer as FlaskAuthorizationServer
-from authlib.integrations.flask_oauth2 import ResourceProtector
+from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import OAuth2Request, grants
-from authlib.oauth2.rfc6750 import BearerTokenValidator
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc9207 import IssuerParameter
 from authlib.oidc.core.grants import OpenIDCode
 from authlib.oidc.core.util import create_half_hash
-from flask import current_app
+from flask import current_app, url_for
 from joserfc import jwt
 from sqlalchemy import select
 
@@ -23,7 +22,7 @@ from ..loa import SESSION_LIMITS, Level
 from ..secrets import digest, new_secret
 from ..timeutil import utcnow
 from . import claims as claims_mod
-from . import rfc7523
+from . import rfc7523, rfc9449
 from .introspection import IntrospectionEndpoint
 from .models import AuthorizationCode, Client, Token
 from .par import PushedAuthorizationEndpoint
@@ -76,7 +75,43 @@ def sign_jwt(client: Client | None, payload: dict, typ: str = "JWT") -> str:
     return jwt.encode({"alg": alg, "kid": key.kid, "typ": typ}, payload, key, algorithms=[alg])
 
 
-class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
+class DPoPProofError(OAuth2Error):
+    """RFC 9449 §5 at the token endpoint: 400, with a nonce to use when one is needed."""
+
+    status_code = 400
+
+    def __init__(self, problem: rfc9449.DPoPError):
+        super().__init__(description=problem.description, error=problem.error)
+        self.nonce = problem.nonce
+
+    def get_headers(self):
+        headers = super().get_headers()
+        if self.nonce:
+            headers.append(("DPoP-Nonce", self.nonce))
+        return headers
+
+
+class DPoPBinding:
+    """Grants whose tokens are bound to the key of the request's DPoP proof."""
+
+    def validate_token_request(self):
+        super().validate_token_request()
+        proofs = self.request.headers.getlist("DPoP")  # Flask's headers: each DPoP header
+        try:
+            self.request.dpop_jkt = rfc9449.token_request_key(
+                self.request.client, proofs, _issuer() + url_for("oidc.token"),
+                refreshed=getattr(self.request, "refresh_token", None))
+        except rfc9449.DPoPError as exc:
+            raise DPoPProofError(exc) from exc
+
+    def generate_token(self, *args, **kwargs):
+        token = super().generate_token(*args, **kwargs)
+        if getattr(self.request, "dpop_jkt", None):
+            token["token_type"] = "DPoP"  # RFC 9449 §5
+        return token
+
+
+class AuthorizationCodeGrant(DPoPBinding, grants.AuthorizationCodeGrant):
     """RFC 6749 §4.1 with PKCE (RFC 7636); codes live 60 s and are single-use."""
 
     TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]
@@ -135,7 +170,7 @@ def _subject(account_id: str, actor_id: str | None) -> Subject | None:
     return Subject(account, actor)
 
 
-class RefreshTokenGrant(grants.RefreshTokenGrant):
+class RefreshTokenGrant(DPoPBinding, grants.RefreshTokenGrant):
     """RFC 6749 §6 with rotation; a refresh token used twice ends the whole grant
     (OAuth 2.0 Security BCP, RFC 9700 §4.14.2)."""
 
@@ -254,6 +289,7 @@ def save_token(token: dict, request) -> None:
         refresh_token_hash=digest(token["refresh_token"]) if token.get("refresh_token") else None,
         expires_in=token["expires_in"],
         refresh_expires_at=refresh_expires,
+        dpop_jkt=getattr(request, "dpop_jkt", None),
     ))
     db.session.commit()
 
@@ -269,13 +305,7 @@ class _Issuer(IssuerParameter):
         return _issuer()
 
 
-class _BearerValidator(BearerTokenValidator):
-    def authenticate_token(self, token_string):
-        return Token.by_access_token(token_string)
-
-
 authorization = AuthorizationServer()
-require_token = ResourceProtector()
 
 
 def init_server(app) -> None:
@@ -301,4 +331,3 @@ def init_server(app) -> None:
     authorization.register_endpoint(RevocationEndpoint)
     authorization.register_endpoint(IntrospectionEndpoint)
     authorization.register_endpoint(PushedAuthorizationEndpoint)
-    require_token.register_token_validator(_BearerValidator())

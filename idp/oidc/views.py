@@ -4,7 +4,6 @@ from __future__ import annotations
 
 
 from authlib.common.urls import add_params_to_uri
-from authlib.integrations.flask_oauth2 import current_token
 from authlib.oauth2 import OAuth2Error
 from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
 from joserfc import jwt
@@ -17,12 +16,13 @@ from ..authn.logout import end_session as end_login_session
 from ..consent import releases
 from ..extensions import csrf, db
 from ..loa import SUPPORTED_ACR_VALUES, Level
-from . import authorize, par, rfc7523
+from . import authorize, par, rfc7523, rfc9449
 from . import claims as claims_mod
 from .introspection import INTROSPECTION_AUTH_METHODS
 from .models import Client
 from .revocation import REVOCATION_AUTH_METHODS
-from .server import authorization, claims_context, require_token, subject_for
+from .resource import access_token_required
+from .server import authorization, claims_context, subject_for
 
 bp = Blueprint("oidc", __name__)
 csrf.exempt(bp)
@@ -58,6 +58,7 @@ def discovery():
                                                   "none"],
         "token_endpoint_auth_signing_alg_values_supported": rfc7523.ALGORITHMS,
         "code_challenge_methods_supported": ["S256"],
+        "dpop_signing_alg_values_supported": rfc9449.ALGORITHMS,
         "claims_parameter_supported": True,
         # request objects by value (RFC 9101) and request_uri from /par only (RFC 9126)
         "request_parameter_supported": True,
@@ -147,9 +148,9 @@ def introspect():
 
 
 @bp.route("/userinfo", methods=["GET", "POST"])
-@require_token("openid")
+@access_token_required("openid")
 def userinfo():
-    tok = current_token
+    tok = g.access_token
     account = db.session.get(Account, tok.account_id)
     if account is None or not account.is_active:
         return jsonify(error="invalid_token"), 401

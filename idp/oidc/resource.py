@@ -1,0 +1,52 @@
+"""Access tokens at resource endpoints (userinfo now, the Postfach API later):
+`Authorization: Bearer` (RFC 6750) or `Authorization: DPoP` with a proof (RFC 9449 §7).
+
+    @access_token_required("openid")
+    def view():
+        token = g.access_token   # the Token row
+
+The rules are in `rfc9449.authenticate`; this decorator translates HTTP.
+"""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import current_app, g, jsonify, request
+
+from .models import Token
+from .rfc9449 import ResourceError, authenticate, challenges
+
+
+def _active(token: Token) -> bool:
+    return not token.is_expired() and not token.is_revoked()
+
+
+def access_token_required(scope: str | None = None):
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            url = current_app.config["SERVICEKONTO"].issuer + request.script_root + request.path
+            try:
+                g.access_token = authenticate(request.headers.get("Authorization"), request.headers.getlist("DPoP"),
+                                              request.method, url, Token.by_access_token, _active, scope)
+            except ResourceError as error:
+                return refusal(error)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def refusal(error: ResourceError):
+    body = {"error": error.error or "invalid_request"}
+    if error.description:
+        body["error_description"] = error.description
+    response = jsonify(body) if error.error else current_app.response_class(status=error.status)
+    response.status_code = error.status
+    for value in challenges(error):
+        response.headers.add("WWW-Authenticate", value)
+    if error.nonce:
+        response.headers["DPoP-Nonce"] = error.nonce
+    response.headers["Cache-Control"] = "no-store"
+    return response
