@@ -7,7 +7,8 @@
 // Commands (every one except "ping" names an RP configuration with "rp"):
 //   discover      issuer, client_id, client_secret?, auth (client_secret_basic|client_secret_post|none|
 //                 private_key_jwt), private_jwk? (private_key_jwt: the private JWK with kid and alg),
-//                 id_token_signed_response_alg?
+//                 id_token_signed_response_alg?, dpop? (true: every token and userinfo request with
+//                 DPoP proofs of one ES256 key made here, RFC 9449)
 //   authorize     scope, extra?, jar?, par? -> url   (PKCE S256, state and nonce are made and kept here;
 //                 jar: as a request object signed with private_jwk (RFC 9101), par: pushed first (RFC 9126))
 //   callback      url            -> tokens, ID token claims and header (authorizationCodeGrant)
@@ -69,13 +70,17 @@ function recordingFetch(log) {
     let bodyKeys = []
     if (options?.body instanceof URLSearchParams) bodyKeys = [...options.body.keys()]
     else if (typeof options?.body === 'string') bodyKeys = [...new URLSearchParams(options.body).keys()]
-    log.push({
+    const entry = {
       url: String(url),
       method: options?.method ?? 'GET',
       authorization_scheme: authorization ? authorization.split(' ')[0] : null,
       body_keys: bodyKeys,
-    })
-    return fetch(url, options)
+      dpop: headers.has('dpop'),
+    }
+    log.push(entry)
+    const response = await fetch(url, options)
+    entry.status = response.status
+    return response
   }
 }
 
@@ -118,7 +123,8 @@ const commands = {
       { execute: [client.allowInsecureRequests], [client.customFetch]: recordingFetch(requests), timeout: 10 },
     )
     const key = msg.private_jwk ? await signingKey(msg.private_jwk) : null
-    rps.set(msg.rp, { config, requests, pending: null, key })
+    const dpop = msg.dpop ? { DPoP: client.getDPoPHandle(config, await client.randomDPoPKeyPair('ES256')) } : undefined
+    rps.set(msg.rp, { config, requests, pending: null, key, dpop })
     return { server_metadata: config.serverMetadata() }
   },
 
@@ -144,7 +150,7 @@ const commands = {
     entry.pending = pending
     let url = client.buildAuthorizationUrl(entry.config, params)
     if (msg.jar) url = await client.buildAuthorizationUrlWithJAR(entry.config, params, entry.key)
-    if (msg.par) url = await client.buildAuthorizationUrlWithPAR(entry.config, url.searchParams)
+    if (msg.par) url = await client.buildAuthorizationUrlWithPAR(entry.config, url.searchParams, entry.dpop)
     return { url: url.href, state: pending.state, nonce: pending.nonce }
   },
 
@@ -160,18 +166,18 @@ const commands = {
       idTokenExpected: true,
     }
     if (pending.maxAge !== undefined) checks.maxAge = pending.maxAge
-    const tokens = await client.authorizationCodeGrant(entry.config, new URL(msg.url), checks)
+    const tokens = await client.authorizationCodeGrant(entry.config, new URL(msg.url), checks, undefined, entry.dpop)
     return tokenResult(tokens)
   },
 
   async userinfo(msg) {
     const entry = rp(msg.rp)
-    return { userinfo: await client.fetchUserInfo(entry.config, msg.access_token, msg.sub) }
+    return { userinfo: await client.fetchUserInfo(entry.config, msg.access_token, msg.sub, entry.dpop) }
   },
 
   async refresh(msg) {
     const entry = rp(msg.rp)
-    return tokenResult(await client.refreshTokenGrant(entry.config, msg.refresh_token))
+    return tokenResult(await client.refreshTokenGrant(entry.config, msg.refresh_token, undefined, entry.dpop))
   },
 
   async end_session(msg) {

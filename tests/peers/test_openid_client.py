@@ -210,8 +210,8 @@ def query(url: str) -> dict[str, str]:
 
 # -- helpers -------------------------------------------------------------------------------
 def discover(rp: OpenIdClientRP, name: str, issuer: str, client, auth: str, alg: str | None = None,
-             private_jwk: dict | None = None) -> dict:
-    fields = dict(rp=name, issuer=issuer, client_id=client.client_id, auth=auth)
+             private_jwk: dict | None = None, dpop: bool = False) -> dict:
+    fields = dict(rp=name, issuer=issuer, client_id=client.client_id, auth=auth, dpop=dpop)
     if private_jwk:
         fields["private_jwk"] = private_jwk
     if client.client_secret:
@@ -599,3 +599,41 @@ def test_pushed_and_signed_authorization_requests(app, openid_client, live_serve
     pushed = [r for r in openid_client.call("requests", rp="bau")["requests"] if r["url"].endswith("/par")]
     assert len(pushed) == 1 and "client_assertion" in pushed[0]["body_keys"]
     assert ("request" in pushed[0]["body_keys"]) == jar
+
+
+def test_dpop_with_par_pkce_and_private_key_jwt(app, openid_client, live_server, make_account, make_client):
+    """RFC 9449 as openid-client does it, for a service registered with --dpop: the
+    token endpoint asks for a server nonce, openid-client retries with it; tokens,
+    the refresh and userinfo are bound to its key."""
+    from joserfc.jwk import ECKey
+
+    make_account()
+    key = ECKey.generate_key("P-256")
+    key.ensure_kid()
+    client = make_client(name="Elterngeld", token_endpoint_auth_method="private_key_jwt", require_par=True,
+                         dpop=True, jwks={"keys": [key.as_dict(private=False)]})
+    meta = discover(openid_client, "eltern", live_server, client, "private_key_jwt",
+                    private_jwk={**key.as_dict(private=True), "alg": "ES256"}, dpop=True)
+    assert "ES256" in meta["dpop_signing_alg_values_supported"]
+    tokens, _ = sign_in(openid_client, Browser(live_server), "eltern", client, par=True)
+    assert tokens["token_type"].lower() == "dpop"
+    sub = tokens["claims"]["sub"]
+    assert sub == expected_sub(app, client.client_id, account_id(app))
+
+    info = openid_client.call("userinfo", rp="eltern", access_token=tokens["access_token"], sub=sub)["userinfo"]
+    assert info["sub"] == sub
+    refreshed = openid_client.call("refresh", rp="eltern", refresh_token=tokens["refresh_token"])
+    assert refreshed["token_type"].lower() == "dpop" and refreshed["refresh_token"] != tokens["refresh_token"]
+    info = openid_client.call("userinfo", rp="eltern", access_token=refreshed["access_token"], sub=sub)["userinfo"]
+    assert info["sub"] == sub
+
+    introspected = openid_client.call("introspect", rp="eltern", token=refreshed["access_token"])["introspection"]
+    assert introspected["token_type"] == "DPoP" and introspected["cnf"]["jkt"]
+
+    sent = openid_client.call("requests", rp="eltern")["requests"]
+    at_token = [r for r in sent if r["url"].endswith("/token")]
+    # The first code exchange was refused for want of a nonce, the retry succeeded.
+    assert [r["status"] for r in at_token] == [400, 200, 200]
+    assert all(r["dpop"] for r in at_token)
+    at_userinfo = [r for r in sent if r["url"].endswith("/userinfo")]
+    assert at_userinfo and all(r["dpop"] and r["authorization_scheme"] == "DPoP" for r in at_userinfo)
