@@ -35,7 +35,8 @@ from ..timeutil import utcnow
 from .models import DPoPProofUse
 
 TYP = "dpop+jwt"
-ALGORITHMS = ["ES256", "RS256", "PS256", "EdDSA"]
+# Ed25519 is the name RFC 9864 gives; EdDSA (deprecated there) is what clients send today.
+ALGORITHMS = ["ES256", "RS256", "PS256", "Ed25519", "EdDSA"]
 IAT_WINDOW = 60  # seconds a proof's iat may lie behind or ahead of our clock
 NONCE_WINDOW = 300  # a nonce is accepted in its window and the one after
 MAX_PROOF_BYTES = 8 * 1024
@@ -256,8 +257,7 @@ def authenticate(authorization: str | None, proofs: list[str], method: str, url:
             proof = validate(proofs, method, url, access_token=value,
                              require_nonce=bool(client and client.dpop_bound_access_tokens))
         except DPoPError as exc:
-            status = 401
-            raise ResourceError("DPoP", exc.error, exc.description, status, exc.nonce) from exc
+            raise ResourceError("DPoP", exc.error, exc.description, 401, exc.nonce) from exc
         if proof.jkt != token.dpop_jkt:
             raise ResourceError("DPoP", "invalid_dpop_proof", "The proof's key is not the token's key.")
     if scope and scope not in (token.scope or "").split():
