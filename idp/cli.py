@@ -31,7 +31,8 @@ def clients():
 
 @clients.command("add")
 @click.option("--name", required=True)
-@click.option("--redirect-uri", "redirect_uris", multiple=True, required=True)
+@click.option("--redirect-uri", "redirect_uris", multiple=True,
+              help="Required with the authorization_code grant (repeatable).")
 @click.option("--min-loa", default="niedrig", type=click.Choice(["niedrig", "substanziell", "hoch"]))
 @click.option("--post-logout-redirect-uri", "post_logout", multiple=True)
 @click.option("--backchannel-logout-uri")
@@ -48,8 +49,11 @@ def clients():
 @click.option("--jwks", "jwks_file", type=click.File("r"), help="private_key_jwt: a file with the public JWKS.")
 @click.option("--jwks-uri", help="private_key_jwt: where the service publishes its public JWKS.")
 @click.option("--require-par", is_flag=True, help="Accept authorization requests only through /par (RFC 9126).")
+@click.option("--grant", "grants", multiple=True, type=click.Choice(["authorization_code", "client_credentials"]),
+              help="A grant the service may use (repeatable; default authorization_code, which includes "
+                   "refresh_token). client_credentials: service-to-service scopes only.")
 def clients_add(name, redirect_uris, min_loa, post_logout, backchannel_logout_uri, public, id_token_alg,
-                audience, roles, approval, auth_method, jwks_file, jwks_uri, require_par):
+                audience, roles, approval, auth_method, jwks_file, jwks_uri, require_par, grants):
     from .clients import ClientError, add_client, describe
 
     _app()
@@ -61,7 +65,7 @@ def clients_add(name, redirect_uris, min_loa, post_logout, backchannel_logout_ur
         client, secret = add_client(name, list(redirect_uris), min_loa, public, list(post_logout),
                                     backchannel_logout_uri, id_token_alg, audience=audience, roles=list(roles),
                                     approval=approval, token_endpoint_auth_method=auth_method, jwks=jwks,
-                                    jwks_uri=jwks_uri, require_par=require_par)
+                                    jwks_uri=jwks_uri, require_par=require_par, grants=list(grants))
     except ClientError as exc:
         raise click.UsageError(str(exc)) from exc
     out = describe(client)

@@ -9,13 +9,15 @@ from sqlalchemy import select
 
 from .extensions import db
 from .loa import Level
-from .oidc.models import Client
+from .oidc.models import CODE_GRANTS, Client
 from .secrets import digest, new_secret
 
 
 AUDIENCES = ("citizens", "organisations", "both")
 AUTH_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jwt", "none")
 APPROVALS = ("auto", "leitstelle")
+# What an operator registers; refresh_token comes with authorization_code.
+GRANTS = ("authorization_code", "client_credentials")
 
 
 class ClientError(ValueError):
@@ -36,11 +38,15 @@ def add_client(name: str, redirect_uris: list[str], min_loa: str = "niedrig", pu
                id_token_alg: str = "ES256", client_id: str | None = None, audience: str = "citizens",
                roles: list[str] | None = None, approval: str = "auto", token_endpoint_auth_method: str | None = None,
                jwks: dict | None = None, jwks_uri: str | None = None,
-               require_par: bool = False) -> tuple[Client, str | None]:
+               require_par: bool = False, grants: list[str] | None = None) -> tuple[Client, str | None]:
     if not name.strip():
         raise ClientError("name must not be empty")
-    if not redirect_uris:
+    grant_types = _grant_types(grants, public, token_endpoint_auth_method)
+    if "authorization_code" in grant_types and not redirect_uris:
         raise ClientError("at least one redirect URI is required")
+    if "authorization_code" not in grant_types and (redirect_uris or post_logout_redirect_uris
+                                                    or backchannel_logout_uri):
+        raise ClientError("redirect and logout URIs belong to clients with the authorization_code grant")
     try:
         level = Level.from_word(min_loa)
     except KeyError as exc:
@@ -74,6 +80,7 @@ def add_client(name: str, redirect_uris: list[str], min_loa: str = "niedrig", pu
         jwks=jwks,
         jwks_uri=jwks_uri,
         require_pushed_authorization_requests=require_par,
+        grant_types=grant_types,
     )
     db.session.add(client)
     db.session.commit()
@@ -86,6 +93,16 @@ def rotate_secret(client: Client) -> str:
     client.client_secret_hash = digest(secret)
     db.session.commit()
     return secret
+
+
+def _grant_types(grants: list[str] | None, public: bool, method: str | None) -> list[str]:
+    grants = list(dict.fromkeys(grants or ["authorization_code"]))
+    if any(g not in GRANTS for g in grants):
+        raise ClientError("grant must be one of " + ", ".join(GRANTS))
+    if "client_credentials" in grants and (public or method == "none"):
+        # RFC 6749 §4.4: only a client that can authenticate may act on its own behalf.
+        raise ClientError("the client_credentials grant is for confidential clients only")
+    return [t for g in grants for t in (CODE_GRANTS if g == "authorization_code" else (g,))]
 
 
 def _authentication(public: bool, method: str | None, jwks: dict | None,
@@ -131,6 +148,7 @@ def describe(client: Client) -> dict:
         "jwks_uri": client.jwks_uri,
         "disabled": client.disabled,
         "require_pushed_authorization_requests": client.require_pushed_authorization_requests,
+        "grant_types": client.grant_types,
     }
 
 

@@ -31,8 +31,9 @@ def run(env: dict, *args: str) -> subprocess.CompletedProcess:
 def base_env(tmp_path: Path, database_url: str, **extra) -> dict:
     env = {k: v for k, v in os.environ.items()
            if k not in ("DATABASE_URL", "SMTP_URL", "SECRET_KEY", "SERVICEKONTO_SIMULATORS", "REDIS_URL")}
-    env.update(SERVICEKONTO_INSTANCE_DIR=str(tmp_path / "instance"), SERVICEKONTO_KEYS_DIR=str(tmp_path / "keys"),
-               DATABASE_URL=database_url)
+    # This checkout's code, not whatever checkout the installed entry point points to.
+    env.update(PYTHONPATH=str(Path(__file__).resolve().parents[1]), SERVICEKONTO_INSTANCE_DIR=str(tmp_path / "instance"),
+               SERVICEKONTO_KEYS_DIR=str(tmp_path / "keys"), DATABASE_URL=database_url)
     env.update(extra)
     return env
 
@@ -139,7 +140,7 @@ def test_clients_remove_ends_the_client(app, cli):
     (["--name", "X", "--redirect-uri", "https://dienst.example.de/cb#frag"], "fragment"),
     (["--name", "X", "--redirect-uri", "dienst.example.de/cb"], "absolute"),
     (["--name", "X", "--redirect-uri", "https://d.example.de/cb", "--min-loa", "mittel"], "mittel"),
-    (["--name", "X"], "--redirect-uri"),
+    (["--name", "X"], "redirect URI is required"),
     (["--redirect-uri", "https://d.example.de/cb"], "--name"),
     (["--name", " ", "--redirect-uri", "https://d.example.de/cb"], "name"),
     (["--name", "X", "--redirect-uri", "https://d.example.de/cb", "--post-logout-redirect-uri", "http://x.de/"],

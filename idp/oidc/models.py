@@ -16,6 +16,8 @@ from .claims import SCOPE_CLAIMS
 
 SUPPORTED_SCOPES = ("openid", *SCOPE_CLAIMS)
 SECRET_AUTH_METHODS = ("client_secret_basic", "client_secret_post")
+# A client registered for the authorization code grant may refresh its tokens too.
+CODE_GRANTS = ("authorization_code", "refresh_token")
 
 
 class Client(db.Model, ClientMixin):
@@ -50,6 +52,10 @@ class Client(db.Model, ClientMixin):
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     # RFC 9126 §6: authorization requests only through /par.
     require_pushed_authorization_requests: Mapped[bool] = mapped_column(Boolean, default=False)
+    # RFC 7591 §2 grant_types: the code grants, client_credentials (service to service) or both.
+    grant_types: Mapped[list] = mapped_column(JSON, default=lambda: list(CODE_GRANTS))
+    # OIDC Registration §2: /userinfo answers a signed JWT instead of JSON when set.
+    userinfo_signed_response_alg: Mapped[str | None] = mapped_column(String(16))
 
     @property
     def min_loa(self) -> Level:
@@ -96,7 +102,7 @@ class Client(db.Model, ClientMixin):
         return response_type == "code"
 
     def check_grant_type(self, grant_type):
-        return grant_type in ("authorization_code", "refresh_token")
+        return grant_type in self.grant_types
 
 
 class AuthorizationRequestRecord(db.Model):
@@ -165,14 +171,16 @@ class Token(db.Model, TokenMixin):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     client_id: Mapped[str] = mapped_column(ForeignKey("oidc_client.client_id", ondelete="CASCADE"), index=True)
-    account_id: Mapped[str] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), index=True)
+    # None for a token of the client credentials grant: it belongs to the service
+    # alone, with no account, no login and so no level or auth_time.
+    account_id: Mapped[str | None] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), index=True)
     session_id: Mapped[str | None] = mapped_column(String(64), index=True)
     grant_id: Mapped[str] = mapped_column(String(64), index=True)
     scope: Mapped[str] = mapped_column(Text)
     claims: Mapped[dict | None] = mapped_column(JSON)
-    level: Mapped[int] = mapped_column(Integer)
+    level: Mapped[int | None] = mapped_column(Integer)
     amr: Mapped[list] = mapped_column(JSON)
-    auth_time: Mapped[datetime]
+    auth_time: Mapped[datetime | None]
     access_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     refresh_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -19,6 +19,7 @@ from ..extensions import csrf, db
 from ..loa import SUPPORTED_ACR_VALUES, Level
 from . import authorize, par, rfc7523
 from . import claims as claims_mod
+from .client_credentials import SERVICE_SCOPES
 from .introspection import INTROSPECTION_AUTH_METHODS
 from .models import Client
 from .revocation import REVOCATION_AUTH_METHODS
@@ -48,10 +49,10 @@ def discovery():
         "introspection_endpoint": issuer + url_for("oidc.introspect"),
         "introspection_endpoint_auth_methods_supported": INTROSPECTION_AUTH_METHODS,
         "introspection_endpoint_auth_signing_alg_values_supported": rfc7523.ALGORITHMS,
-        "scopes_supported": ["openid", *claims_mod.SCOPE_CLAIMS],
+        "scopes_supported": ["openid", *claims_mod.SCOPE_CLAIMS, *SERVICE_SCOPES],
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
-        "grant_types_supported": ["authorization_code", "refresh_token"],
+        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
         "subject_types_supported": ["pairwise"],
         "id_token_signing_alg_values_supported": ["ES256", "RS256"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt",
@@ -150,7 +151,8 @@ def introspect():
 @require_token("openid")
 def userinfo():
     tok = current_token
-    account = db.session.get(Account, tok.account_id)
+    # A client credentials token has no account (and never the openid scope).
+    account = db.session.get(Account, tok.account_id) if tok.account_id else None
     if account is None or not account.is_active:
         return jsonify(error="invalid_token"), 401
     wanted = claims_mod.requested_claims(tok.scope, tok.claims)["userinfo"]
