@@ -52,8 +52,10 @@ def clients():
 @click.option("--grant", "grants", multiple=True, type=click.Choice(["authorization_code", "client_credentials"]),
               help="A grant the service may use (repeatable; default authorization_code, which includes "
                    "refresh_token). client_credentials: service-to-service scopes only.")
+@click.option("--userinfo-signed-response-alg", "userinfo_alg", type=click.Choice(["ES256", "RS256"]),
+              help="/userinfo answers a JWT (application/jwt) signed with this algorithm instead of JSON.")
 def clients_add(name, redirect_uris, min_loa, post_logout, backchannel_logout_uri, public, id_token_alg,
-                audience, roles, approval, auth_method, jwks_file, jwks_uri, require_par, grants):
+                audience, roles, approval, auth_method, jwks_file, jwks_uri, require_par, grants, userinfo_alg):
     from .clients import ClientError, add_client, describe
 
     _app()
@@ -65,7 +67,8 @@ def clients_add(name, redirect_uris, min_loa, post_logout, backchannel_logout_ur
         client, secret = add_client(name, list(redirect_uris), min_loa, public, list(post_logout),
                                     backchannel_logout_uri, id_token_alg, audience=audience, roles=list(roles),
                                     approval=approval, token_endpoint_auth_method=auth_method, jwks=jwks,
-                                    jwks_uri=jwks_uri, require_par=require_par, grants=list(grants))
+                                    jwks_uri=jwks_uri, require_par=require_par, grants=list(grants),
+                                    userinfo_alg=userinfo_alg)
     except ClientError as exc:
         raise click.UsageError(str(exc)) from exc
     out = describe(client)

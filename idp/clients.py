@@ -16,6 +16,8 @@ from .secrets import digest, new_secret
 AUDIENCES = ("citizens", "organisations", "both")
 AUTH_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jwt", "none")
 APPROVALS = ("auto", "leitstelle")
+# The provider's own keys (ID tokens, signed userinfo).
+SIGNING_ALGORITHMS = ["ES256", "RS256"]
 # What an operator registers; refresh_token comes with authorization_code.
 GRANTS = ("authorization_code", "client_credentials")
 
@@ -38,7 +40,8 @@ def add_client(name: str, redirect_uris: list[str], min_loa: str = "niedrig", pu
                id_token_alg: str = "ES256", client_id: str | None = None, audience: str = "citizens",
                roles: list[str] | None = None, approval: str = "auto", token_endpoint_auth_method: str | None = None,
                jwks: dict | None = None, jwks_uri: str | None = None,
-               require_par: bool = False, grants: list[str] | None = None) -> tuple[Client, str | None]:
+               require_par: bool = False, grants: list[str] | None = None,
+               userinfo_alg: str | None = None) -> tuple[Client, str | None]:
     if not name.strip():
         raise ClientError("name must not be empty")
     grant_types = _grant_types(grants, public, token_endpoint_auth_method)
@@ -51,8 +54,10 @@ def add_client(name: str, redirect_uris: list[str], min_loa: str = "niedrig", pu
         level = Level.from_word(min_loa)
     except KeyError as exc:
         raise ClientError("min-loa must be niedrig, substanziell or hoch") from exc
-    if id_token_alg not in ("ES256", "RS256"):
+    if id_token_alg not in SIGNING_ALGORITHMS:
         raise ClientError("id-token-alg must be ES256 or RS256")
+    if userinfo_alg is not None and userinfo_alg not in SIGNING_ALGORITHMS:
+        raise ClientError("userinfo-signed-response-alg must be ES256 or RS256")
     if audience not in AUDIENCES:
         raise ClientError("audience must be citizens, organisations or both")
     if approval not in APPROVALS:
@@ -81,6 +86,7 @@ def add_client(name: str, redirect_uris: list[str], min_loa: str = "niedrig", pu
         jwks_uri=jwks_uri,
         require_pushed_authorization_requests=require_par,
         grant_types=grant_types,
+        userinfo_signed_response_alg=userinfo_alg,
     )
     db.session.add(client)
     db.session.commit()
@@ -149,6 +155,7 @@ def describe(client: Client) -> dict:
         "disabled": client.disabled,
         "require_pushed_authorization_requests": client.require_pushed_authorization_requests,
         "grant_types": client.grant_types,
+        "userinfo_signed_response_alg": client.userinfo_signed_response_alg,
     }
 
 

@@ -72,7 +72,11 @@ def subject_for(client_id: str, account_id: str) -> str:
 
 
 def sign_jwt(client: Client | None, payload: dict, typ: str = "JWT") -> str:
-    alg = client.id_token_signed_response_alg if client else "ES256"
+    return sign_with(client.id_token_signed_response_alg if client else "ES256", payload, typ)
+
+
+def sign_with(alg: str, payload: dict, typ: str = "JWT") -> str:
+    """A JWT signed with the provider's current key for `alg`."""
     key = _keys().signing_key(alg)
     return jwt.encode({"alg": alg, "kid": key.kid, "typ": typ}, payload, key, algorithms=[alg])
 

@@ -19,11 +19,12 @@ from ..extensions import csrf, db
 from ..loa import SUPPORTED_ACR_VALUES, Level
 from . import authorize, par, rfc7523
 from . import claims as claims_mod
+from ..clients import SIGNING_ALGORITHMS
 from .client_credentials import SERVICE_SCOPES
 from .introspection import INTROSPECTION_AUTH_METHODS
 from .models import Client
 from .revocation import REVOCATION_AUTH_METHODS
-from .server import authorization, claims_context, require_token, subject_for
+from .server import authorization, claims_context, require_token, sign_with, subject_for
 
 bp = Blueprint("oidc", __name__)
 csrf.exempt(bp)
@@ -54,7 +55,8 @@ def discovery():
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
         "subject_types_supported": ["pairwise"],
-        "id_token_signing_alg_values_supported": ["ES256", "RS256"],
+        "id_token_signing_alg_values_supported": SIGNING_ALGORITHMS,
+        "userinfo_signing_alg_values_supported": SIGNING_ALGORITHMS,
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt",
                                                   "none"],
         "token_endpoint_auth_signing_alg_values_supported": rfc7523.ALGORITHMS,
@@ -163,7 +165,12 @@ def userinfo():
     body.update(claims_mod.release(account, wanted, Level(tok.level), claims_context(account, client)))
     releases.record(account.id, client, list(body), Level(tok.level))
     db.session.commit()
-    response = jsonify(body)
+    if client.userinfo_signed_response_alg:
+        # OIDC Core §5.3.2: a signed answer names its issuer and audience.
+        signed = sign_with(client.userinfo_signed_response_alg, {**body, "iss": _issuer(), "aud": client.client_id})
+        response = current_app.response_class(signed, mimetype="application/jwt")
+    else:
+        response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -7,12 +7,13 @@
 // Commands (every one except "ping" names an RP configuration with "rp"):
 //   discover      issuer, client_id, client_secret?, auth (client_secret_basic|client_secret_post|none|
 //                 private_key_jwt), private_jwk? (private_key_jwt: the private JWK with kid and alg),
-//                 id_token_signed_response_alg?
+//                 id_token_signed_response_alg?, userinfo_signed_response_alg? (userinfo as a signed JWT)
 //   authorize     scope, extra?, jar?, par? -> url   (PKCE S256, state and nonce are made and kept here;
 //                 jar: as a request object signed with private_jwk (RFC 9101), par: pushed first (RFC 9126))
 //   callback      url            -> tokens, ID token claims and header (authorizationCodeGrant)
 //   userinfo      access_token, sub        (fetchUserInfo with the expected subject)
 //   refresh       refresh_token            (refreshTokenGrant)
+//   client_credentials  scope              (clientCredentialsGrant)
 //   end_session   params                   (buildEndSessionUrl)
 //   introspect    token, params?           (tokenIntrospection) -> the introspection response
 //   revoke        token, params?           (tokenRevocation)
@@ -109,6 +110,7 @@ const commands = {
     const requests = []
     const metadata = {}
     if (msg.id_token_signed_response_alg) metadata.id_token_signed_response_alg = msg.id_token_signed_response_alg
+    if (msg.userinfo_signed_response_alg) metadata.userinfo_signed_response_alg = msg.userinfo_signed_response_alg
     if (msg.client_secret) metadata.client_secret = msg.client_secret
     const config = await client.discovery(
       new URL(msg.issuer),
@@ -172,6 +174,11 @@ const commands = {
   async refresh(msg) {
     const entry = rp(msg.rp)
     return tokenResult(await client.refreshTokenGrant(entry.config, msg.refresh_token))
+  },
+
+  async client_credentials(msg) {
+    const entry = rp(msg.rp)
+    return tokenResult(await client.clientCredentialsGrant(entry.config, { scope: msg.scope }))
   },
 
   async end_session(msg) {
