@@ -77,6 +77,21 @@ def clients_add(name, redirect_uris, min_loa, post_logout, backchannel_logout_ur
     click.echo(json.dumps(out, indent=2))
 
 
+@clients.command("registration-token")
+@click.option("--expires-in", default=86400, show_default=True, type=click.IntRange(min=60),
+              help="Seconds the token is valid.")
+def clients_registration_token(expires_in):
+    """An initial access token for dynamic registration at /register (RFC 7591 §3):
+    it registers one online service, once."""
+    from datetime import timedelta
+
+    from .oidc.registration import issue_initial_token
+
+    _app()
+    token, expires = issue_initial_token(timedelta(seconds=expires_in))
+    click.echo(json.dumps({"initial_access_token": token, "expires_at": expires.isoformat() + "Z"}, indent=2))
+
+
 @clients.command("list")
 def clients_list():
     from .clients import describe, list_clients

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from .extensions import db
 from .loa import Level
-from .oidc.models import CODE_GRANTS, Client
+from .oidc.models import CODE_GRANTS, SECRET_AUTH_METHODS, Client
 from .secrets import digest, new_secret
 
 
@@ -26,27 +26,55 @@ class ClientError(ValueError):
     pass
 
 
-def _check_uri(uri: str, what: str) -> str:
-    parsed = urlparse(uri)
-    if parsed.scheme not in ("https", "http") or not parsed.netloc or parsed.fragment:
-        raise ClientError(f"{what} must be an absolute http(s) URI without fragment: {uri}")
+class RedirectUriError(ClientError):
+    """A refused redirect URI (RFC 7591 `invalid_redirect_uri`)."""
+
+
+def _check_uri(uri: str, what: str, error: type[ClientError] = ClientError) -> str:
+    parsed = urlparse(uri) if isinstance(uri, str) else None
+    if parsed is None or parsed.scheme not in ("https", "http") or not parsed.netloc or parsed.fragment:
+        raise error(f"{what} must be an absolute http(s) URI without fragment: {uri}")
     if parsed.scheme == "http" and parsed.hostname not in ("127.0.0.1", "localhost", "::1"):
-        raise ClientError(f"{what} must use https outside the local machine: {uri}")
+        raise error(f"{what} must use https outside the local machine: {uri}")
     return uri
 
 
-def add_client(name: str, redirect_uris: list[str], min_loa: str = "niedrig", public: bool = False,
-               post_logout_redirect_uris: list[str] | None = None, backchannel_logout_uri: str | None = None,
-               id_token_alg: str = "ES256", client_id: str | None = None, audience: str = "citizens",
-               roles: list[str] | None = None, approval: str = "auto", token_endpoint_auth_method: str | None = None,
-               jwks: dict | None = None, jwks_uri: str | None = None,
-               require_par: bool = False, grants: list[str] | None = None,
-               userinfo_alg: str | None = None) -> tuple[Client, str | None]:
-    if not name.strip():
+def add_client(*args, client_id: str | None = None, **kwargs) -> tuple[Client, str | None]:
+    """Register a client with the settings of `client_settings`; returns it and its
+    secret (shown once, only its digest is stored)."""
+    client = Client(client_id=client_id or new_secret(18), **client_settings(*args, **kwargs))
+    secret = set_secret(client)
+    db.session.add(client)
+    db.session.commit()
+    return client, secret
+
+
+def set_secret(client: Client) -> str | None:
+    """A secret for a client that authenticates with one and has none yet; clients
+    that authenticate otherwise keep none."""
+    if client.token_endpoint_auth_method not in SECRET_AUTH_METHODS:
+        client.client_secret_hash = None
+        return None
+    if client.client_secret_hash:
+        return None
+    secret = new_secret(32)
+    client.client_secret_hash = digest(secret)
+    return secret
+
+
+def client_settings(name: str, redirect_uris: list[str], min_loa: str = "niedrig", public: bool = False,
+                    post_logout_redirect_uris: list[str] | None = None, backchannel_logout_uri: str | None = None,
+                    id_token_alg: str = "ES256", audience: str = "citizens",
+                    roles: list[str] | None = None, approval: str = "auto",
+                    token_endpoint_auth_method: str | None = None, jwks: dict | None = None,
+                    jwks_uri: str | None = None, require_par: bool = False, grants: list[str] | None = None,
+                    userinfo_alg: str | None = None) -> dict:
+    """The checked settings of a client (the rules of the CLI and of dynamic registration)."""
+    if not isinstance(name, str) or not name.strip():
         raise ClientError("name must not be empty")
     grant_types = _grant_types(grants, public, token_endpoint_auth_method)
     if "authorization_code" in grant_types and not redirect_uris:
-        raise ClientError("at least one redirect URI is required")
+        raise RedirectUriError("at least one redirect URI is required")
     if "authorization_code" not in grant_types and (redirect_uris or post_logout_redirect_uris
                                                     or backchannel_logout_uri):
         raise ClientError("redirect and logout URIs belong to clients with the authorization_code grant")
@@ -66,17 +94,13 @@ def add_client(name: str, redirect_uris: list[str], min_loa: str = "niedrig", pu
     if any(not r or len(r) > 64 or any(c.isspace() for c in r) for r in roles):
         raise ClientError("a role is a name of 1 to 64 characters without white space")
     method, jwks, jwks_uri = _authentication(public, token_endpoint_auth_method, jwks, jwks_uri)
-    public = method == "none"
-    secret = new_secret(32) if method in ("client_secret_basic", "client_secret_post") else None
-    client = Client(
-        client_id=client_id or new_secret(18),
-        client_secret_hash=digest(secret) if secret else None,
+    return dict(
         name=name.strip(),
-        redirect_uris=[_check_uri(u, "redirect URI") for u in redirect_uris],
+        redirect_uris=[_check_uri(u, "redirect URI", RedirectUriError) for u in redirect_uris],
         post_logout_redirect_uris=[_check_uri(u, "post-logout redirect URI") for u in post_logout_redirect_uris or []],
         backchannel_logout_uri=_check_uri(backchannel_logout_uri, "back-channel logout URI") if backchannel_logout_uri else None,
         min_level=int(level),
-        public=public,
+        public=method == "none",
         id_token_signed_response_alg=id_token_alg,
         audience=audience,
         roles=list(dict.fromkeys(roles)),
@@ -88,9 +112,6 @@ def add_client(name: str, redirect_uris: list[str], min_loa: str = "niedrig", pu
         grant_types=grant_types,
         userinfo_signed_response_alg=userinfo_alg,
     )
-    db.session.add(client)
-    db.session.commit()
-    return client, secret
 
 
 def rotate_secret(client: Client) -> str:

@@ -56,6 +56,8 @@ class Client(db.Model, ClientMixin):
     grant_types: Mapped[list] = mapped_column(JSON, default=lambda: list(CODE_GRANTS))
     # OIDC Registration §2: /userinfo answers a signed JWT instead of JSON when set.
     userinfo_signed_response_alg: Mapped[str | None] = mapped_column(String(16))
+    # RFC 7592: set for clients registered at /register, which manage themselves with it.
+    registration_access_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     @property
     def min_loa(self) -> Level:
@@ -252,3 +254,16 @@ class PushedRequest(db.Model):
     params: Mapped[dict] = mapped_column(JSON)
     expires_at: Mapped[datetime] = mapped_column(index=True)
     used_at: Mapped[datetime | None]
+
+
+class InitialAccessToken(db.Model):
+    """RFC 7591 §3: what an operator hands out so a service may register itself at
+    /register. Single use: it registers one client, and is void after its expiry."""
+
+    __tablename__ = "oidc_initial_access_token"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    used_at: Mapped[datetime | None]
+    client_id: Mapped[str | None] = mapped_column(ForeignKey("oidc_client.client_id", ondelete="SET NULL"))

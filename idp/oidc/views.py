@@ -17,7 +17,7 @@ from ..authn.logout import end_session as end_login_session
 from ..consent import releases
 from ..extensions import csrf, db
 from ..loa import SUPPORTED_ACR_VALUES, Level
-from . import authorize, par, rfc7523
+from . import authorize, par, registration, rfc7523
 from . import claims as claims_mod
 from ..clients import SIGNING_ALGORITHMS
 from .client_credentials import SERVICE_SCOPES
@@ -67,6 +67,7 @@ def discovery():
         "request_uri_parameter_supported": False,
         "request_object_signing_alg_values_supported": rfc7523.ALGORITHMS,
         "pushed_authorization_request_endpoint": issuer + url_for("oidc.pushed_authorization_request"),
+        "registration_endpoint": issuer + url_for("oidc.register"),
         "require_pushed_authorization_requests": False,
         "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "loa",
                              "sid", "act", *claims_mod.KNOWN_CLAIMS],
@@ -173,6 +174,64 @@ def userinfo():
         response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _bearer() -> str | None:
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def _registration_answer(body: dict, status: int = 200):
+    response = jsonify(body)
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _invalid_token():
+    # RFC 6750 §3.1 for the initial and the registration access token alike.
+    response = _registration_answer({"error": "invalid_token"}, 401)
+    response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+    return response
+
+
+def _metadata_error(error: registration.RegistrationError):
+    return _registration_answer({"error": error.error, "error_description": error.description}, 400)
+
+
+def _registration_uri() -> str:
+    return _issuer() + url_for("oidc.register")
+
+
+@bp.route("/register", methods=["POST"])
+def register():
+    """RFC 7591 dynamic registration with an initial access token."""
+    token = _bearer()
+    if token is None:
+        return _invalid_token()
+    try:
+        body = registration.register(token, request.get_json(silent=True), _registration_uri())
+    except registration.RegistrationError as error:
+        return _metadata_error(error)
+    return _invalid_token() if body is None else _registration_answer(body, 201)
+
+
+@bp.route("/register/<client_id>", methods=["GET", "PUT", "DELETE"])
+def registered_client(client_id):
+    """RFC 7592 management of a registered client with its registration access token."""
+    client = registration.managed_client(client_id, _bearer() or "")
+    if client is None:
+        return _invalid_token()
+    if request.method == "DELETE":
+        registration.delete_client(client)
+        return "", 204
+    if request.method == "GET":
+        return _registration_answer(registration.describe(client, _registration_uri()))
+    try:
+        return _registration_answer(registration.update_client(client, request.get_json(silent=True),
+                                                               _registration_uri()))
+    except registration.RegistrationError as error:
+        return _metadata_error(error)
 
 
 def _read_id_token_hint(hint: str) -> dict | None:
