@@ -8,6 +8,8 @@
 //   discover      issuer, client_id, client_secret?, auth (client_secret_basic|client_secret_post|none|
 //                 private_key_jwt), private_jwk? (private_key_jwt: the private JWK with kid and alg),
 //                 id_token_signed_response_alg?, userinfo_signed_response_alg? (userinfo as a signed JWT)
+//   register      issuer, metadata, initial_access_token -> client metadata (dynamicClientRegistration;
+//                 the RP then works like a discovered one, client_secret_post with the issued secret)
 //   authorize     scope, extra?, jar?, par? -> url   (PKCE S256, state and nonce are made and kept here;
 //                 jar: as a request object signed with private_jwk (RFC 9101), par: pushed first (RFC 9126))
 //   callback      url            -> tokens, ID token claims and header (authorizationCodeGrant)
@@ -122,6 +124,23 @@ const commands = {
     const key = msg.private_jwk ? await signingKey(msg.private_jwk) : null
     rps.set(msg.rp, { config, requests, pending: null, key })
     return { server_metadata: config.serverMetadata() }
+  },
+
+  async register(msg) {
+    const requests = []
+    const config = await client.dynamicClientRegistration(
+      new URL(msg.issuer),
+      msg.metadata,
+      undefined,
+      {
+        initialAccessToken: msg.initial_access_token,
+        execute: [client.allowInsecureRequests],
+        [client.customFetch]: recordingFetch(requests),
+        timeout: 10,
+      },
+    )
+    rps.set(msg.rp, { config, requests, pending: null, key: null })
+    return { client_metadata: config.clientMetadata() }
   },
 
   async authorize(msg) {

@@ -632,3 +632,32 @@ def test_signed_userinfo(app, openid_client, live_server, make_account, make_cli
     discover(openid_client, "eltern-es", live_server, client, "client_secret_basic", userinfo_alg="ES256")
     error = openid_client.fails("userinfo", rp="eltern-es", access_token=tokens["access_token"], sub=sub)
     assert "alg" in json.dumps(error), error
+
+
+def test_dynamic_client_registration(app, openid_client, live_server, make_account):
+    from idp.oidc.registration import issue_initial_token
+
+    with app.app_context():
+        initial = issue_initial_token()[0]
+    registered = openid_client.call("register", rp="hund", issuer=live_server, initial_access_token=initial,
+                                    metadata={"client_name": "Hundesteuer", "redirect_uris": [CALLBACK],
+                                              "token_endpoint_auth_method": "client_secret_post",
+                                              "userinfo_signed_response_alg": "ES256"})["client_metadata"]
+    assert registered["client_secret"] and registered["registration_access_token"]
+    assert registered["registration_client_uri"] == f"{live_server}/register/{registered['client_id']}"
+    make_account()
+
+    class Registered:
+        redirect_uri = CALLBACK
+
+    tokens, _ = sign_in(openid_client, Browser(live_server), "hund", Registered)
+    assert tokens["claims"]["aud"] in (registered["client_id"], [registered["client_id"]])
+    info = openid_client.call("userinfo", rp="hund", access_token=tokens["access_token"],
+                              sub=tokens["claims"]["sub"])["userinfo"]
+    assert info["aud"] == registered["client_id"]
+
+    # The initial access token registered one client; a second registration is refused.
+    error = openid_client.fails("register", rp="hund-2", issuer=live_server, initial_access_token=initial,
+                                metadata={"client_name": "Noch einer", "redirect_uris": [CALLBACK]})
+    assert error["status"] == 401 and error["code"] == "OAUTH_WWW_AUTHENTICATE_CHALLENGE", error
+    assert error["cause"] == [{"scheme": "bearer", "parameters": {"error": "invalid_token"}}], error
