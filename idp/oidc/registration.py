@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 
 from ..clients import ClientError, RedirectUriError, client_settings, remove_client, set_secret
 from ..extensions import db
@@ -44,6 +44,11 @@ def issue_initial_token(validity: timedelta = DEFAULT_VALIDITY) -> tuple[str, da
     db.session.add(InitialAccessToken(token_hash=digest(secret), expires_at=expires))
     db.session.commit()
     return secret, expires
+
+
+def purge() -> int:
+    """Initial access tokens past their expiry, used or not (`servicekonto purge`)."""
+    return db.session.execute(delete(InitialAccessToken).where(InitialAccessToken.expires_at < utcnow())).rowcount
 
 
 def _claim_initial_token(secret: str) -> bool:

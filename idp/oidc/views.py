@@ -14,12 +14,12 @@ from joserfc.jwk import KeySet
 from ..accounts.models import Account
 from ..authn import web
 from ..authn.logout import end_session as end_login_session
+from ..clients import SIGNING_ALGORITHMS
 from ..consent import releases
 from ..extensions import csrf, db
 from ..loa import SUPPORTED_ACR_VALUES, Level
 from . import authorize, par, registration, rfc7523
 from . import claims as claims_mod
-from ..clients import SIGNING_ALGORITHMS
 from .client_credentials import SERVICE_SCOPES
 from .introspection import INTROSPECTION_AUTH_METHODS
 from .models import Client

@@ -169,6 +169,20 @@ def test_disabled_client_cannot_manage_itself(app, initial):
     assert_invalid_token(manage(client, "GET", body))
 
 
+def test_purge_removes_expired_initial_tokens(app, initial):
+    from idp.extensions import db
+    from idp.maintenance import purge_expired
+    from idp.oidc.models import InitialAccessToken
+
+    initial(timedelta(seconds=60))
+    kept = initial()
+    timeutil.travel(timedelta(seconds=61))
+    with app.app_context():
+        assert purge_expired()["initial access tokens"] == 1
+        assert db.session.query(InitialAccessToken).count() == 1
+    assert register(app.test_client(), kept).status_code == 201
+
+
 def test_discovery_names_the_endpoint(app):
     meta = app.test_client().get("/.well-known/openid-configuration").json
     assert meta["registration_endpoint"] == app.config["SERVICEKONTO"].issuer + "/register"
