@@ -31,7 +31,8 @@ def clients():
 
 @clients.command("add")
 @click.option("--name", required=True)
-@click.option("--redirect-uri", "redirect_uris", multiple=True, required=True)
+@click.option("--redirect-uri", "redirect_uris", multiple=True,
+              help="Required with the authorization_code grant (repeatable).")
 @click.option("--min-loa", default="niedrig", type=click.Choice(["niedrig", "substanziell", "hoch"]))
 @click.option("--post-logout-redirect-uri", "post_logout", multiple=True)
 @click.option("--backchannel-logout-uri")
@@ -49,8 +50,14 @@ def clients():
 @click.option("--jwks-uri", help="private_key_jwt: where the service publishes its public JWKS.")
 @click.option("--require-par", is_flag=True, help="Accept authorization requests only through /par (RFC 9126).")
 @click.option("--dpop", is_flag=True, help="Tokens only with a DPoP proof and server nonce (RFC 9449).")
+@click.option("--grant", "grants", multiple=True, type=click.Choice(["authorization_code", "client_credentials"]),
+              help="A grant the service may use (repeatable; default authorization_code, which includes "
+                   "refresh_token). client_credentials: service-to-service scopes only.")
+@click.option("--userinfo-signed-response-alg", "userinfo_alg", type=click.Choice(["ES256", "RS256"]),
+              help="/userinfo answers a JWT (application/jwt) signed with this algorithm instead of JSON.")
 def clients_add(name, redirect_uris, min_loa, post_logout, backchannel_logout_uri, public, id_token_alg,
-                audience, roles, approval, auth_method, jwks_file, jwks_uri, require_par, dpop):
+                audience, roles, approval, auth_method, jwks_file, jwks_uri, require_par, dpop, grants,
+                userinfo_alg):
     from .clients import ClientError, add_client, describe
 
     _app()
@@ -62,13 +69,29 @@ def clients_add(name, redirect_uris, min_loa, post_logout, backchannel_logout_ur
         client, secret = add_client(name, list(redirect_uris), min_loa, public, list(post_logout),
                                     backchannel_logout_uri, id_token_alg, audience=audience, roles=list(roles),
                                     approval=approval, token_endpoint_auth_method=auth_method, jwks=jwks,
-                                    jwks_uri=jwks_uri, require_par=require_par, dpop=dpop)
+                                    jwks_uri=jwks_uri, require_par=require_par, dpop=dpop, grants=list(grants),
+                                    userinfo_alg=userinfo_alg)
     except ClientError as exc:
         raise click.UsageError(str(exc)) from exc
     out = describe(client)
     if secret:
         out["client_secret"] = secret
     click.echo(json.dumps(out, indent=2))
+
+
+@clients.command("registration-token")
+@click.option("--expires-in", default=86400, show_default=True, type=click.IntRange(min=60),
+              help="Seconds the token is valid.")
+def clients_registration_token(expires_in):
+    """An initial access token for dynamic registration at /register (RFC 7591 §3):
+    it registers one online service, once."""
+    from datetime import timedelta
+
+    from .oidc.registration import issue_initial_token
+
+    _app()
+    token, expires = issue_initial_token(timedelta(seconds=expires_in))
+    click.echo(json.dumps({"initial_access_token": token, "expires_at": expires.isoformat() + "Z"}, indent=2))
 
 
 @clients.command("list")

@@ -9,44 +9,84 @@ from sqlalchemy import select
 
 from .extensions import db
 from .loa import Level
-from .oidc.models import Client
+from .oidc.models import CODE_GRANTS, SECRET_AUTH_METHODS, Client
 from .secrets import digest, new_secret
 
 
 AUDIENCES = ("citizens", "organisations", "both")
 AUTH_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jwt", "none")
 APPROVALS = ("auto", "leitstelle")
+# The provider's own keys (ID tokens, signed userinfo).
+SIGNING_ALGORITHMS = ["ES256", "RS256"]
+# What an operator registers; refresh_token comes with authorization_code.
+GRANTS = ("authorization_code", "client_credentials")
 
 
 class ClientError(ValueError):
     pass
 
 
-def _check_uri(uri: str, what: str) -> str:
-    parsed = urlparse(uri)
-    if parsed.scheme not in ("https", "http") or not parsed.netloc or parsed.fragment:
-        raise ClientError(f"{what} must be an absolute http(s) URI without fragment: {uri}")
+class RedirectUriError(ClientError):
+    """A refused redirect URI (RFC 7591 `invalid_redirect_uri`)."""
+
+
+def _check_uri(uri: str, what: str, error: type[ClientError] = ClientError) -> str:
+    parsed = urlparse(uri) if isinstance(uri, str) else None
+    if parsed is None or parsed.scheme not in ("https", "http") or not parsed.netloc or parsed.fragment:
+        raise error(f"{what} must be an absolute http(s) URI without fragment: {uri}")
     if parsed.scheme == "http" and parsed.hostname not in ("127.0.0.1", "localhost", "::1"):
-        raise ClientError(f"{what} must use https outside the local machine: {uri}")
+        raise error(f"{what} must use https outside the local machine: {uri}")
     return uri
 
 
-def add_client(name: str, redirect_uris: list[str], min_loa: str = "niedrig", public: bool = False,
-               post_logout_redirect_uris: list[str] | None = None, backchannel_logout_uri: str | None = None,
-               id_token_alg: str = "ES256", client_id: str | None = None, audience: str = "citizens",
-               roles: list[str] | None = None, approval: str = "auto", token_endpoint_auth_method: str | None = None,
-               jwks: dict | None = None, jwks_uri: str | None = None,
-               require_par: bool = False, dpop: bool = False) -> tuple[Client, str | None]:
-    if not name.strip():
+def add_client(*args, client_id: str | None = None, **kwargs) -> tuple[Client, str | None]:
+    """Register a client with the settings of `client_settings`; returns it and its
+    secret (shown once, only its digest is stored)."""
+    client = Client(client_id=client_id or new_secret(18), **client_settings(*args, **kwargs))
+    secret = set_secret(client)
+    db.session.add(client)
+    db.session.commit()
+    return client, secret
+
+
+def set_secret(client: Client) -> str | None:
+    """A secret for a client that authenticates with one and has none yet; clients
+    that authenticate otherwise keep none."""
+    if client.token_endpoint_auth_method not in SECRET_AUTH_METHODS:
+        client.client_secret_hash = None
+        return None
+    if client.client_secret_hash:
+        return None
+    secret = new_secret(32)
+    client.client_secret_hash = digest(secret)
+    return secret
+
+
+def client_settings(name: str, redirect_uris: list[str], min_loa: str = "niedrig", public: bool = False,
+                    post_logout_redirect_uris: list[str] | None = None, backchannel_logout_uri: str | None = None,
+                    id_token_alg: str = "ES256", audience: str = "citizens",
+                    roles: list[str] | None = None, approval: str = "auto",
+                    token_endpoint_auth_method: str | None = None, jwks: dict | None = None,
+                    jwks_uri: str | None = None, require_par: bool = False, dpop: bool = False,
+                    grants: list[str] | None = None,
+                    userinfo_alg: str | None = None) -> dict:
+    """The checked settings of a client (the rules of the CLI and of dynamic registration)."""
+    if not isinstance(name, str) or not name.strip():
         raise ClientError("name must not be empty")
-    if not redirect_uris:
-        raise ClientError("at least one redirect URI is required")
+    grant_types = _grant_types(grants, public, token_endpoint_auth_method)
+    if "authorization_code" in grant_types and not redirect_uris:
+        raise RedirectUriError("at least one redirect URI is required")
+    if "authorization_code" not in grant_types and (redirect_uris or post_logout_redirect_uris
+                                                    or backchannel_logout_uri):
+        raise ClientError("redirect and logout URIs belong to clients with the authorization_code grant")
     try:
         level = Level.from_word(min_loa)
     except KeyError as exc:
         raise ClientError("min-loa must be niedrig, substanziell or hoch") from exc
-    if id_token_alg not in ("ES256", "RS256"):
+    if id_token_alg not in SIGNING_ALGORITHMS:
         raise ClientError("id-token-alg must be ES256 or RS256")
+    if userinfo_alg is not None and userinfo_alg not in SIGNING_ALGORITHMS:
+        raise ClientError("userinfo-signed-response-alg must be ES256 or RS256")
     if audience not in AUDIENCES:
         raise ClientError("audience must be citizens, organisations or both")
     if approval not in APPROVALS:
@@ -55,17 +95,13 @@ def add_client(name: str, redirect_uris: list[str], min_loa: str = "niedrig", pu
     if any(not r or len(r) > 64 or any(c.isspace() for c in r) for r in roles):
         raise ClientError("a role is a name of 1 to 64 characters without white space")
     method, jwks, jwks_uri = _authentication(public, token_endpoint_auth_method, jwks, jwks_uri)
-    public = method == "none"
-    secret = new_secret(32) if method in ("client_secret_basic", "client_secret_post") else None
-    client = Client(
-        client_id=client_id or new_secret(18),
-        client_secret_hash=digest(secret) if secret else None,
+    return dict(
         name=name.strip(),
-        redirect_uris=[_check_uri(u, "redirect URI") for u in redirect_uris],
+        redirect_uris=[_check_uri(u, "redirect URI", RedirectUriError) for u in redirect_uris],
         post_logout_redirect_uris=[_check_uri(u, "post-logout redirect URI") for u in post_logout_redirect_uris or []],
         backchannel_logout_uri=_check_uri(backchannel_logout_uri, "back-channel logout URI") if backchannel_logout_uri else None,
         min_level=int(level),
-        public=public,
+        public=method == "none",
         id_token_signed_response_alg=id_token_alg,
         audience=audience,
         roles=list(dict.fromkeys(roles)),
@@ -75,10 +111,9 @@ def add_client(name: str, redirect_uris: list[str], min_loa: str = "niedrig", pu
         jwks_uri=jwks_uri,
         require_pushed_authorization_requests=require_par,
         dpop_bound_access_tokens=dpop,
+        grant_types=grant_types,
+        userinfo_signed_response_alg=userinfo_alg,
     )
-    db.session.add(client)
-    db.session.commit()
-    return client, secret
 
 
 def rotate_secret(client: Client) -> str:
@@ -87,6 +122,16 @@ def rotate_secret(client: Client) -> str:
     client.client_secret_hash = digest(secret)
     db.session.commit()
     return secret
+
+
+def _grant_types(grants: list[str] | None, public: bool, method: str | None) -> list[str]:
+    grants = list(dict.fromkeys(grants or ["authorization_code"]))
+    if any(g not in GRANTS for g in grants):
+        raise ClientError("grant must be one of " + ", ".join(GRANTS))
+    if "client_credentials" in grants and (public or method == "none"):
+        # RFC 6749 §4.4: only a client that can authenticate may act on its own behalf.
+        raise ClientError("the client_credentials grant is for confidential clients only")
+    return [t for g in grants for t in (CODE_GRANTS if g == "authorization_code" else (g,))]
 
 
 def _authentication(public: bool, method: str | None, jwks: dict | None,
@@ -133,6 +178,8 @@ def describe(client: Client) -> dict:
         "disabled": client.disabled,
         "require_pushed_authorization_requests": client.require_pushed_authorization_requests,
         "dpop_bound_access_tokens": client.dpop_bound_access_tokens,
+        "grant_types": client.grant_types,
+        "userinfo_signed_response_alg": client.userinfo_signed_response_alg,
     }
 
 

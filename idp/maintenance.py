@@ -12,7 +12,7 @@ from .authn import eid, sessions, throttle
 from .consent import releases
 from .extensions import db
 from .mail.outbox import purge_sent
-from .oidc import par, rfc7523, rfc9449
+from .oidc import par, registration, rfc7523, rfc9449
 from .oidc.authorize import REQUEST_VALIDITY
 from .organisations import maintenance as organisations
 from .oidc.models import AuthorizationCode, AuthorizationRequestRecord, Token
@@ -37,6 +37,7 @@ def purge_expired() -> dict[str, int]:
         "used client assertion IDs": rfc7523.purge(),
         "used DPoP proof IDs": rfc9449.purge(),
         "pushed authorization requests": par.purge(),
+        "initial access tokens": registration.purge(),
         "login failures": throttle.purge(),
         "sessions": sessions.purge(),
         "mails": purge_sent(),

@@ -142,7 +142,7 @@ def test_clients_remove_ends_the_client(app, cli):
     (["--name", "X", "--redirect-uri", "https://dienst.example.de/cb#frag"], "fragment"),
     (["--name", "X", "--redirect-uri", "dienst.example.de/cb"], "absolute"),
     (["--name", "X", "--redirect-uri", "https://d.example.de/cb", "--min-loa", "mittel"], "mittel"),
-    (["--name", "X"], "--redirect-uri"),
+    (["--name", "X"], "redirect URI is required"),
     (["--redirect-uri", "https://d.example.de/cb"], "--name"),
     (["--name", " ", "--redirect-uri", "https://d.example.de/cb"], "name"),
     (["--name", "X", "--redirect-uri", "https://d.example.de/cb", "--post-logout-redirect-uri", "http://x.de/"],

@@ -39,10 +39,13 @@ def is_active(presented: Presented) -> bool:
     from .server import refresh_token_usable  # the grant's own rules for refresh tokens
 
     token = presented.token
-    account = db.session.get(Account, token.account_id)
     client = token.get_client()
-    if account is None or not account.is_active or client is None or client.disabled or token.is_revoked():
+    if client is None or client.disabled or token.is_revoked():
         return False
+    if token.account_id is not None:
+        account = db.session.get(Account, token.account_id)
+        if account is None or not account.is_active:
+            return False
     if presented.refresh:
         return refresh_token_usable(token)
     return not token.is_expired()
@@ -52,7 +55,6 @@ def describe(presented: Presented) -> dict:
     from .server import subject_for
 
     token = presented.token
-    level = Level(token.level)
     if presented.refresh:
         expires = _epoch(token.refresh_expires_at) if token.refresh_expires_at else None
     else:
@@ -61,15 +63,16 @@ def describe(presented: Presented) -> dict:
         "active": True,
         "scope": token.scope,
         "client_id": token.client_id,
-        "sub": subject_for(token.client_id, token.account_id),
         "iss": current_app.config["SERVICEKONTO"].issuer,
         "iat": _epoch(token.issued_at),
         "exp": expires,
         "token_type": None if presented.refresh else ("DPoP" if token.dpop_jkt else "Bearer"),
-        "auth_time": _epoch(token.auth_time),
-        "acr": level.eidas_uri,
-        "loa": level.word,
     }
+    if token.account_id is not None:
+        # A client credentials token speaks for no person: no subject, no login.
+        level = Level(token.level)
+        body.update(sub=subject_for(token.client_id, token.account_id), auth_time=_epoch(token.auth_time),
+                    acr=level.eidas_uri, loa=level.word)
     if token.dpop_jkt and not (presented.refresh and not token.get_client().public):
         # RFC 9449 §6.2; a confidential client's refresh token is not bound (§5).
         body["cnf"] = {"jkt": token.dpop_jkt}

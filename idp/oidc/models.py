@@ -16,6 +16,8 @@ from .claims import SCOPE_CLAIMS
 
 SUPPORTED_SCOPES = ("openid", *SCOPE_CLAIMS)
 SECRET_AUTH_METHODS = ("client_secret_basic", "client_secret_post")
+# A client registered for the authorization code grant may refresh its tokens too.
+CODE_GRANTS = ("authorization_code", "refresh_token")
 
 
 class Client(db.Model, ClientMixin):
@@ -52,6 +54,12 @@ class Client(db.Model, ClientMixin):
     require_pushed_authorization_requests: Mapped[bool] = mapped_column(Boolean, default=False)
     # RFC 9449 §5.2: tokens only with a DPoP proof (and a server nonce).
     dpop_bound_access_tokens: Mapped[bool] = mapped_column(Boolean, default=False)
+    # RFC 7591 §2 grant_types: the code grants, client_credentials (service to service) or both.
+    grant_types: Mapped[list] = mapped_column(JSON, default=lambda: list(CODE_GRANTS))
+    # OIDC Registration §2: /userinfo answers a signed JWT instead of JSON when set.
+    userinfo_signed_response_alg: Mapped[str | None] = mapped_column(String(16))
+    # RFC 7592: set for clients registered at /register, which manage themselves with it.
+    registration_access_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     @property
     def min_loa(self) -> Level:
@@ -98,7 +106,7 @@ class Client(db.Model, ClientMixin):
         return response_type == "code"
 
     def check_grant_type(self, grant_type):
-        return grant_type in ("authorization_code", "refresh_token")
+        return grant_type in self.grant_types
 
 
 class AuthorizationRequestRecord(db.Model):
@@ -167,14 +175,16 @@ class Token(db.Model, TokenMixin):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     client_id: Mapped[str] = mapped_column(ForeignKey("oidc_client.client_id", ondelete="CASCADE"), index=True)
-    account_id: Mapped[str] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), index=True)
+    # None for a token of the client credentials grant: it belongs to the service
+    # alone, with no account, no login and so no level or auth_time.
+    account_id: Mapped[str | None] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), index=True)
     session_id: Mapped[str | None] = mapped_column(String(64), index=True)
     grant_id: Mapped[str] = mapped_column(String(64), index=True)
     scope: Mapped[str] = mapped_column(Text)
     claims: Mapped[dict | None] = mapped_column(JSON)
-    level: Mapped[int] = mapped_column(Integer)
+    level: Mapped[int | None] = mapped_column(Integer)
     amr: Mapped[list] = mapped_column(JSON)
-    auth_time: Mapped[datetime]
+    auth_time: Mapped[datetime | None]
     access_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     refresh_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -260,3 +270,16 @@ class DPoPProofUse(db.Model):
     jkt: Mapped[str] = mapped_column(String(64), primary_key=True)
     jti: Mapped[str] = mapped_column(String(255), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class InitialAccessToken(db.Model):
+    """RFC 7591 §3: what an operator hands out so a service may register itself at
+    /register. Single use: it registers one client, and is void after its expiry."""
+
+    __tablename__ = "oidc_initial_access_token"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    used_at: Mapped[datetime | None]
+    client_id: Mapped[str | None] = mapped_column(ForeignKey("oidc_client.client_id", ondelete="SET NULL"))

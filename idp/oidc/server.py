@@ -23,6 +23,7 @@ from ..secrets import digest, new_secret
 from ..timeutil import utcnow
 from . import claims as claims_mod
 from . import rfc7523, rfc9449
+from .client_credentials import ClientCredentialsGrant
 from .introspection import IntrospectionEndpoint
 from .models import AuthorizationCode, Client, Token
 from .par import PushedAuthorizationEndpoint
@@ -70,7 +71,11 @@ def subject_for(client_id: str, account_id: str) -> str:
 
 
 def sign_jwt(client: Client | None, payload: dict, typ: str = "JWT") -> str:
-    alg = client.id_token_signed_response_alg if client else "ES256"
+    return sign_with(client.id_token_signed_response_alg if client else "ES256", payload, typ)
+
+
+def sign_with(alg: str, payload: dict, typ: str = "JWT") -> str:
+    """A JWT signed with the provider's current key for `alg`."""
     key = _keys().signing_key(alg)
     return jwt.encode({"alg": alg, "kid": key.kid, "typ": typ}, payload, key, algorithms=[alg])
 
@@ -312,7 +317,8 @@ def init_server(app) -> None:
     app.config.setdefault("OAUTH2_ACCESS_TOKEN_GENERATOR", True)
     app.config.setdefault("OAUTH2_REFRESH_TOKEN_GENERATOR", True)
     app.config.setdefault("OAUTH2_TOKEN_EXPIRES_IN", {
-        "authorization_code": ACCESS_TOKEN_SECONDS, "refresh_token": ACCESS_TOKEN_SECONDS})
+        "authorization_code": ACCESS_TOKEN_SECONDS, "refresh_token": ACCESS_TOKEN_SECONDS,
+        "client_credentials": ACCESS_TOKEN_SECONDS})
     # Through the config, not the shared server object: every init_app (a second app
     # in the same process) reloads scopes_supported from the config.
     app.config.setdefault("OAUTH2_SCOPES_SUPPORTED", list(claims_mod.SCOPE_CLAIMS) + ["openid"])
@@ -326,6 +332,7 @@ def init_server(app) -> None:
     pkce.SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
     authorization.register_grant(AuthorizationCodeGrant, [ServicekontoOpenIDCode(require_nonce=False), pkce])
     authorization.register_grant(RefreshTokenGrant)
+    authorization.register_grant(ClientCredentialsGrant)
     authorization.register_extension(_Issuer())
     authorization.register_client_auth_method(rfc7523.METHOD, rfc7523.PrivateKeyJWT())
     authorization.register_endpoint(RevocationEndpoint)

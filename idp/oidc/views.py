@@ -13,16 +13,18 @@ from joserfc.jwk import KeySet
 from ..accounts.models import Account
 from ..authn import web
 from ..authn.logout import end_session as end_login_session
+from ..clients import SIGNING_ALGORITHMS
 from ..consent import releases
 from ..extensions import csrf, db
 from ..loa import SUPPORTED_ACR_VALUES, Level
-from . import authorize, par, rfc7523, rfc9449
+from . import authorize, par, registration, rfc7523, rfc9449
 from . import claims as claims_mod
+from .client_credentials import SERVICE_SCOPES
 from .introspection import INTROSPECTION_AUTH_METHODS
 from .models import Client
 from .revocation import REVOCATION_AUTH_METHODS
 from .resource import access_token_required
-from .server import authorization, claims_context, subject_for
+from .server import authorization, claims_context, sign_with, subject_for
 
 bp = Blueprint("oidc", __name__)
 csrf.exempt(bp)
@@ -48,12 +50,13 @@ def discovery():
         "introspection_endpoint": issuer + url_for("oidc.introspect"),
         "introspection_endpoint_auth_methods_supported": INTROSPECTION_AUTH_METHODS,
         "introspection_endpoint_auth_signing_alg_values_supported": rfc7523.ALGORITHMS,
-        "scopes_supported": ["openid", *claims_mod.SCOPE_CLAIMS],
+        "scopes_supported": ["openid", *claims_mod.SCOPE_CLAIMS, *SERVICE_SCOPES],
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
-        "grant_types_supported": ["authorization_code", "refresh_token"],
+        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
         "subject_types_supported": ["pairwise"],
-        "id_token_signing_alg_values_supported": ["ES256", "RS256"],
+        "id_token_signing_alg_values_supported": SIGNING_ALGORITHMS,
+        "userinfo_signing_alg_values_supported": SIGNING_ALGORITHMS,
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt",
                                                   "none"],
         "token_endpoint_auth_signing_alg_values_supported": rfc7523.ALGORITHMS,
@@ -65,6 +68,7 @@ def discovery():
         "request_uri_parameter_supported": False,
         "request_object_signing_alg_values_supported": rfc7523.ALGORITHMS,
         "pushed_authorization_request_endpoint": issuer + url_for("oidc.pushed_authorization_request"),
+        "registration_endpoint": issuer + url_for("oidc.register"),
         "require_pushed_authorization_requests": False,
         "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "loa",
                              "sid", "act", *claims_mod.KNOWN_CLAIMS],
@@ -151,7 +155,8 @@ def introspect():
 @access_token_required("openid")
 def userinfo():
     tok = g.access_token
-    account = db.session.get(Account, tok.account_id)
+    # A client credentials token has no account (and never the openid scope).
+    account = db.session.get(Account, tok.account_id) if tok.account_id else None
     if account is None or not account.is_active:
         return jsonify(error="invalid_token"), 401
     wanted = claims_mod.requested_claims(tok.scope, tok.claims)["userinfo"]
@@ -162,9 +167,72 @@ def userinfo():
     body.update(claims_mod.release(account, wanted, Level(tok.level), claims_context(account, client)))
     releases.record(account.id, client, list(body), Level(tok.level))
     db.session.commit()
-    response = jsonify(body)
+    if client.userinfo_signed_response_alg:
+        # OIDC Core §5.3.2: a signed answer names its issuer and audience.
+        signed = sign_with(client.userinfo_signed_response_alg, {**body, "iss": _issuer(), "aud": client.client_id})
+        response = current_app.response_class(signed, mimetype="application/jwt")
+    else:
+        response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _bearer() -> str | None:
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def _registration_answer(body: dict, status: int = 200):
+    response = jsonify(body)
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _invalid_token():
+    # RFC 6750 §3.1 for the initial and the registration access token alike.
+    response = _registration_answer({"error": "invalid_token"}, 401)
+    response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+    return response
+
+
+def _metadata_error(error: registration.RegistrationError):
+    return _registration_answer({"error": error.error, "error_description": error.description}, 400)
+
+
+def _registration_uri() -> str:
+    return _issuer() + url_for("oidc.register")
+
+
+@bp.route("/register", methods=["POST"])
+def register():
+    """RFC 7591 dynamic registration with an initial access token."""
+    token = _bearer()
+    if token is None:
+        return _invalid_token()
+    try:
+        body = registration.register(token, request.get_json(silent=True), _registration_uri())
+    except registration.RegistrationError as error:
+        return _metadata_error(error)
+    return _invalid_token() if body is None else _registration_answer(body, 201)
+
+
+@bp.route("/register/<client_id>", methods=["GET", "PUT", "DELETE"])
+def registered_client(client_id):
+    """RFC 7592 management of a registered client with its registration access token."""
+    client = registration.managed_client(client_id, _bearer() or "")
+    if client is None:
+        return _invalid_token()
+    if request.method == "DELETE":
+        registration.delete_client(client)
+        return "", 204
+    if request.method == "GET":
+        return _registration_answer(registration.describe(client, _registration_uri()))
+    try:
+        return _registration_answer(registration.update_client(client, request.get_json(silent=True),
+                                                               _registration_uri()))
+    except registration.RegistrationError as error:
+        return _metadata_error(error)
 
 
 def _read_id_token_hint(hint: str) -> dict | None:

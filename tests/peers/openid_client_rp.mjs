@@ -8,12 +8,16 @@
 //   discover      issuer, client_id, client_secret?, auth (client_secret_basic|client_secret_post|none|
 //                 private_key_jwt), private_jwk? (private_key_jwt: the private JWK with kid and alg),
 //                 id_token_signed_response_alg?, dpop? (true: every token and userinfo request with
-//                 DPoP proofs of one ES256 key made here, RFC 9449)
+//                 DPoP proofs of one ES256 key made here, RFC 9449),
+//                 userinfo_signed_response_alg? (userinfo as a signed JWT)
+//   register      issuer, metadata, initial_access_token -> client metadata (dynamicClientRegistration;
+//                 the RP then works like a discovered one, client_secret_post with the issued secret)
 //   authorize     scope, extra?, jar?, par? -> url   (PKCE S256, state and nonce are made and kept here;
 //                 jar: as a request object signed with private_jwk (RFC 9101), par: pushed first (RFC 9126))
 //   callback      url            -> tokens, ID token claims and header (authorizationCodeGrant)
 //   userinfo      access_token, sub        (fetchUserInfo with the expected subject)
 //   refresh       refresh_token            (refreshTokenGrant)
+//   client_credentials  scope              (clientCredentialsGrant)
 //   end_session   params                   (buildEndSessionUrl)
 //   introspect    token, params?           (tokenIntrospection) -> the introspection response
 //   revoke        token, params?           (tokenRevocation)
@@ -114,6 +118,7 @@ const commands = {
     const requests = []
     const metadata = {}
     if (msg.id_token_signed_response_alg) metadata.id_token_signed_response_alg = msg.id_token_signed_response_alg
+    if (msg.userinfo_signed_response_alg) metadata.userinfo_signed_response_alg = msg.userinfo_signed_response_alg
     if (msg.client_secret) metadata.client_secret = msg.client_secret
     const config = await client.discovery(
       new URL(msg.issuer),
@@ -126,6 +131,23 @@ const commands = {
     const dpop = msg.dpop ? { DPoP: client.getDPoPHandle(config, await client.randomDPoPKeyPair('ES256')) } : undefined
     rps.set(msg.rp, { config, requests, pending: null, key, dpop })
     return { server_metadata: config.serverMetadata() }
+  },
+
+  async register(msg) {
+    const requests = []
+    const config = await client.dynamicClientRegistration(
+      new URL(msg.issuer),
+      msg.metadata,
+      undefined,
+      {
+        initialAccessToken: msg.initial_access_token,
+        execute: [client.allowInsecureRequests],
+        [client.customFetch]: recordingFetch(requests),
+        timeout: 10,
+      },
+    )
+    rps.set(msg.rp, { config, requests, pending: null, key: null })
+    return { client_metadata: config.clientMetadata() }
   },
 
   async authorize(msg) {
@@ -178,6 +200,11 @@ const commands = {
   async refresh(msg) {
     const entry = rp(msg.rp)
     return tokenResult(await client.refreshTokenGrant(entry.config, msg.refresh_token, undefined, entry.dpop))
+  },
+
+  async client_credentials(msg) {
+    const entry = rp(msg.rp)
+    return tokenResult(await client.clientCredentialsGrant(entry.config, { scope: msg.scope }))
   },
 
   async end_session(msg) {

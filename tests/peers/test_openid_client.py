@@ -210,8 +210,10 @@ def query(url: str) -> dict[str, str]:
 
 # -- helpers -------------------------------------------------------------------------------
 def discover(rp: OpenIdClientRP, name: str, issuer: str, client, auth: str, alg: str | None = None,
-             private_jwk: dict | None = None, dpop: bool = False) -> dict:
+             private_jwk: dict | None = None, dpop: bool = False, userinfo_alg: str | None = None) -> dict:
     fields = dict(rp=name, issuer=issuer, client_id=client.client_id, auth=auth, dpop=dpop)
+    if userinfo_alg:
+        fields["userinfo_signed_response_alg"] = userinfo_alg
     if private_jwk:
         fields["private_jwk"] = private_jwk
     if client.client_secret:
@@ -637,3 +639,63 @@ def test_dpop_with_par_pkce_and_private_key_jwt(app, openid_client, live_server,
     assert all(r["dpop"] for r in at_token)
     at_userinfo = [r for r in sent if r["url"].endswith("/userinfo")]
     assert at_userinfo and all(r["dpop"] and r["authorization_scheme"] == "DPoP" for r in at_userinfo)
+
+
+@pytest.mark.parametrize("auth", ["client_secret_basic", "client_secret_post"])
+def test_client_credentials_grant(openid_client, live_server, make_client, auth):
+    client = make_client(name="Postfachdienst", grants=["authorization_code", "client_credentials"],
+                         token_endpoint_auth_method=auth)
+    meta = discover(openid_client, "postfach", live_server, client, auth)
+    assert "client_credentials" in meta["grant_types_supported"] and "postfach" in meta["scopes_supported"]
+    tokens = openid_client.call("client_credentials", rp="postfach", scope="openid profile postfach")
+    assert tokens["scope"] == "postfach" and tokens["refresh_token"] is None and tokens["id_token"] is None
+    info = openid_client.call("introspect", rp="postfach", token=tokens["access_token"])["introspection"]
+    assert info["active"] is True and info["client_id"] == client.client_id and "sub" not in info
+    error = openid_client.fails("client_credentials", rp="postfach", scope="openid email")
+    assert error["error"] == "invalid_scope", error
+
+
+def test_signed_userinfo(app, openid_client, live_server, make_account, make_client):
+    make_account()
+    client = make_client(name="Elterngeld", userinfo_alg="RS256")
+    discover(openid_client, "eltern", live_server, client, "client_secret_basic", userinfo_alg="RS256")
+    tokens, _ = sign_in(openid_client, Browser(live_server), "eltern", client)
+    sub = tokens["claims"]["sub"]
+    # openid-client checks the signature from the JWKS, iss and aud of the signed answer.
+    info = openid_client.call("userinfo", rp="eltern", access_token=tokens["access_token"], sub=sub)["userinfo"]
+    assert info["sub"] == sub and info["family_name"] == "Mustermann"
+    assert info["iss"] == live_server and info["aud"] == client.client_id
+
+    # An RP registered for ES256 refuses the RS256 answer: the check above is real.
+    discover(openid_client, "eltern-es", live_server, client, "client_secret_basic", userinfo_alg="ES256")
+    error = openid_client.fails("userinfo", rp="eltern-es", access_token=tokens["access_token"], sub=sub)
+    assert "alg" in json.dumps(error), error
+
+
+def test_dynamic_client_registration(app, openid_client, live_server, make_account):
+    from idp.oidc.registration import issue_initial_token
+
+    with app.app_context():
+        initial = issue_initial_token()[0]
+    registered = openid_client.call("register", rp="hund", issuer=live_server, initial_access_token=initial,
+                                    metadata={"client_name": "Hundesteuer", "redirect_uris": [CALLBACK],
+                                              "token_endpoint_auth_method": "client_secret_post",
+                                              "userinfo_signed_response_alg": "ES256"})["client_metadata"]
+    assert registered["client_secret"] and registered["registration_access_token"]
+    assert registered["registration_client_uri"] == f"{live_server}/register/{registered['client_id']}"
+    make_account()
+
+    class Registered:
+        redirect_uri = CALLBACK
+
+    tokens, _ = sign_in(openid_client, Browser(live_server), "hund", Registered)
+    assert tokens["claims"]["aud"] in (registered["client_id"], [registered["client_id"]])
+    info = openid_client.call("userinfo", rp="hund", access_token=tokens["access_token"],
+                              sub=tokens["claims"]["sub"])["userinfo"]
+    assert info["aud"] == registered["client_id"]
+
+    # The initial access token registered one client; a second registration is refused.
+    error = openid_client.fails("register", rp="hund-2", issuer=live_server, initial_access_token=initial,
+                                metadata={"client_name": "Noch einer", "redirect_uris": [CALLBACK]})
+    assert error["status"] == 401 and error["code"] == "OAUTH_WWW_AUTHENTICATE_CHALLENGE", error
+    assert error["cause"] == [{"scheme": "bearer", "parameters": {"error": "invalid_token"}}], error
