@@ -55,7 +55,7 @@ def step_up(record_id):
     account = db.session.get(Account, g.login_session.account_id)
     return render_template("consent/step_up.html", client=client, record=record, required=required,
                            current=g.login_session.loa, verified=account.identity_level > required.NIEDRIG,
-                           eid_linked=eid.has_link(account))
+                           eid_linked=eid.has_link(account), organisation=entitlements.is_organisation_account(account))
 
 
 # Why an organisation user (or a citizen) may not use a service, and whom to ask.

@@ -260,3 +260,15 @@ def test_deputy_for_mailboxes_only_may_not_use_services(app, user_agent, busines
     _act_as_deputy(user_agent)
     _, page = refused_page(user_agent, rp)
     assert "nur den Zugriff auf Postfächer" in page
+
+
+def test_organisation_user_below_the_services_level_is_not_sent_to_a_citizens_upgrade(app, user_agent, business,
+                                                                                      make_client):
+    rp = make_client(name="Vergabe", audience="organisations", min_loa="substanziell")
+    subscribe(app, business.organisation_id, rp.client_id)
+    grant(app, business.accounts[ANNA], rp.client_id)
+    log_in(user_agent, ANNA)
+    r = user_agent.get("/authorize", query_string=authorize_query(rp, pkce_pair()[1], scope=SCOPE))
+    page = user_agent.get(location(r)).text
+    assert "Höheres Vertrauensniveau erforderlich" in page and "ELSTER-Organisationszertifikat" in page
+    assert "Upgrade starten" not in page
