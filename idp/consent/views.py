@@ -91,10 +91,10 @@ def not_entitled(record_id):
     record, client = _load(record_id)
     if request.method == "POST":
         return respond(authorize.not_entitled(record))
-    refusal = authorize.entitlement_refusal(record, g.login_session)
+    subject = authorize.acting_subject(g.login_session)
+    refusal = authorize.entitlement_refusal(subject, client) if subject is not None else Refusal.NOT_GRANTED
     if refusal is None:
         return redirect(url_for("oidc.resume", record_id=record.id))
-    subject = authorize.acting_subject(g.login_session)
     organisation = entitlements.organisation_of(subject.account.id)
     admins = entitlements.active_administrators(organisation.id) if organisation is not None else []
     return render_template("consent/not_entitled.html", client=client, record=record,

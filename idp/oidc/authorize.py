@@ -142,20 +142,14 @@ def acting_subject(login_session: LoginSession | None) -> Subject | None:
     if delegation is not None:
         principal = db.session.get(Account, delegation.principal_id)
         if principal is not None and principal.is_active:
-            return Subject(principal, actor=account)
+            return Subject(principal, actor=account, delegation=delegation)
     return Subject(account)
 
 
-def entitlement_refusal(record: AuthorizationRequestRecord, login_session: LoginSession) -> Refusal | None:
-    """Why the logged-in user may not use the requesting service, if not (SPEC §6)."""
-    subject = acting_subject(login_session)
-    client = db.session.get(Client, record.client_id)
-    if subject is None or client is None:
-        return Refusal.NOT_GRANTED
-    if subject.actor is not None:
-        delegation = delegations.acting_for(login_session)
-        if delegation is None or delegation.scope != "vollstaendig":
-            return Refusal.DEPUTY_RESTRICTED
+def entitlement_refusal(subject: Subject, client: Client) -> Refusal | None:
+    """Why the logged-in user (`acting_subject`) may not use the service, if not (SPEC §6)."""
+    if subject.delegation is not None and subject.delegation.scope != "vollstaendig":
+        return Refusal.DEPUTY_RESTRICTED
     return entitlements.access(subject.account, client).refusal
 
 
@@ -196,14 +190,14 @@ def decide(record: AuthorizationRequestRecord, login_session: LoginSession | Non
         if "none" in prompts:
             if login_session is None or too_old or login_session.loa < required:
                 raise LoginRequiredError(redirect_uri=grant.redirect_uri)
-            if entitlement_refusal(record, login_session) is not None:
+            if entitlement_refusal(subject, client) is not None:
                 raise AccessDeniedError(NOT_ENTITLED_DESCRIPTION, redirect_uri=grant.redirect_uri)
             if _needs_consent(account.id, client.client_id, wanted):
                 raise ConsentRequiredError(redirect_uri=grant.redirect_uri)
         else:
             if login_session is None or (("login" in prompts or too_old) and not fresh):
                 return Outcome(Step.LOGIN, record=record)
-            if entitlement_refusal(record, login_session) is not None:
+            if entitlement_refusal(subject, client) is not None:
                 return Outcome(Step.NOT_ENTITLED, record=record)
             if login_session.loa < required:
                 return Outcome(Step.STEP_UP, record=record, required=required)
@@ -211,8 +205,8 @@ def decide(record: AuthorizationRequestRecord, login_session: LoginSession | Non
                     "consent" in prompts and not record.consent_given):
                 return Outcome(Step.CONSENT, record=record)
 
-        if subject.actor is not None:
-            delegations.record(delegations.acting_for(login_session), f"Anmeldung beim Online-Dienst „{client.name}“")
+        if subject.delegation is not None:
+            delegations.record(subject.delegation, f"Anmeldung beim Online-Dienst „{client.name}“")
         request.servicekonto = {"session": login_session, "claims": claims}
         response = authorization.create_authorization_response(request=request, grant_user=subject, grant=grant)
         _finish(record)

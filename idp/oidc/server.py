@@ -50,9 +50,10 @@ class Subject:
     """The resource owner as the grants see it: an account seen by one client, and
     the deputy (`actor`) when someone logs in for it under a delegation."""
 
-    def __init__(self, account: Account, actor: Account | None = None):
+    def __init__(self, account: Account, actor: Account | None = None, delegation=None):
         self.account = account
         self.actor = actor
+        self.delegation = delegation  # the Delegation the actor acts under
 
     def get_user_id(self):
         return self.account.id
