@@ -169,7 +169,7 @@ def context_for(account: Account, client, pairwise_secret: bytes) -> dict:
     if organisation is None:
         return {}
     return {"organisation": organisation_claim(organisation, client.client_id, pairwise_secret),
-            "roles": entitlements.granted_roles(account.id, client.client_id) or []}
+            "roles": entitlements.granted_roles(account.id, client) or []}
 
 
 def claim_level(account: Account, name: str) -> Level:

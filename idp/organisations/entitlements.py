@@ -67,19 +67,17 @@ def group_grants(account_id: str, client_id: str) -> list[tuple[Group, GroupServ
     return [(group, service) for group, service in rows]
 
 
-def granted_roles(account_id: str, client_id: str) -> list[str] | None:
+def granted_roles(account_id: str, client: Client) -> list[str] | None:
     """The roles the user holds for the service, or None when it is not granted at all
     (neither directly nor through a group). Roles the service no longer offers drop out."""
-    direct = direct_grant(account_id, client_id)
-    groups = group_grants(account_id, client_id)
+    direct = direct_grant(account_id, client.client_id)
+    groups = group_grants(account_id, client.client_id)
     if direct is None and not groups:
         return None
     roles = set(direct.roles if direct else [])
     for _, service in groups:
         roles.update(service.roles or [])
-    client = db.session.get(Client, client_id)
-    offered = set(client.roles or []) if client is not None else set()
-    return sorted(roles & offered)
+    return sorted(roles & set(client.roles or []))
 
 
 def subscription(organisation_id: str, client_id: str) -> ServiceSubscription | None:
@@ -105,7 +103,7 @@ def access(account: Account, client: Client) -> Access:
         return Access(Refusal.SUBSCRIPTION_REFUSED)
     if member.is_admin and not member.organisation.admins_use_services:
         return Access(Refusal.ADMINS_MAY_NOT_USE)
-    roles = granted_roles(account.id, client.client_id)
+    roles = granted_roles(account.id, client)
     if roles is None:
         return Access(Refusal.NOT_GRANTED)
     return Access(roles=roles)
