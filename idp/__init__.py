@@ -81,6 +81,8 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     from .oidc.views import bp as oidc_bp
     from .organisations import (admin_views, delegation_views, group_views, leitstelle_views, mailbox_views,
                                 registration_views, service_views)
+    from .postfach import api as postfach_api
+    from .postfach import views as postfach_views
     from .registry_office.views import bp as registry_office_bp
     from .security import add_security_headers
 
@@ -92,7 +94,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     app.register_blueprint(oidc_bp)
     app.register_blueprint(registry_office_bp)
     for area in (registration_views, admin_views, group_views, service_views, leitstelle_views, mailbox_views,
-                 delegation_views):
+                 delegation_views, postfach_views, postfach_api):
         app.register_blueprint(area.bp)
     if settings.simulators:
         # Development only: the outbox page shows mails when no SMTP server is set.

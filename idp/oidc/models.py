@@ -283,3 +283,18 @@ class InitialAccessToken(db.Model):
     expires_at: Mapped[datetime] = mapped_column(index=True)
     used_at: Mapped[datetime | None]
     client_id: Mapped[str | None] = mapped_column(ForeignKey("oidc_client.client_id", ondelete="SET NULL"))
+
+
+class IssuedIdentifier(db.Model):
+    """A pairwise identifier a client has received: its `sub` for an account, or the
+    `organisation.id` for an organisation. The identifiers are one-way (HMAC), so this
+    is how an identifier a service names (the Postfach API) leads back to its owner,
+    and the proof that the service knows that owner."""
+
+    __tablename__ = "oidc_issued_identifier"
+
+    client_id: Mapped[str] = mapped_column(ForeignKey("oidc_client.client_id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # "sub" | "organisation"
+    identifier: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[str | None] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[str | None] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)

@@ -22,7 +22,7 @@ from ..loa import SESSION_LIMITS, Level
 from ..secrets import digest, new_secret
 from ..timeutil import utcnow
 from . import claims as claims_mod
-from . import rfc7523, rfc9449
+from . import identifiers, rfc7523, rfc9449
 from .client_credentials import ClientCredentialsGrant
 from .introspection import IntrospectionEndpoint
 from .models import AuthorizationCode, Client, Token
@@ -142,6 +142,9 @@ class AuthorizationCodeGrant(DPoPBinding, grants.AuthorizationCodeGrant):
             auth_time=session.auth_time,
             grant_id=new_secret(16),
         ))
+        account = request.user.account
+        identifiers.remember(request.client.client_id, account, subject_for(request.client.client_id, account.id),
+                             _keys().secret("pairwise"))
         db.session.commit()
 
     def query_authorization_code(self, code, client):
