@@ -108,7 +108,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
 def _register_pages(app: Flask) -> None:
     from flask_wtf.csrf import CSRFError
 
-    from .mail import worker
+    from . import worker
 
     @app.errorhandler(CSRFError)
     def csrf_failed(error):
@@ -128,9 +128,9 @@ def _register_pages(app: Flask) -> None:
 
     @app.after_request
     def deliver(response):
-        # Mail queued by this request is committed by now; the worker sends it
-        # without making the user wait for the SMTP server.
-        if db.session.info.pop("mail_queued", False):
+        # What this request queued (mail, logout notices) is committed by now; the
+        # worker sends it without making the user wait for the SMTP server or a service.
+        if db.session.info.pop("outbox_queued", False):
             worker.notify(app)
         return response
 

@@ -432,16 +432,15 @@ def mail():
 @mail.command("send")
 @click.option("--loop", is_flag=True, help="Keep delivering every 10 s (development).")
 def mail_send(loop):
-    from .mail import deliver_due
+    """Deliver the outbox: queued mail and back-channel logout notices."""
+    from .worker import OutboxWorker
 
     app = _app()
-    settings = app.config["SERVICEKONTO"]
-    if not settings.smtp_url:
+    if not app.config["SERVICEKONTO"].smtp_url:
         click.echo("SMTP_URL is not set: mails stay in the outbox")
-        return
+    worker = OutboxWorker(app)
     while True:
-        sent = deliver_due(settings.smtp_url, settings.mail_from)
-        click.echo(f"sent {sent}")
+        click.echo(f"sent {worker.run_once()}")
         if not loop:
             return
         time.sleep(10)

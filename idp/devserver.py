@@ -19,7 +19,7 @@ from .config import Settings
 from .authn.eid import install_simulators
 from .extensions import db
 from .loa import Level
-from .mail.worker import start_worker
+from .worker import start_worker
 from .migrate import upgrade
 
 DEMO_NAME = "Demo-Online-Dienst"

@@ -23,7 +23,7 @@ from werkzeug.serving import make_server
 from idp import create_app
 from idp.config import Settings
 from idp.extensions import db
-from idp.mail.worker import start_worker
+from idp.worker import start_worker
 from idp.migrate import upgrade
 from idp import timeutil
 
@@ -169,7 +169,7 @@ def app(database_url, smtp_server, idp_port, tmp_path_factory, eid_simulators):
 @pytest.fixture
 def mail_worker_stopped(app):
     """For tests of delivery by other means (`servicekonto mail send`)."""
-    worker = app.extensions["servicekonto.mail_worker"]
+    worker = app.extensions["servicekonto.outbox_worker"]
     worker.stop()
     yield
     worker.start()

@@ -161,8 +161,10 @@ def decide(record: AuthorizationRequestRecord, login_session: LoginSession | Non
         grant = authorization.get_consent_grant(request, end_user=subject)
         client: Client = request.client
         params = record.params
-        if client.public and not params.get("code_challenge"):
-            raise InvalidRequestError("PKCE (code_challenge) is required for public clients.",
+        # FAPI 2.0 Security Profile §5.3.2.2: PKCE for every client of the profile
+        # (those registered for PAR), as for every public client.
+        if (client.public or client.require_pushed_authorization_requests) and not params.get("code_challenge"):
+            raise InvalidRequestError("PKCE (code_challenge) is required for this client.",
                                       redirect_uri=grant.redirect_uri)
         if params.get("code_challenge") and params.get("code_challenge_method") != "S256":
             raise InvalidRequestError("Only code_challenge_method=S256 is supported.",
