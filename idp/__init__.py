@@ -32,7 +32,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         SERVICEKONTO=settings,
         SECRET_KEY=settings.resolved_secret_key(),
         SQLALCHEMY_DATABASE_URI=settings.database_url,
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        # No pre-ping round trip per checkout: a connection the server dropped fails
+        # one request, and SQLAlchemy then discards the whole pool's stale ones.
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": False, "pool_recycle": 1800},
         SESSION_COOKIE_NAME=settings.cookie_name,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -50,7 +52,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from .accounts import passwords
     from .keys import KeyStore
 
-    passwords.configure(settings.argon2_time_cost, settings.argon2_memory_cost)
+    passwords.configure(settings.argon2_time_cost, settings.argon2_memory_cost, settings.argon2_parallelism)
     keys = KeyStore(settings.keys_dir)
     keys.ensure()
     app.extensions["servicekonto.keys"] = keys

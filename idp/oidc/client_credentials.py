@@ -49,5 +49,4 @@ class ClientCredentialsGrant(grants.ClientCredentialsGrant):
             access_token_hash=digest(token["access_token"]),
             expires_in=token["expires_in"],
         ))
-        db.session.commit()
         return 200, token, self.TOKEN_RESPONSE_HEADER

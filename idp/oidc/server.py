@@ -162,8 +162,8 @@ class AuthorizationCodeGrant(DPoPBinding, grants.AuthorizationCodeGrant):
         return item
 
     def delete_authorization_code(self, authorization_code):
+        # Committed with the token by the token endpoint.
         authorization_code.used_at = utcnow()
-        db.session.commit()
 
     def authenticate_user(self, authorization_code):
         return _subject(authorization_code.account_id, authorization_code.actor_id)
@@ -200,8 +200,8 @@ class RefreshTokenGrant(DPoPBinding, grants.RefreshTokenGrant):
         return _subject(refresh_token.account_id, refresh_token.actor_id)
 
     def revoke_old_credential(self, refresh_token):
+        # Committed with the new token by the token endpoint.
         refresh_token.refresh_used_at = utcnow()
-        db.session.commit()
 
 
 class ServicekontoOpenIDCode(OpenIDCode):
@@ -237,17 +237,18 @@ class ServicekontoOpenIDCode(OpenIDCode):
         at_hash = create_half_hash(token["access_token"], client.id_token_signed_response_alg)
         if at_hash is not None:
             payload["at_hash"] = at_hash.decode()
-        wanted = claims_mod.requested_claims(code.scope, code.claims)["id_token"]
+        level = Level(code.level)
+        wanted = claims_mod.requested_claims(code.scope, code.claims)
         account = request.user.account
-        released = claims_mod.release(account, wanted, Level(code.level),
-                                      claims_context(account, client)) if wanted else {}
+        context = claims_context(account, client) if wanted["id_token"] or wanted["userinfo"] else {}
+        released = claims_mod.release(account, wanted["id_token"], level, context) if wanted["id_token"] else {}
         payload.update(released)
-        releases.record(code.account_id, client, ["sub", *released], Level(code.level))
-        id_token = sign_jwt(client, payload)
-        # Authlib runs this hook after the token and the code are saved; nothing
-        # commits after it, so the release record is committed here.
-        db.session.commit()
-        return id_token
+        # What the access token lets the service read at /userinfo is released now
+        # too, so that the record is written once per login and never per read.
+        readable = claims_mod.release(account, wanted["userinfo"], level, context) if wanted["userinfo"] else {}
+        releases.record(code.account_id, client, list(dict.fromkeys(["sub", *released, *readable])), level)
+        # Committed with the token by the token endpoint.
+        return sign_jwt(client, payload)
 
 
 def claims_context(account: Account, client: Client) -> dict:
@@ -274,7 +275,8 @@ def revoke_grant(grant_id: str) -> None:
 
 
 def save_token(token: dict, request) -> None:
-    """Persist a token response; only digests of the tokens are stored."""
+    """Add a token response to the session (the token endpoint commits); only
+    digests of the tokens are stored."""
     if request.authorization_code is not None:
         origin = request.authorization_code
         session_id, grant_id = origin.session_id, origin.grant_id
@@ -300,7 +302,6 @@ def save_token(token: dict, request) -> None:
         refresh_expires_at=refresh_expires,
         dpop_jkt=getattr(request, "dpop_jkt", None),
     ))
-    db.session.commit()
 
 
 def query_client(client_id: str) -> Client | None:
