@@ -163,3 +163,15 @@ def test_an_organisation_user_below_the_level_is_pointed_to_elster(app, user_age
     user_agent.login("anna@muster.example")
     shown = entry(user_agent.get("/online-dienste"), client_id)
     assert "ELSTER-Organisationszertifikat" in text_of(shown) and "Upgrade starten" not in links_of(shown)
+
+
+def test_the_demo_service_of_make_run_is_in_the_catalogue(app, user_agent):
+    from idp.devserver import DEMO_NAME, _demo_client
+
+    client_id, _ = _demo_client(app, "http://127.0.0.1:5001")
+    shown = entry(user_agent.get("/online-dienste?q=demo"), client_id)
+    assert DEMO_NAME in text_of(shown) and "Zuständige Behörde" in text_of(shown)
+    assert links_of(shown)[f"Hier starten: {DEMO_NAME}"] == "http://127.0.0.1:5001/"
+    # A restart keeps the client and its entry.
+    assert _demo_client(app, "http://127.0.0.1:5001")[0] == client_id
+    assert entry(user_agent.get("/online-dienste?q=beispiel"), client_id) is not None
