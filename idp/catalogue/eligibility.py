@@ -14,8 +14,10 @@ from ..accounts.models import Account
 from ..authn.levels import Remedy, remedy
 from ..authn.sessions import LoginSession
 from ..extensions import db
+from ..loa import Level
 from ..oidc import authorize
 from ..oidc.models import Client
+from ..oidc.server import Subject
 from ..organisations.entitlements import Refusal
 
 
@@ -32,22 +34,22 @@ class Eligibility:
         return self.refusal is None and (self.remedy is None or self.remedy.only_by_logging_in)
 
 
-def eligibility(login_session: LoginSession, client: Client) -> Eligibility:
-    subject = authorize.acting_subject(login_session)
-    if subject is None:
-        return Eligibility(refusal=Refusal.NOT_GRANTED)
-    refusal = authorize.entitlement_refusal(subject, client)
-    if refusal is not None:
-        return Eligibility(refusal=refusal)
-    if login_session.loa >= client.min_loa:
-        return Eligibility()
-    # The level is the login's own, also when acting for someone else (as on the step-up page).
-    account = db.session.get(Account, login_session.account_id)
-    return Eligibility(remedy=remedy(account, client.min_loa))
-
-
 def eligibilities(login_session: LoginSession | None, clients: list[Client]) -> dict[str, Eligibility]:
     """Per client ID; empty for a visitor who is not logged in."""
     if login_session is None:
         return {}
-    return {client.client_id: eligibility(login_session, client) for client in clients}
+    subject = authorize.acting_subject(login_session)
+    # The level is the login's own, also when acting for someone else (as on the step-up page).
+    account = db.session.get(Account, login_session.account_id)
+    return {client.client_id: _eligibility(subject, account, login_session.loa, client) for client in clients}
+
+
+def _eligibility(subject: Subject | None, account: Account | None, level: Level, client: Client) -> Eligibility:
+    if subject is None or account is None:
+        return Eligibility(refusal=Refusal.NOT_GRANTED)
+    refusal = authorize.entitlement_refusal(subject, client)
+    if refusal is not None:
+        return Eligibility(refusal=refusal)
+    if level >= client.min_loa:
+        return Eligibility()
+    return Eligibility(remedy=remedy(account, client.min_loa))
