@@ -79,6 +79,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     from .authn.eid_views import bp as eid_bp
     from .authn.views import bp as authn_bp
     from .authn.web import load_login_session
+    from .catalogue.views import bp as catalogue_bp
     from .consent.views import bp as consent_bp
     from .oidc.views import bp as oidc_bp
     from .organisations import (admin_views, delegation_views, group_views, leitstelle_views, mailbox_views,
@@ -95,6 +96,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     app.register_blueprint(consent_bp)
     app.register_blueprint(oidc_bp)
     app.register_blueprint(registry_office_bp)
+    app.register_blueprint(catalogue_bp)
     for area in (registration_views, admin_views, group_views, service_views, leitstelle_views, mailbox_views,
                  delegation_views, postfach_views, postfach_api):
         app.register_blueprint(area.bp)

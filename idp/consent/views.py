@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
 from ..accounts.models import Account
-from ..authn import eid
+from ..authn import levels
 from ..authn.web import login_required
 from ..extensions import db
 from ..oidc import authorize
@@ -54,8 +54,7 @@ def step_up(record_id):
         return redirect(url_for("oidc.resume", record_id=record.id))
     account = db.session.get(Account, g.login_session.account_id)
     return render_template("consent/step_up.html", client=client, record=record, required=required,
-                           current=g.login_session.loa, verified=account.identity_level > required.NIEDRIG,
-                           eid_linked=eid.has_link(account), organisation=entitlements.is_organisation_account(account))
+                           current=g.login_session.loa, remedy=levels.remedy(account, required).value)
 
 
 # Why an organisation user (or a citizen) may not use a service, and whom to ask.
