@@ -6,6 +6,8 @@ service asked for is lost on the way.
 """
 from __future__ import annotations
 
+import re
+
 import enum
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -31,6 +33,8 @@ from . import claims as claims_mod
 from .models import AuthorizationRequestRecord, Client, Consent
 from .server import Subject, authorization
 
+# RFC 9449 §10: the SHA-256 thumbprint (RFC 7638) of the key a code is bound to.
+DPOP_JKT = re.compile(r"[A-Za-z0-9_-]{43}")
 REQUEST_VALIDITY = timedelta(minutes=30)
 
 
@@ -168,6 +172,9 @@ def decide(record: AuthorizationRequestRecord, login_session: LoginSession | Non
                                       redirect_uri=grant.redirect_uri)
         if params.get("code_challenge") and params.get("code_challenge_method") != "S256":
             raise InvalidRequestError("Only code_challenge_method=S256 is supported.",
+                                      redirect_uri=grant.redirect_uri)
+        if "dpop_jkt" in params and not DPOP_JKT.fullmatch(str(params["dpop_jkt"])):
+            raise InvalidRequestError("dpop_jkt must be a base64url JWK SHA-256 thumbprint.",
                                       redirect_uri=grant.redirect_uri)
         if "openid" not in (params.get("scope") or "").split():
             raise InvalidScopeError("The scope must contain 'openid'.", redirect_uri=grant.redirect_uri)

@@ -151,6 +151,8 @@ class AuthorizationCode(db.Model, AuthorizationCodeMixin):
     grant_id: Mapped[str] = mapped_column(String(64))
     # A deputy who logged in for `account_id` (Vertretung; RFC 8693 `act`).
     actor_id: Mapped[str | None] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
+    # RFC 9449 §10: only a DPoP proof by this key exchanges the code.
+    dpop_jkt: Mapped[str | None] = mapped_column(String(64))
 
     LIFETIME_SECONDS = 60
 

@@ -14,7 +14,7 @@ from functools import wraps
 from flask import current_app, g, jsonify, request
 
 from .models import Token
-from .rfc9449 import ResourceError, authenticate, challenges
+from .rfc9449 import ResourceError, authenticate, challenges, new_nonce
 
 
 def _active(token: Token) -> bool:
@@ -31,7 +31,12 @@ def access_token_required(scope: str | None = None):
                                               request.method, url, Token.by_access_token, _active, scope)
             except ResourceError as error:
                 return refusal(error)
-            return view(*args, **kwargs)
+            response = current_app.make_response(view(*args, **kwargs))
+            if g.access_token.dpop_jkt:
+                # RFC 9449 §8.2: the nonce for the next request, so the client need
+                # not learn it from a refusal when the window moves on.
+                response.headers["DPoP-Nonce"] = new_nonce()
+            return response
 
         return wrapper
 

@@ -122,6 +122,13 @@ class AuthorizationCodeGrant(DPoPBinding, grants.AuthorizationCodeGrant):
 
     TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]
 
+    def validate_token_request(self):
+        super().validate_token_request()
+        bound = self.request.authorization_code.dpop_jkt
+        if bound and getattr(self.request, "dpop_jkt", None) != bound:
+            raise DPoPProofError(rfc9449.DPoPError(
+                "invalid_dpop_proof", "The code is bound to another key (dpop_jkt): a proof by that key is required."))
+
     def save_authorization_code(self, code, request):
         ctx = request.servicekonto  # set by the authorize endpoint: session and claims
         session: LoginSession = ctx["session"]
@@ -141,6 +148,7 @@ class AuthorizationCodeGrant(DPoPBinding, grants.AuthorizationCodeGrant):
             amr=session.amr,
             auth_time=session.auth_time,
             grant_id=new_secret(16),
+            dpop_jkt=request.payload.data.get("dpop_jkt"),
         ))
         account = request.user.account
         identifiers.remember(request.client.client_id, account, subject_for(request.client.client_id, account.id),

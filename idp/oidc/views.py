@@ -59,6 +59,7 @@ def _provider_metadata() -> dict:
         "introspection_endpoint": issuer + url_for("oidc.introspect"),
         "introspection_endpoint_auth_methods_supported": INTROSPECTION_AUTH_METHODS,
         "introspection_endpoint_auth_signing_alg_values_supported": rfc7523.ALGORITHMS,
+        "introspection_signing_alg_values_supported": SIGNING_ALGORITHMS,
         "scopes_supported": ["openid", *claims_mod.SCOPE_CLAIMS, *SERVICE_SCOPES],
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
@@ -150,6 +151,9 @@ def token():
     # its rule committed itself (a replayed code's revocation).
     if response.status_code == 200:
         db.session.commit()
+        if request.headers.get("DPoP"):
+            # RFC 9449 §8.2: the nonce for the client's next proof.
+            response.headers["DPoP-Nonce"] = rfc9449.new_nonce()
     else:
         db.session.rollback()
     response.headers["Cache-Control"] = "no-store"
