@@ -2,7 +2,7 @@
 
 Nothing is decided here that the authorization endpoint does not decide the same
 way when the user presses "Hier starten": the audience and organisation rules are
-`authorize.entitlement_refusal` (for the person a deputy acts for), the level rule
+`organisations.acting.entitlement_refusal` (for the person a deputy acts for), the level rule
 compares the login's level with the service's minimum, and what to do about a missing
 level is `authn.levels.remedy`, the advice of the step-up page.
 """
@@ -15,9 +15,8 @@ from ..authn.levels import Remedy, remedy
 from ..authn.sessions import LoginSession
 from ..extensions import db
 from ..loa import Level
-from ..oidc import authorize
 from ..oidc.models import Client
-from ..oidc.server import Subject
+from ..organisations.acting import Subject, acting_subject, entitlement_refusal
 from ..organisations.entitlements import Refusal
 
 
@@ -38,7 +37,7 @@ def eligibilities(login_session: LoginSession | None, clients: list[Client]) -> 
     """Per client ID; empty for a visitor who is not logged in."""
     if login_session is None:
         return {}
-    subject = authorize.acting_subject(login_session)
+    subject = acting_subject(login_session)
     # The level is the login's own, also when acting for someone else (as on the step-up page).
     account = db.session.get(Account, login_session.account_id)
     return {client.client_id: _eligibility(subject, account, login_session.loa, client) for client in clients}
@@ -47,7 +46,7 @@ def eligibilities(login_session: LoginSession | None, clients: list[Client]) -> 
 def _eligibility(subject: Subject | None, account: Account | None, level: Level, client: Client) -> Eligibility:
     if subject is None or account is None:
         return Eligibility(refusal=Refusal.NOT_GRANTED)
-    refusal = authorize.entitlement_refusal(subject, client)
+    refusal = entitlement_refusal(subject, client)
     if refusal is not None:
         return Eligibility(refusal=refusal)
     if level >= client.min_loa:

@@ -16,7 +16,6 @@ from flask import current_app
 from ..accounts.models import Account
 from ..extensions import db
 from ..loa import Level
-from ..timeutil import utcnow
 from .models import Token
 from .revocation import TokenTypeHintCheck, find_token
 

@@ -19,6 +19,7 @@ from ..authn.sessions import LoginSession, expired
 from ..consent import releases
 from ..extensions import db
 from ..loa import SESSION_LIMITS, Level
+from ..organisations.acting import Subject
 from ..secrets import digest, new_secret
 from ..timeutil import utcnow
 from . import claims as claims_mod
@@ -44,19 +45,6 @@ class AuthorizationServer(FlaskAuthorizationServer):
         # RFC 6749 §3.3: the server may grant less than asked; scopes it does not know
         # are left out and the granted `scope` is named in the token response.
         return None
-
-
-class Subject:
-    """The resource owner as the grants see it: an account seen by one client, and
-    the deputy (`actor`) when someone logs in for it under a delegation."""
-
-    def __init__(self, account: Account, actor: Account | None = None, delegation=None):
-        self.account = account
-        self.actor = actor
-        self.delegation = delegation  # the Delegation the actor acts under
-
-    def get_user_id(self):
-        return self.account.id
 
 
 def _keys():

@@ -15,7 +15,6 @@ from ..accounts.models import Account
 from ..authn import web
 from ..authn.logout import end_session as end_login_session
 from ..clients import SIGNING_ALGORITHMS
-from ..consent import releases
 from ..extensions import csrf, db
 from ..loa import SUPPORTED_ACR_VALUES, Level
 from . import authorize, par, registration, rfc7523, rfc9449
