@@ -149,9 +149,9 @@ class Service:
         assert_documented(response, "/nachrichten/{id}", "get")
         return response
 
-    def replies(self, **query):
-        response = self.http.get(BASE + "/antworten", query_string=query,
-                                 headers=self.headers("GET", BASE + "/antworten"))
+    def replies(self, url: str = BASE + "/antworten", **query):
+        """A page of replies; `url` is a page's `weiter` link."""
+        response = self.http.get(url, query_string=query or None, headers=self.headers("GET", BASE + "/antworten"))
         assert_documented(response, "/antworten", "get")
         return response
 
