@@ -37,6 +37,8 @@ LAND_B_TRUSTS_A = Level.HOCH
 
 # Roles an organisation can give its users for the demo service (SPEC §6).
 DEMO_ROLES = ("Sachbearbeitung", "Freigabe")
+# Users log in at the demo (code flow); it posts into their Postfach with its own token.
+DEMO_GRANTS = ("authorization_code", "client_credentials")
 
 
 def _demo_client(app, demo_url: str):
@@ -51,9 +53,12 @@ def _demo_client(app, demo_url: str):
             # restart. A demo client from before organisations existed learns them here.
             existing.audience, existing.roles = "both", list(DEMO_ROLES)
             existing.allowed_scopes = list(SUPPORTED_SCOPES)
+            # A demo client from before the Postfach learns its own token for the message API.
+            if "client_credentials" not in existing.grant_types:
+                existing.grant_types = [*existing.grant_types, "client_credentials"]
             return existing.client_id, rotate_secret(existing)
         client, secret = add_client(DEMO_NAME, [demo_url + "/callback"], post_logout_redirect_uris=[demo_url + "/"],
-                                    audience="both", roles=list(DEMO_ROLES))
+                                    audience="both", roles=list(DEMO_ROLES), grants=list(DEMO_GRANTS))
         return client.client_id, secret
 
 

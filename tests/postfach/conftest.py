@@ -5,20 +5,16 @@ are held to."""
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
-import uuid
 from dataclasses import dataclass
-from datetime import timezone
 from pathlib import Path
 
 import pytest
 from jsonschema import Draft202012Validator
-from joserfc import jwt
 from joserfc.jwk import ECKey
 
-from idp import timeutil
 from tests.conftest import Browserless, RegisteredClient
+from tests.support.client_keys import dpop_proof
 from tests.support.flows import tokens, userinfo
 from tests.support.organisations import PASSWORD
 
@@ -73,22 +69,6 @@ def assert_documented(response, path: str, method: str) -> None:
 
 
 # -- services and their tokens --------------------------------------------------------------
-def epoch() -> int:
-    return int(timeutil.utcnow().replace(tzinfo=timezone.utc).timestamp())
-
-
-def dpop_proof(app, key, method: str, url_path: str, access_token: str | None = None, nonce: str | None = None,
-               jti: str | None = None) -> str:
-    claims = {"jti": jti or uuid.uuid4().hex, "htm": method, "htu": app.config["SERVICEKONTO"].issuer + url_path,
-              "iat": epoch()}
-    if access_token:
-        claims["ath"] = base64.urlsafe_b64encode(hashlib.sha256(access_token.encode()).digest()).rstrip(b"=").decode()
-    if nonce:
-        claims["nonce"] = nonce
-    header = {"typ": "dpop+jwt", "alg": "ES256", "jwk": key.as_dict(private=False)}
-    return jwt.encode(header, claims, key, algorithms=["ES256"])
-
-
 @dataclass
 class Service:
     """An online service: its registration, its API token and a test client as its HTTP
@@ -114,12 +94,11 @@ class Service:
         if self.key is None:
             r = self.http.post("/token", data=data, auth=auth)
         else:
-            r = self.http.post("/token", data=data, auth=auth, headers={"DPoP": dpop_proof(self.app, self.key, "POST",
-                                                                                            "/token")})
+            r = self.http.post("/token", data=data, auth=auth, headers={"DPoP": dpop_proof(self.app, self.key)})
             assert r.status_code == 400 and r.json["error"] == "use_dpop_nonce", r.json
             self.nonce = r.headers["DPoP-Nonce"]
             r = self.http.post("/token", data=data, auth=auth,
-                               headers={"DPoP": dpop_proof(self.app, self.key, "POST", "/token", nonce=self.nonce)})
+                               headers={"DPoP": dpop_proof(self.app, self.key, nonce=self.nonce)})
         assert r.status_code == 200, r.json
         self.access_token = r.json["access_token"]
         return r.json
@@ -199,4 +178,4 @@ def known_sub(app, service, erika) -> str:
 
 
 __all__ = ["BASE", "DOCUMENT", "JPEG", "PASSWORD", "PDF", "PNG", "Service", "XML", "assert_documented", "b64",
-           "dpop_proof", "log_in_at", "message"]
+           "log_in_at", "message"]

@@ -13,7 +13,8 @@ from idp.extensions import db
 from idp.oidc.models import Token
 from idp.postfach.models import Message
 from idp.secrets import digest
-from tests.postfach.conftest import BASE, dpop_proof, log_in_at, message
+from tests.postfach.conftest import BASE, log_in_at, message
+from tests.support.client_keys import dpop_proof
 from tests.support.flows import tokens
 
 
