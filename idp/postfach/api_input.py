@@ -98,6 +98,13 @@ class _Checker:
             self.fail(f"{field}/{name}", "Unbekanntes Feld.")
         return value
 
+    def member(self, parent: dict, name: str, allowed: set[str]) -> dict | None:
+        """A required member that is an object."""
+        if parent.get(name) is None:
+            self.fail(f"/{name}", "Pflichtfeld.")
+            return None
+        return self.obj(parent[name], f"/{name}", allowed)
+
     def line(self, parent: dict, name: str, field: str, max_length: int) -> str | None:
         """A required single-line string."""
         value = parent.get(name)
@@ -122,10 +129,8 @@ def parse(body) -> Request:
     root = check.obj(body, "", FIELDS)
     if root is None:
         raise InvalidInput(check.errors)
-    recipient = _recipient(check, root.get("empfaenger"))
-    case = check.obj(root.get("vorgang"), "/vorgang", {"referenz", "titel"}) if "vorgang" in root else None
-    if "vorgang" not in root:
-        check.fail("/vorgang", "Pflichtfeld.")
+    recipient = _recipient(check, check.member(root, "empfaenger", {"sub", "organisation"}))
+    case = check.member(root, "vorgang", {"referenz", "titel"})
     reference = check.line(case, "referenz", "/vorgang/referenz", MAX_REFERENCE) if case is not None else None
     title = check.line(case, "titel", "/vorgang/titel", MAX_TITLE) if case is not None else None
     subject = check.line(root, "betreff", "/betreff", MAX_SUBJECT)
@@ -145,11 +150,7 @@ def parse(body) -> Request:
                                                 reply_allowed=reply_allowed, attachments=attachments))
 
 
-def _recipient(check: _Checker, value) -> tuple[str, str] | None:
-    if value is None:
-        check.fail("/empfaenger", "Pflichtfeld.")
-        return None
-    recipient = check.obj(value, "/empfaenger", {"sub", "organisation"})
+def _recipient(check: _Checker, recipient: dict | None) -> tuple[str, str] | None:
     if recipient is None:
         return None
     named = [k for k in ("sub", "organisation") if k in recipient]
