@@ -37,6 +37,8 @@ LAND_B_TRUSTS_A = Level.HOCH
 
 # Roles an organisation can give its users for the demo service (SPEC §6).
 DEMO_ROLES = ("Sachbearbeitung", "Freigabe")
+# Users log in at the demo (code flow); it posts into their Postfach with its own token.
+DEMO_GRANTS = ("authorization_code", "client_credentials")
 
 
 # The demo's entry in the catalogue "Online-Dienste" (SPEC §5); its start URL is the
@@ -66,9 +68,13 @@ def _demo_client(app, demo_url: str):
             existing.allowed_scopes = list(SUPPORTED_SCOPES)
             for name, value in catalogue_settings(**catalogue).items():
                 setattr(existing, name, value)
+            # A demo client from before the Postfach learns its own token for the message API.
+            if "client_credentials" not in existing.grant_types:
+                existing.grant_types = [*existing.grant_types, "client_credentials"]
             return existing.client_id, rotate_secret(existing)
         client, secret = add_client(DEMO_NAME, [demo_url + "/callback"], post_logout_redirect_uris=[demo_url + "/"],
-                                    audience="both", roles=list(DEMO_ROLES), catalogue=catalogue)
+                                    audience="both", roles=list(DEMO_ROLES), grants=list(DEMO_GRANTS),
+                                    catalogue=catalogue)
         return client.client_id, secret
 
 

@@ -319,13 +319,13 @@ def demo_service(app, live_server):
     """The demo online service, registered as a client and served on its own port."""
     from demo.app import create_demo_app
     from idp.clients import add_client
-    from idp.devserver import DEMO_ROLES
+    from idp.devserver import DEMO_GRANTS, DEMO_ROLES
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with app.app_context():
         client, secret = add_client("Demo-Online-Dienst", [base + "/callback"], post_logout_redirect_uris=[base + "/"],
-                                    audience="both", roles=list(DEMO_ROLES))
+                                    audience="both", roles=list(DEMO_ROLES), grants=list(DEMO_GRANTS))
         client_id = client.client_id
     demo = create_demo_app(live_server, client_id, secret, base)
     server = make_server("127.0.0.1", port, demo, threaded=True)

@@ -175,6 +175,11 @@ def _subject(account_id: str, actor_id: str | None) -> Subject | None:
     return Subject(account, actor)
 
 
+class ServiceTokenGrant(DPoPBinding, ClientCredentialsGrant):
+    """Client credentials (RFC 6749 §4.4); a service registered with --dpop gets its
+    own tokens key-bound too, so a stolen API token is useless without the key."""
+
+
 class RefreshTokenGrant(DPoPBinding, grants.RefreshTokenGrant):
     """RFC 6749 §6 with rotation; a refresh token used twice ends the whole grant
     (OAuth 2.0 Security BCP, RFC 9700 §4.14.2)."""
@@ -333,7 +338,7 @@ def init_server(app) -> None:
     pkce.SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
     authorization.register_grant(AuthorizationCodeGrant, [ServicekontoOpenIDCode(require_nonce=False), pkce])
     authorization.register_grant(RefreshTokenGrant)
-    authorization.register_grant(ClientCredentialsGrant)
+    authorization.register_grant(ServiceTokenGrant)
     authorization.register_extension(_Issuer())
     authorization.register_client_auth_method(rfc7523.METHOD, rfc7523.PrivateKeyJWT())
     authorization.register_endpoint(RevocationEndpoint)
