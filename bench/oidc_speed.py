@@ -102,9 +102,9 @@ wrk.method = %(method)s
 wrk.body = %(body)s
 %(headers)s
 done = function(summary, latency, requests)
-  io.write(string.format('{"requests":%%d,"duration_us":%%d,"non2xx":%%d,"errors":%%d}\\n', summary.requests,
-    summary.duration, summary.errors.status, summary.errors.connect + summary.errors.read +
-    summary.errors.write + summary.errors.timeout))
+  io.write(string.format('{"requests":%%d,"duration_us":%%d,"non2xx":%%d,"errors":%%d,"p50_us":%%d,"p95_us":%%d}\\n',
+    summary.requests, summary.duration, summary.errors.status, summary.errors.connect + summary.errors.read +
+    summary.errors.write + summary.errors.timeout, latency:percentile(50), latency:percentile(95)))
 end
 """
 
@@ -142,7 +142,7 @@ class Load:
     spent: str = "grant_type=authorization_code&code=spent"  # sent once the bodies are used up
 
 
-def wrk(base: str, load: Load, seconds: float, workdir: Path) -> dict:
+def wrk(base: str, load: Load, seconds: float, workdir: Path, connections: int = CONNECTIONS) -> dict:
     script = workdir / f"load-{secrets.token_hex(4)}.lua"
     headers = _lua_headers(load.headers)
     if load.bodies is not None:
@@ -153,7 +153,7 @@ def wrk(base: str, load: Load, seconds: float, workdir: Path) -> dict:
     else:
         script.write_text(LUA_FIXED % {"method": json.dumps(load.method), "headers": headers,
                                        "body": json.dumps(load.body) if load.body is not None else "nil"})
-    out = subprocess.run(["taskset", "-c", LOAD_CPU, "wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s",
+    out = subprocess.run(["taskset", "-c", LOAD_CPU, "wrk", "-t1", f"-c{connections}", f"-d{seconds}s",
                           "-s", str(script), base + load.path], capture_output=True, text=True, check=True)
     result = json.loads([line for line in out.stdout.splitlines() if line.startswith("{")][-1])
     ok = result["requests"] - result["non2xx"] - result["errors"]
