@@ -11,13 +11,8 @@ import pytest
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
-from idp.extensions import db
-from idp.organisations import delegation as delegations
-from idp.organisations import groups, mailboxes
-from idp.organisations.models import Delegation, Organisation
 from tests.browser.support import assert_accessible, field_error, log_in_to_mein_bereich, path_is
-from tests.organisations.support_f import make_team
-from tests.postfach.pages_support import PDF_BYTES, add_service, bescheid, send
+from tests.postfach.pages_support import PDF_BYTES, add_service, bescheid, karla_names_uwe_deputy, make_office, send
 
 pytestmark = pytest.mark.browser
 
@@ -134,24 +129,11 @@ def test_a_vorgang_goes_to_the_papierkorb_and_back_and_downloads_as_pdf(page: Pa
 
 @pytest.fixture
 def office(app):
-    """Uwe reads "Buchhaltung" through the group "Team"; "Personal" is Karla's alone,
-    and Karla has named Uwe as her deputy for her Postfächer."""
-    team = make_team(app)
-    with app.app_context():
-        organisation = db.session.get(Organisation, team.organisation_id)
-        group = groups.save(organisation, {"name": "Team"}).group
-        groups.set_members(group, organisation, {team.user_id})
-        accounting = mailboxes.save(organisation, {"name": "Buchhaltung"}, {str(group.id)}, set()).mailbox
-        personnel = mailboxes.save(organisation, {"name": "Personal"}, set(), {team.colleague_id}).mailbox
-        service = add_service("Gewerbeanzeige")
-        send(service, organisation_id=team.organisation_id, mailbox_id=accounting.id, reference="B-1",
-             title="Umsatzsteuer", subject="Bitte Rechnung prüfen")
-        send(service, organisation_id=team.organisation_id, mailbox_id=personnel.id, reference="P-1",
-             title="Lohnsteuer", subject="Vertrauliche Personalsache")
-        db.session.add(Delegation(organisation_id=team.organisation_id, principal_id=team.colleague_id,
-                                  deputy_id=team.user_id, starts_on=delegations.today(), scope="postfach"))
-        db.session.commit()
-    return team
+    """Uwe reads "Buchhaltung" through a group; "Personal" is Karla's alone, and Karla
+    has named Uwe as her deputy for her Postfächer."""
+    office = make_office(app)
+    karla_names_uwe_deputy(app, office)
+    return office
 
 
 def test_function_mailboxes_through_a_group_and_as_deputy(page: Page, live_server, office):

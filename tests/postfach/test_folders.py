@@ -12,39 +12,20 @@ from sqlalchemy import select
 from idp import timeutil
 from idp.accounts.models import Account
 from idp.extensions import db
-from idp.organisations import delegation as delegations
-from idp.organisations import groups, mailboxes
-from idp.organisations.models import Delegation, DelegationEvent, Organisation
+from idp.organisations import groups
+from idp.organisations.models import DelegationEvent, Organisation
 from idp.postfach import folders
 from idp.postfach import case as cases
 from idp.postfach.folders import Box
 from idp.postfach.models import Case, Message
 from tests.conftest import Browserless
-from tests.organisations.support_f import PASSWORD, make_team
-from tests.postfach.pages_support import add_service, send
+from tests.organisations.support_f import PASSWORD
+from tests.postfach.pages_support import Office, add_service, karla_names_uwe_deputy, make_office, send
 
 
 @pytest.fixture
-def office(app):
-    """Muster GmbH: Uwe reads "Buchhaltung" through the group "Team", Karla reads
-    "Personal" in person; one message waits in each and one in the general mailbox."""
-    team = make_team(app)
-    with app.app_context():
-        organisation = db.session.get(Organisation, team.organisation_id)
-        group = groups.save(organisation, {"name": "Team"}).group
-        groups.set_members(group, organisation, {team.user_id})
-        accounting = mailboxes.save(organisation, {"name": "Buchhaltung"}, {str(group.id)}, set()).mailbox
-        personnel = mailboxes.save(organisation, {"name": "Personal"}, set(), {team.colleague_id}).mailbox
-        service = add_service("Gewerbeanzeige")
-        sent = {
-            "accounting": send(service, organisation_id=team.organisation_id, mailbox_id=accounting.id,
-                               reference="B-1", title="Umsatzsteuer", subject="Bitte prüfen"),
-            "personnel": send(service, organisation_id=team.organisation_id, mailbox_id=personnel.id,
-                              reference="P-1", title="Lohnsteuer", subject="Vertrauliche Personalsache"),
-            "general": send(service, organisation_id=team.organisation_id, reference="G-1", title="Allgemeines",
-                            subject="An die Organisation"),
-        }
-        return {"team": team, "accounting_box": accounting.id, "personnel_box": personnel.id, "service": service, **sent}
+def office(app) -> Office:
+    return make_office(app)
 
 
 def agent_for(app, email: str) -> Browserless:
@@ -57,47 +38,41 @@ def test_a_group_member_reads_the_function_mailbox_but_not_another(app, office):
     uwe = agent_for(app, "uwe@muster.example")
     inbox = uwe.get("/postfach/").text
     assert "Funktionspostfach „Buchhaltung“ (1" in inbox and "Personal" not in inbox
-    accounting = uwe.get(f"/postfach/?postfach=funktion:{office['accounting_box']}")
-    assert accounting.status_code == 200 and "Bitte prüfen" in accounting.text
-    assert uwe.get(f"/postfach/vorgang/{office['accounting'].case_id}").status_code == 200
+    accounting = uwe.get(f"/postfach/?postfach=funktion:{office.accounting_box}")
+    assert accounting.status_code == 200 and "Bitte Rechnung prüfen" in accounting.text
+    assert uwe.get(f"/postfach/vorgang/{office.accounting.case_id}").status_code == 200
 
-    assert uwe.get(f"/postfach/?postfach=funktion:{office['personnel_box']}").status_code == 404
-    assert uwe.get(f"/postfach/vorgang/{office['personnel'].case_id}").status_code == 404
-    assert uwe.get(f"/postfach/?postfach=organisation:{office['team'].organisation_id}").status_code == 404
-    assert uwe.get(f"/postfach/vorgang/{office['general'].case_id}").status_code == 404
+    assert uwe.get(f"/postfach/?postfach=funktion:{office.personnel_box}").status_code == 404
+    assert uwe.get(f"/postfach/vorgang/{office.personnel.case_id}").status_code == 404
+    assert uwe.get(f"/postfach/?postfach=organisation:{office.team.organisation_id}").status_code == 404
+    assert uwe.get(f"/postfach/vorgang/{office.general.case_id}").status_code == 404
 
 
 def test_leaving_the_group_ends_the_access(app, office):
     with app.app_context():
-        organisation = db.session.get(Organisation, office["team"].organisation_id)
+        organisation = db.session.get(Organisation, office.team.organisation_id)
         groups.set_members(groups.groups_of(organisation)[0].group, organisation, set())
     uwe = agent_for(app, "uwe@muster.example")
-    assert uwe.get(f"/postfach/vorgang/{office['accounting'].case_id}").status_code == 404
+    assert uwe.get(f"/postfach/vorgang/{office.accounting.case_id}").status_code == 404
 
 
 def test_an_entitled_person_reads_the_mailbox_in_person(app, office):
     karla = agent_for(app, "karla@muster.example")
-    assert "Vertrauliche Personalsache" in karla.get(f"/postfach/?postfach=funktion:{office['personnel_box']}").text
-    assert karla.get(f"/postfach/vorgang/{office['accounting'].case_id}").status_code == 404
+    assert "Vertrauliche Personalsache" in karla.get(f"/postfach/?postfach=funktion:{office.personnel_box}").text
+    assert karla.get(f"/postfach/vorgang/{office.accounting.case_id}").status_code == 404
 
 
 def test_administrators_read_the_general_mailbox(app, office):
     anna = agent_for(app, "anna@muster.example")
-    page = anna.get(f"/postfach/?postfach=organisation:{office['team'].organisation_id}")
-    assert page.status_code == 200 and "An die Organisation" in page.text and "Bitte prüfen" not in page.text
-    assert anna.get(f"/postfach/vorgang/{office['accounting'].case_id}").status_code == 404
+    page = anna.get(f"/postfach/?postfach=organisation:{office.team.organisation_id}")
+    assert page.status_code == 200 and "An die Organisation" in page.text and "Bitte Rechnung prüfen" not in page.text
+    assert anna.get(f"/postfach/vorgang/{office.accounting.case_id}").status_code == 404
 
 
 def test_a_deputy_reads_the_principals_mailboxes_only_while_acting(app, office):
-    team = office["team"]
-    with app.app_context():
-        delegation = Delegation(organisation_id=team.organisation_id, principal_id=team.colleague_id,
-                                deputy_id=team.user_id, starts_on=delegations.today(), scope="postfach")
-        db.session.add(delegation)
-        db.session.commit()
-        delegation_id = delegation.id
+    delegation_id = karla_names_uwe_deputy(app, office)
     uwe = agent_for(app, "uwe@muster.example")
-    personnel = f"/postfach/vorgang/{office['personnel'].case_id}"
+    personnel = f"/postfach/vorgang/{office.personnel.case_id}"
     assert uwe.get(personnel).status_code == 404
 
     assert uwe.submit("/vertretung", {}, action=f"/vertretung/{delegation_id}/wahrnehmen").status_code == 302
@@ -115,8 +90,8 @@ def test_a_deputy_reads_the_principals_mailboxes_only_while_acting(app, office):
 
 
 def test_the_header_counts_everything_the_person_reads_as_themselves(app, office, app_ctx):
-    team = office["team"]
-    send(office["service"], account_id=team.admin_id, reference="A-1")
+    team = office.team
+    send(office.service, account_id=team.admin_id, reference="A-1")
     assert folders.unread_for(team.user_id) == 1  # Buchhaltung
     assert folders.unread_for(team.colleague_id) == 1  # Personal
     assert folders.unread_for(team.admin_id) == 2  # own Postfach and the general mailbox
