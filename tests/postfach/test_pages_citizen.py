@@ -153,3 +153,15 @@ def test_the_pages_need_a_login(app, user_agent):
     answer = user_agent.get("/postfach/")
     assert answer.status_code == 302 and "/anmelden" in answer.headers["Location"]
 
+
+
+def test_a_reply_that_is_too_long_is_refused_and_kept(erika, user_agent, app):
+    url = f"/postfach/vorgang/{erika['first'].case_id}/antworten/{erika['first'].message_id}"
+    form = user_agent.get(url)
+    refused = user_agent.post(url, data={"subject": "", "text": "ä" * 10_001, "csrf_token": csrf_from(form.text)})
+    assert refused.status_code == 400
+    assert "Bitte geben Sie einen Betreff ein." in refused.text
+    assert "Ihre Antwort darf höchstens 10.000 Zeichen lang sein (jetzt 10.001)." in refused.text
+    assert "ä" * 10_001 + "</textarea>" in refused.text
+    with app.app_context():
+        assert db.session.scalar(select(Message).where(Message.direction == OUTGOING)) is None
