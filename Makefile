@@ -22,7 +22,7 @@ NODE_STAMP := node_modules/.servicekonto-deps.stamp
 # created later (its __init__.py appears) triggers a reinstall too.
 TOP_PACKAGES := idp federation eid_connector elster_connector demo
 PKG_INITS = $(wildcard $(addsuffix /__init__.py,$(TOP_PACKAGES)))
-APT_PACKAGES := python3-venv libxmlsec1-dev xmlsec1 pkg-config chromium postgresql
+APT_PACKAGES := python3-venv libxmlsec1-dev xmlsec1 pkg-config chromium postgresql wrk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
 

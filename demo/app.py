@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime, timezone
 
 from authlib.integrations.flask_client import OAuth
 from flask import Flask, abort, redirect, render_template_string, request, session, url_for
+
+from .postfach import Api, PostfachError, reference_for
 
 PAGE = """<!doctype html>
 <html lang="de"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -16,6 +19,7 @@ a,button{font:inherit}
 .button{display:inline-block;background:#1d5c3a;color:#fff;border:0;padding:.6rem 1.2rem;border-radius:4px;text-decoration:none;cursor:pointer}
 table{border-collapse:collapse}th,td{text-align:left;padding:.35rem 1rem .35rem 0;border-bottom:1px solid #8a8f9e}
 .error{border-left:6px solid #a4001b;background:#fdecee;padding:.5rem 1rem}
+.notice{border-left:6px solid #1d5c3a;background:#e8f3ec;padding:.5rem 1rem}
 </style></head>
 <body><header><p style="margin:0;font-weight:700">Demo-Online-Dienst: Anwohnerparkausweis</p></header>
 <main>
@@ -35,6 +39,18 @@ table{border-collapse:collapse}th,td{text-align:left;padding:.35rem 1rem .35rem 
 <table id="id-token"><tbody>{% for k, v in claims.items() %}<tr><th scope="row">{{ k }}</th><td data-claim="{{ k }}">{{ v }}</td></tr>{% endfor %}</tbody></table>
 <h2>Userinfo</h2>
 <table id="userinfo"><tbody>{% for k, v in userinfo.items() %}<tr><th scope="row">{{ k }}</th><td data-claim="{{ k }}">{{ v }}</td></tr>{% endfor %}</tbody></table>
+<h2>Postfach</h2>
+<p>Der Online-Dienst kann Ihnen den Bescheid in Ihr Postfach beim Servicekonto senden.</p>
+{% if postfach_notice %}<div class="notice" role="status"><p>{{ postfach_notice }}</p></div>{% endif %}
+{% if postfach_error %}<div class="error" role="alert"><p>Das Postfach hat die Nachricht nicht angenommen: {{ postfach_error }}</p></div>{% endif %}
+<form method="post" action="{{ url_for('send_to_postfach') }}"><input type="hidden" name="csrf" value="{{ csrf }}">
+<p><button class="button" type="submit">Nachricht ins Postfach senden</button></p></form>
+{% if replies is not none %}
+<h3>Ihre Antworten aus dem Postfach</h3>
+{% if replies %}<table id="antworten"><thead><tr><th scope="col">Gesendet am</th><th scope="col">Betreff</th><th scope="col">Text</th></tr></thead>
+<tbody>{% for r in replies %}<tr><td>{{ r.gesendet_am }}</td><td>{{ r.betreff }}</td><td>{{ r.text }}</td></tr>{% endfor %}</tbody></table>
+{% else %}<p>Noch keine Antworten.</p>{% endif %}
+{% endif %}
 <form method="post" action="{{ url_for('logout') }}"><input type="hidden" name="csrf" value="{{ csrf }}">
 <p><button class="button" type="submit">Beim Online-Dienst abmelden</button></p></form>
 {% else %}
@@ -60,11 +76,41 @@ def create_demo_app(issuer: str, client_id: str, client_secret: str, base_url: s
     def page(title, **kw):
         return render_template_string(PAGE, title=title, **kw)
 
+    def postfach_api() -> Api:
+        metadata = oauth.servicekonto.load_server_metadata()
+        return Api(issuer, metadata["token_endpoint"], client_id, client_secret)
+
+    def postfach_replies() -> tuple[list[dict] | None, str | None]:
+        # Asked only once the user had a message from the demo: before, there is no Vorgang.
+        if "postfach_since" not in session:
+            return None, None
+        try:
+            return postfach_api().replies(reference_for(session["claims"]["sub"]), session["postfach_since"]), None
+        except PostfachError as exc:
+            return None, str(exc)
+
     @app.route("/")
     def index():
+        replies, problem = postfach_replies() if session.get("claims") else (None, None)
         return page("Anwohnerparkausweis", claims=session.get("claims"), userinfo=session.get("userinfo"),
                     csrf=session.setdefault("csrf", secrets.token_urlsafe(16)),
-                    error=request.args.get("error"), description=request.args.get("error_description"))
+                    error=request.args.get("error"), description=request.args.get("error_description"),
+                    postfach_notice=session.pop("postfach_notice", None),
+                    postfach_error=session.pop("postfach_error", None) or problem, replies=replies)
+
+    @app.route("/postfach", methods=["POST"])
+    def send_to_postfach():
+        if request.form.get("csrf") != session.get("csrf") or not session.get("claims"):
+            abort(400)
+        sub = session["claims"]["sub"]
+        try:
+            postfach_api().send(sub, reference_for(sub), (session.get("userinfo") or {}).get("given_name"))
+        except PostfachError as exc:
+            session["postfach_error"] = str(exc)
+        else:
+            session.setdefault("postfach_since", datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+            session["postfach_notice"] = "Die Nachricht mit dem Bescheid liegt jetzt in Ihrem Postfach."
+        return redirect(url_for("index"))
 
     @app.route("/login")
     def login():

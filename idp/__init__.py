@@ -32,7 +32,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         SERVICEKONTO=settings,
         SECRET_KEY=settings.resolved_secret_key(),
         SQLALCHEMY_DATABASE_URI=settings.database_url,
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        # No pre-ping round trip per checkout: a connection the server dropped fails
+        # one request, and SQLAlchemy then discards the whole pool's stale ones.
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": False, "pool_recycle": 1800},
         SESSION_COOKIE_NAME=settings.cookie_name,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -50,7 +52,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from .accounts import passwords
     from .keys import KeyStore
 
-    passwords.configure(settings.argon2_time_cost, settings.argon2_memory_cost)
+    passwords.configure(settings.argon2_time_cost, settings.argon2_memory_cost, settings.argon2_parallelism)
     keys = KeyStore(settings.keys_dir)
     keys.ensure()
     app.extensions["servicekonto.keys"] = keys
@@ -78,6 +80,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     from .authn.eid_views import bp as eid_bp
     from .authn.views import bp as authn_bp
     from .authn.web import load_login_session
+    from .catalogue.views import bp as catalogue_bp
     from .consent.views import bp as consent_bp
     from .oidc.views import bp as oidc_bp
     from .organisations import (admin_views, delegation_views, group_views, leitstelle_views, mailbox_views,
@@ -94,6 +97,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     app.register_blueprint(consent_bp)
     app.register_blueprint(oidc_bp)
     app.register_blueprint(registry_office_bp)
+    app.register_blueprint(catalogue_bp)
     for area in (registration_views, admin_views, group_views, service_views, leitstelle_views, mailbox_views,
                  delegation_views, postfach_views, postfach_api):
         app.register_blueprint(area.bp)
@@ -118,7 +122,7 @@ def _connect_domains() -> None:
 def _register_pages(app: Flask) -> None:
     from flask_wtf.csrf import CSRFError
 
-    from .mail import worker
+    from . import worker
 
     @app.errorhandler(CSRFError)
     def csrf_failed(error):
@@ -138,9 +142,9 @@ def _register_pages(app: Flask) -> None:
 
     @app.after_request
     def deliver(response):
-        # Mail queued by this request is committed by now; the worker sends it
-        # without making the user wait for the SMTP server.
-        if db.session.info.pop("mail_queued", False):
+        # What this request queued (mail, logout notices) is committed by now; the
+        # worker sends it without making the user wait for the SMTP server or a service.
+        if db.session.info.pop("outbox_queued", False):
             worker.notify(app)
         return response
 

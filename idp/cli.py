@@ -29,6 +29,23 @@ def clients():
     """Online services (OIDC clients)."""
 
 
+def _catalogue_options(command):
+    """The catalogue entry (SPEC §5), the same on `clients add` and `clients catalogue`."""
+    options = [
+        click.option("--description", help="What the service does, for the catalogue \"Online-Dienste\"."),
+        click.option("--authority", help="The responsible authority (Behörde) named in the catalogue."),
+        click.option("--start-url", help="Where \"Hier starten\" leads: the service's start page "
+                                         "(https; http only on 127.0.0.1/localhost)."),
+        click.option("--keyword", "keywords", multiple=True, help="A search word for the catalogue (repeatable)."),
+        click.option("--fees", help="A note on fees (Gebühren), e.g. \"26 Euro, zahlbar online\"."),
+        click.option("--catalogue/--no-catalogue", "listed", default=None,
+                     help="Whether the catalogue lists the service (default: listed once it has a start URL)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @clients.command("add")
 @click.option("--name", required=True)
 @click.option("--redirect-uri", "redirect_uris", multiple=True,
@@ -55,9 +72,10 @@ def clients():
                    "refresh_token). client_credentials: service-to-service scopes only.")
 @click.option("--userinfo-signed-response-alg", "userinfo_alg", type=click.Choice(["ES256", "RS256"]),
               help="/userinfo answers a JWT (application/jwt) signed with this algorithm instead of JSON.")
+@_catalogue_options
 def clients_add(name, redirect_uris, min_loa, post_logout, backchannel_logout_uri, public, id_token_alg,
                 audience, roles, approval, auth_method, jwks_file, jwks_uri, require_par, dpop, grants,
-                userinfo_alg):
+                userinfo_alg, description, authority, start_url, keywords, fees, listed):
     from .clients import ClientError, add_client, describe
 
     _app()
@@ -70,13 +88,39 @@ def clients_add(name, redirect_uris, min_loa, post_logout, backchannel_logout_ur
                                     backchannel_logout_uri, id_token_alg, audience=audience, roles=list(roles),
                                     approval=approval, token_endpoint_auth_method=auth_method, jwks=jwks,
                                     jwks_uri=jwks_uri, require_par=require_par, dpop=dpop, grants=list(grants),
-                                    userinfo_alg=userinfo_alg)
+                                    userinfo_alg=userinfo_alg,
+                                    catalogue=dict(description=description, authority=authority,
+                                                   start_url=start_url, keywords=list(keywords), fees=fees,
+                                                   listed=listed))
     except ClientError as exc:
         raise click.UsageError(str(exc)) from exc
     out = describe(client)
     if secret:
         out["client_secret"] = secret
-    click.echo(json.dumps(out, indent=2))
+    click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+
+
+@clients.command("catalogue")
+@click.argument("client_id")
+@_catalogue_options
+@click.option("--no-keywords", is_flag=True, help="Remove all keywords.")
+def clients_catalogue(client_id, description, authority, start_url, keywords, fees, listed, no_keywords):
+    """Change the catalogue entry of CLIENT_ID: only the options given change; an empty
+    value (e.g. --fees "") removes a text, --keyword replaces all keywords."""
+    from .clients import ClientError, change_catalogue, describe
+
+    if keywords and no_keywords:
+        raise click.UsageError("give either --keyword or --no-keywords")
+    given = dict(description=description, authority=authority, start_url=start_url, fees=fees,
+                 keywords=[] if no_keywords else (list(keywords) or None))
+    _app()
+    try:
+        client = change_catalogue(client_id, {k: v for k, v in given.items() if v is not None}, listed)
+    except ClientError as exc:
+        raise click.UsageError(str(exc)) from exc
+    if client is None:
+        raise click.ClickException(f"no client {client_id}")
+    click.echo(json.dumps(describe(client), indent=2, ensure_ascii=False))
 
 
 @clients.command("registration-token")
@@ -99,7 +143,7 @@ def clients_list():
     from .clients import describe, list_clients
 
     _app()
-    click.echo(json.dumps([describe(c) for c in list_clients()], indent=2))
+    click.echo(json.dumps([describe(c) for c in list_clients()], indent=2, ensure_ascii=False))
 
 
 @clients.command("disable")
@@ -432,16 +476,15 @@ def mail():
 @mail.command("send")
 @click.option("--loop", is_flag=True, help="Keep delivering every 10 s (development).")
 def mail_send(loop):
-    from .mail import deliver_due
+    """Deliver the outbox: queued mail and back-channel logout notices."""
+    from .worker import OutboxWorker
 
     app = _app()
-    settings = app.config["SERVICEKONTO"]
-    if not settings.smtp_url:
+    if not app.config["SERVICEKONTO"].smtp_url:
         click.echo("SMTP_URL is not set: mails stay in the outbox")
-        return
+    worker = OutboxWorker(app)
     while True:
-        sent = deliver_due(settings.smtp_url, settings.mail_from)
-        click.echo(f"sent {sent}")
+        click.echo(f"sent {worker.run_once()}")
         if not loop:
             return
         time.sleep(10)

@@ -39,10 +39,13 @@ def _check_uri(uri: str, what: str, error: type[ClientError] = ClientError) -> s
     return uri
 
 
-def add_client(*args, client_id: str | None = None, **kwargs) -> tuple[Client, str | None]:
-    """Register a client with the settings of `client_settings`; returns it and its
-    secret (shown once, only its digest is stored)."""
-    client = Client(client_id=client_id or new_secret(18), **client_settings(*args, **kwargs))
+def add_client(*args, client_id: str | None = None, catalogue: dict | None = None,
+               **kwargs) -> tuple[Client, str | None]:
+    """Register a client with the settings of `client_settings` and the catalogue entry
+    of `catalogue_settings`; returns it and its secret (shown once, only its digest is
+    stored)."""
+    client = Client(client_id=client_id or new_secret(18), **client_settings(*args, **kwargs),
+                    **catalogue_settings(**(catalogue or {})))
     secret = set_secret(client)
     db.session.add(client)
     db.session.commit()
@@ -116,6 +119,59 @@ def client_settings(name: str, redirect_uris: list[str], min_loa: str = "niedrig
     )
 
 
+# The catalogue entry (SPEC §5), apart from `client_settings`: dynamic registration
+# (RFC 7592 update) replaces what `client_settings` returns, and the entry is the
+# operator's, so a service updating its redirect URIs must not wipe it.
+CATALOGUE_FIELDS = ("description", "authority", "start_url", "keywords", "fees")
+_TEXT_LIMITS = {"description": 1000, "authority": 200, "fees": 500}
+KEYWORD_LIMIT = 64
+MAX_KEYWORDS = 20
+
+
+def catalogue_settings(description: str | None = None, authority: str | None = None, start_url: str | None = None,
+                       keywords: list[str] | None = None, fees: str | None = None,
+                       listed: bool | None = None) -> dict:
+    """The checked catalogue entry of a client. Unless the operator says otherwise, a
+    service is listed exactly when it has a start URL: an entry without "Hier starten"
+    would lead nowhere, so listing one without a start URL is refused."""
+    texts = {name: _text(value, name) for name, value in
+             (("description", description), ("authority", authority), ("fees", fees))}
+    start_url = (start_url or "").strip() or None
+    if start_url:
+        _check_uri(start_url, "start URL")
+    listed = bool(start_url) if listed is None else listed
+    if listed and not start_url:
+        raise ClientError("a service in the catalogue needs a start URL")
+    words = [w.strip() for w in keywords or [] if w.strip()]
+    if any(len(w) > KEYWORD_LIMIT for w in words) or len(words) > MAX_KEYWORDS:
+        raise ClientError(f"at most {MAX_KEYWORDS} keywords of at most {KEYWORD_LIMIT} characters each")
+    return dict(texts, start_url=start_url, keywords=list(dict.fromkeys(words)), in_catalogue=listed)
+
+
+def _text(value: str | None, name: str) -> str | None:
+    value = (value or "").strip() or None
+    if value is not None and len(value) > _TEXT_LIMITS[name]:
+        raise ClientError(f"{name} must be at most {_TEXT_LIMITS[name]} characters")
+    return value
+
+
+def change_catalogue(client_id: str, changes: dict, listed: bool | None = None) -> Client | None:
+    """Change some fields of a client's catalogue entry (those in `changes`, named as in
+    `CATALOGUE_FIELDS`; an empty value clears one). Without `listed` the listing stays,
+    except that a service gaining its first start URL is listed, as at `clients add`."""
+    client = db.session.get(Client, client_id)
+    if client is None:
+        return None
+    entry = {name: getattr(client, name) for name in CATALOGUE_FIELDS}
+    entry.update(changes)
+    if listed is None:
+        listed = client.in_catalogue or (not client.start_url and bool((entry["start_url"] or "").strip()))
+    for name, value in catalogue_settings(**entry, listed=listed).items():
+        setattr(client, name, value)
+    db.session.commit()
+    return client
+
+
 def rotate_secret(client: Client) -> str:
     """A new secret for a confidential client; the old one stops working at once."""
     secret = new_secret(32)
@@ -180,6 +236,8 @@ def describe(client: Client) -> dict:
         "dpop_bound_access_tokens": client.dpop_bound_access_tokens,
         "grant_types": client.grant_types,
         "userinfo_signed_response_alg": client.userinfo_signed_response_alg,
+        "catalogue": client.in_catalogue,
+        **{name: getattr(client, name) for name in CATALOGUE_FIELDS},
     }
 
 

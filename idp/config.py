@@ -12,6 +12,16 @@ _LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 EID_KEY_REFERENCES = ("bst", "issuer_serial")
 
 
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    value = env.get(name)
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {value!r}") from None
+
+
 def _path(value: str | None) -> Path | None:
     return Path(value) if value else None
 
@@ -27,9 +37,12 @@ class Settings:
     redis_url: str | None = None
     simulators: bool = False
     instance_dir: Path = PROJECT_ROOT / "instance"
-    # Argon2 cost; tests lower it, production keeps the library's RFC 9106 profile.
-    argon2_time_cost: int = 3
-    argon2_memory_cost: int = 65536
+    # Argon2id cost: OWASP's first recommendation (19 MiB, t=2, p=1) by default, about
+    # 50 ms of one core per login; tests lower it. Stored hashes of other parameters
+    # are upgraded at the next login.
+    argon2_time_cost: int = 2
+    argon2_memory_cost: int = 19456  # KiB
+    argon2_parallelism: int = 1
     testing: bool = False
     # eID-Server (BSI TR-03130) of the eService: its SOAP URL, our client key and
     # certificate (PEM files), and the server's signing certificate we pin.
@@ -79,6 +92,9 @@ class Settings:
             eid_tls_ca=_path(env.get("EID_TLS_CA")),
             eid_signature_key_reference=env.get("EID_SIGNATURE_KEY_REFERENCE") or cls.eid_signature_key_reference,
             display_name=env.get("SERVICEKONTO_NAME") or cls.display_name,
+            argon2_time_cost=_int(env, "ARGON2_TIME_COST", cls.argon2_time_cost),
+            argon2_memory_cost=_int(env, "ARGON2_MEMORY_COST", cls.argon2_memory_cost),
+            argon2_parallelism=_int(env, "ARGON2_PARALLELISM", cls.argon2_parallelism),
         )
         values.update(overrides)
         settings = cls(**values)
@@ -97,6 +113,17 @@ class Settings:
         if self.smtp_url and urlparse(self.smtp_url).scheme not in ("smtp", "smtps"):
             raise ValueError("SMTP_URL must look like smtp://host:port")
         self._validate_eid()
+        self._validate_argon2()
+
+    def _validate_argon2(self) -> None:
+        if self.testing:
+            return
+        # OWASP's equivalent minimums run from 46 MiB at t=1 to 7 MiB at t=5: memory
+        # times passes stays above 35 MiB and memory above 7 MiB in all of them.
+        if (self.argon2_memory_cost < 7168 or self.argon2_memory_cost * self.argon2_time_cost < 35840
+                or self.argon2_parallelism < 1):
+            raise ValueError("ARGON2_MEMORY_COST (KiB) and ARGON2_TIME_COST are below OWASP's minimum "
+                             "for Argon2id (e.g. 19456 KiB with 2 passes)")
 
     def _validate_eid(self) -> None:
         if self.eid_server_url:

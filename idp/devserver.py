@@ -19,7 +19,7 @@ from .config import Settings
 from .authn.eid import install_simulators
 from .extensions import db
 from .loa import Level
-from .mail.worker import start_worker
+from .worker import start_worker
 from .migrate import upgrade
 
 DEMO_NAME = "Demo-Online-Dienst"
@@ -37,23 +37,44 @@ LAND_B_TRUSTS_A = Level.HOCH
 
 # Roles an organisation can give its users for the demo service (SPEC §6).
 DEMO_ROLES = ("Sachbearbeitung", "Freigabe")
+# Users log in at the demo (code flow); it posts into their Postfach with its own token.
+DEMO_GRANTS = ("authorization_code", "client_credentials")
+
+
+# The demo's entry in the catalogue "Online-Dienste" (SPEC §5); its start URL is the
+# demo's address, which depends on the port.
+DEMO_CATALOGUE = dict(
+    description="Ein Beispiel-Online-Dienst zum Ausprobieren: Sie melden sich mit Ihrem Servicekonto an und sehen, "
+                "welche Daten der Dienst erhält.",
+    authority="Landesamt für Digitalisierung (Entwicklungsumgebung)",
+    keywords=["Demo", "Beispiel", "Anmeldung", "Test"],
+    fees="Gebührenfrei",
+)
 
 
 def _demo_client(app, demo_url: str):
     """The demo's client, re-created each start so its secret is known here only."""
-    from .clients import add_client, rotate_secret
+    from .clients import add_client, catalogue_settings, rotate_secret
     from .oidc.models import SUPPORTED_SCOPES, Client
 
+    catalogue = dict(DEMO_CATALOGUE, start_url=demo_url + "/")
     with app.app_context():
         existing = db.session.scalar(select(Client).where(Client.name == DEMO_NAME))
         if existing is not None:
             # Kept, not re-created: organisations' subscriptions and grants of it survive a
-            # restart. A demo client from before organisations existed learns them here.
+            # restart. A demo client from before organisations or the catalogue existed
+            # learns them here.
             existing.audience, existing.roles = "both", list(DEMO_ROLES)
             existing.allowed_scopes = list(SUPPORTED_SCOPES)
+            for name, value in catalogue_settings(**catalogue).items():
+                setattr(existing, name, value)
+            # A demo client from before the Postfach learns its own token for the message API.
+            if "client_credentials" not in existing.grant_types:
+                existing.grant_types = [*existing.grant_types, "client_credentials"]
             return existing.client_id, rotate_secret(existing)
         client, secret = add_client(DEMO_NAME, [demo_url + "/callback"], post_logout_redirect_uris=[demo_url + "/"],
-                                    audience="both", roles=list(DEMO_ROLES))
+                                    audience="both", roles=list(DEMO_ROLES), grants=list(DEMO_GRANTS),
+                                    catalogue=catalogue)
         return client.client_id, secret
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,6 +21,10 @@ from joserfc.jwk import ECKey, RSAKey
 
 ALGORITHMS = ("ES256", "RS256")
 _STATE = "keys.json"
+# How stale the key state of a process may be: a rotation by another process (the
+# CLI, another worker) is seen within this time, at the cost of one stat() per
+# interval instead of a read and parse of keys.json per token.
+STATE_CHECK_SECONDS = 1.0
 
 
 @dataclass
@@ -41,6 +47,11 @@ class KeyStore:
         self.dir = Path(directory)
         self._cache: dict[str, ECKey | RSAKey] = {}
         self._secrets: dict[str, bytes] = {}
+        self._lock = threading.Lock()
+        self._state: tuple[KeyInfo, ...] = ()
+        self._state_signature: tuple | None = None
+        self._state_checked = float("-inf")
+        self._jwks: tuple[dict, bytes] | None = None
 
     # -- state ---------------------------------------------------------------------------
     def _load(self) -> list[KeyInfo]:
@@ -54,6 +65,26 @@ class KeyStore:
         tmp = self.dir / (_STATE + ".tmp")
         tmp.write_text(json.dumps({"keys": [k.__dict__ for k in keys]}, indent=2))
         tmp.replace(self.dir / _STATE)
+        self._state_checked = float("-inf")  # this process sees its own change at once
+
+    def _current_state(self) -> tuple[KeyInfo, ...]:
+        """keys.json as last read, re-read when the file changed (checked at most once
+        per STATE_CHECK_SECONDS)."""
+        now = time.monotonic()
+        if now - self._state_checked < STATE_CHECK_SECONDS:
+            return self._state
+        with self._lock:
+            try:
+                st = (self.dir / _STATE).stat()
+                signature = (st.st_ino, st.st_mtime_ns, st.st_size)
+            except FileNotFoundError:
+                signature = None
+            if signature != self._state_signature:
+                self._state = tuple(self._load())
+                self._state_signature = signature
+                self._jwks = None
+            self._state_checked = now
+            return self._state
 
     def _generate(self, alg: str) -> KeyInfo:
         if alg == "ES256":
@@ -108,16 +139,28 @@ class KeyStore:
         return self._cache[info.kid]
 
     def signing_key(self, alg: str = "ES256") -> ECKey | RSAKey:
-        for info in self._load():
+        for info in self._current_state():
             if info.alg == alg and info.status == "current":
                 return self._key(info)
         raise LookupError(f"no current {alg} key; run 'servicekonto keys rotate'")
 
     def verification_keys(self) -> list[ECKey | RSAKey]:
-        return [self._key(info) for info in self._load()]
+        return [self._key(info) for info in self._current_state()]
+
+    def _published(self) -> tuple[dict, bytes]:
+        state = self._current_state()
+        published = self._jwks
+        if published is None:
+            document = {"keys": [self._key(info).as_dict(private=False) for info in state]}
+            published = self._jwks = (document, json.dumps(document).encode())
+        return published
 
     def jwks(self) -> dict:
-        return {"keys": [k.as_dict(private=False) for k in self.verification_keys()]}
+        return self._published()[0]
+
+    def jwks_json(self) -> bytes:
+        """The JWKS as served: built once per key state."""
+        return self._published()[1]
 
     def secret(self, name: str) -> bytes:
         """A random secret that must stay stable across restarts (e.g. pairwise salt)."""

@@ -8,7 +8,7 @@ from sqlalchemy import delete, or_
 from .accounts.models import EmailLink
 from .accounts import upgrade
 from .accounts.registration import purge_unactivated
-from .authn import eid, sessions, throttle
+from .authn import backchannel, eid, sessions, throttle
 from .consent import releases
 from .extensions import db
 from .mail.outbox import purge_sent
@@ -42,6 +42,7 @@ def purge_expired() -> dict[str, int]:
         "login failures": throttle.purge(),
         "sessions": sessions.purge(),
         "mails": purge_sent(),
+        "back-channel logout notices given up": backchannel.purge(),
         "data releases": releases.purge(),
         "upgrade cases": upgrade.purge(),
         "eID transactions": eid.purge(),

@@ -23,7 +23,7 @@ from werkzeug.serving import make_server
 from idp import create_app
 from idp.config import Settings
 from idp.extensions import db
-from idp.mail.worker import start_worker
+from idp.worker import start_worker
 from idp.migrate import upgrade
 from idp import timeutil
 
@@ -169,7 +169,7 @@ def app(database_url, smtp_server, idp_port, tmp_path_factory, eid_simulators):
 @pytest.fixture
 def mail_worker_stopped(app):
     """For tests of delivery by other means (`servicekonto mail send`)."""
-    worker = app.extensions["servicekonto.mail_worker"]
+    worker = app.extensions["servicekonto.outbox_worker"]
     worker.stop()
     yield
     worker.start()
@@ -319,13 +319,13 @@ def demo_service(app, live_server):
     """The demo online service, registered as a client and served on its own port."""
     from demo.app import create_demo_app
     from idp.clients import add_client
-    from idp.devserver import DEMO_ROLES
+    from idp.devserver import DEMO_GRANTS, DEMO_ROLES
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with app.app_context():
         client, secret = add_client("Demo-Online-Dienst", [base + "/callback"], post_logout_redirect_uris=[base + "/"],
-                                    audience="both", roles=list(DEMO_ROLES))
+                                    audience="both", roles=list(DEMO_ROLES), grants=list(DEMO_GRANTS))
         client_id = client.client_id
     demo = create_demo_app(live_server, client_id, secret, base)
     server = make_server("127.0.0.1", port, demo, threaded=True)

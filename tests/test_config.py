@@ -72,3 +72,21 @@ def test_unusable_eid_server_settings_are_refused(env, problem):
 def test_plain_http_to_an_eid_server_only_on_the_local_machine():
     for url in ("http://127.0.0.1:5002/eID-Server", "http://localhost:5002/eID-Server"):
         assert Settings.from_env({"EID_SERVER_URL": url}).eid_server_url == url
+
+
+def test_password_hash_cost_comes_from_the_environment_and_defaults_to_owasp():
+    default = Settings.from_env({})
+    assert (default.argon2_memory_cost, default.argon2_time_cost, default.argon2_parallelism) == (19456, 2, 1)
+    tuned = Settings.from_env({"ARGON2_MEMORY_COST": "47104", "ARGON2_TIME_COST": "1", "ARGON2_PARALLELISM": "2"})
+    assert (tuned.argon2_memory_cost, tuned.argon2_time_cost, tuned.argon2_parallelism) == (47104, 1, 2)
+
+
+@pytest.mark.parametrize("env", [
+    {"ARGON2_MEMORY_COST": "1024"},
+    {"ARGON2_MEMORY_COST": "19456", "ARGON2_TIME_COST": "1"},
+    {"ARGON2_PARALLELISM": "0"},
+    {"ARGON2_TIME_COST": "zwei"},
+])
+def test_password_hash_cost_below_owasp_minimum_is_refused(env):
+    with pytest.raises(ValueError, match="ARGON2"):
+        Settings.from_env(env)

@@ -74,6 +74,7 @@ def reset(link: EmailLink, form: dict[str, str], keep_session_id: str | None = N
     _set_password(account, form["password"], keep_session_id)
     # Whoever could read the reset mail may log in again at once.
     throttle.clear(account.email)
+    db.session.commit()
     return PasswordResult()
 
 

@@ -10,9 +10,9 @@ _hasher = PasswordHasher()
 _DUMMY_HASH: str | None = None
 
 
-def configure(time_cost: int, memory_cost: int) -> None:
+def configure(time_cost: int, memory_cost: int, parallelism: int = 1) -> None:
     global _hasher, _DUMMY_HASH
-    _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost)
+    _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
     _DUMMY_HASH = None
 
 

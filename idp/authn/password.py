@@ -24,14 +24,17 @@ class PasswordBackend(LoginBackend):
     def authenticate(self, *, email: str, password: str, address: str = "") -> Identity:
         """Check e-mail and password; failures count against the account and the
         client `address`, and while either is throttled nothing is checked."""
-        if throttle.is_throttled(email, address):
+        failures = throttle.recent_failures(email, address)
+        if throttle.over_limit(failures):
             raise LoginThrottled(throttle.THROTTLED)
         try:
             identity = self._verify(email, password)
         except AuthenticationFailed:
             throttle.record_failure(email, address)
             raise
-        throttle.clear(email)
+        if failures[0]:
+            # Committed with the login (or the change the password was asked for).
+            throttle.clear(email)
         return identity
 
     def _verify(self, email: str, password: str) -> Identity:

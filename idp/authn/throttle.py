@@ -39,9 +39,18 @@ def _count(key: str) -> int:
     return db.session.scalar(select(func.count()).where(LoginFailure.key == key, LoginFailure.at > since))
 
 
-def is_throttled(email: str, address: str) -> bool:
+def recent_failures(email: str, address: str) -> tuple[int, int]:
+    """Failures within the window: of the account, of the client address."""
     account_key, address_key = _keys(email, address)
-    return _count(account_key) >= MAX_PER_ACCOUNT or _count(address_key) >= MAX_PER_ADDRESS
+    return _count(account_key), _count(address_key)
+
+
+def over_limit(failures: tuple[int, int]) -> bool:
+    return failures[0] >= MAX_PER_ACCOUNT or failures[1] >= MAX_PER_ADDRESS
+
+
+def is_throttled(email: str, address: str) -> bool:
+    return over_limit(recent_failures(email, address))
 
 
 def record_failure(email: str, address: str) -> None:
@@ -51,9 +60,9 @@ def record_failure(email: str, address: str) -> None:
 
 
 def clear(email: str) -> None:
+    """Forget the account's failures, in the caller's transaction."""
     account_key, _ = _keys(email, "")
     db.session.execute(delete(LoginFailure).where(LoginFailure.key == account_key))
-    db.session.commit()
 
 
 def purge() -> int:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
 from ..accounts.models import Account
-from ..authn import eid
+from ..authn import levels
 from ..authn.web import login_required
 from ..extensions import db
 from ..oidc import authorize
@@ -12,6 +12,7 @@ from ..oidc.models import Client
 from ..oidc.server import claims_context
 from ..oidc.views import respond
 from ..organisations import entitlements
+from ..organisations.acting import acting_subject, entitlement_refusal
 from ..organisations.entitlements import Refusal
 
 bp = Blueprint("consent", __name__, url_prefix="/anfrage")
@@ -33,7 +34,7 @@ def show(record_id):
             return respond(authorize.grant_consent(record, g.login_session))
         return respond(authorize.deny(record))
     # A deputy consents for the colleague they act for (Vertretung).
-    account = authorize.acting_subject(g.login_session).account
+    account = acting_subject(g.login_session).account
     wanted = authorize.requested_consent(record)
     values = release(account, wanted, g.login_session.loa, claims_context(account, client))
     # Organisation claims mean nothing for a citizen: not listed instead of "keine Angabe".
@@ -54,8 +55,7 @@ def step_up(record_id):
         return redirect(url_for("oidc.resume", record_id=record.id))
     account = db.session.get(Account, g.login_session.account_id)
     return render_template("consent/step_up.html", client=client, record=record, required=required,
-                           current=g.login_session.loa, verified=account.identity_level > required.NIEDRIG,
-                           eid_linked=eid.has_link(account), organisation=entitlements.is_organisation_account(account))
+                           current=g.login_session.loa, remedy=levels.remedy(account, required).value)
 
 
 # Why an organisation user (or a citizen) may not use a service, and whom to ask.
@@ -91,8 +91,8 @@ def not_entitled(record_id):
     record, client = _load(record_id)
     if request.method == "POST":
         return respond(authorize.not_entitled(record))
-    subject = authorize.acting_subject(g.login_session)
-    refusal = authorize.entitlement_refusal(subject, client) if subject is not None else Refusal.NOT_GRANTED
+    subject = acting_subject(g.login_session)
+    refusal = entitlement_refusal(subject, client) if subject is not None else Refusal.NOT_GRANTED
     if refusal is None:
         return redirect(url_for("oidc.resume", record_id=record.id))
     organisation = entitlements.organisation_of(subject.account.id)

@@ -40,7 +40,7 @@ def queue_mail(recipient: str, subject: str, body: str) -> OutboxMail:
     commit (see `deliver_due`)."""
     mail = OutboxMail(recipient=recipient, subject=subject, body=body)
     db.session.add(mail)
-    db.session.info["mail_queued"] = True
+    db.session.info["outbox_queued"] = True
     return mail
 
 

@@ -6,6 +6,8 @@ service asked for is lost on the way.
 """
 from __future__ import annotations
 
+import re
+
 import enum
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -18,19 +20,19 @@ from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
 from flask import current_app
 
-from ..accounts.models import Account
 from ..authn.sessions import LoginSession
 from ..extensions import db
 from ..loa import Level, required_level
 from ..organisations import delegation as delegations
-from ..organisations import entitlements
-from ..organisations.entitlements import Refusal
+from ..organisations.acting import acting_subject, entitlement_refusal
 from ..secrets import new_secret
 from ..timeutil import utcnow
 from . import claims as claims_mod
 from .models import AuthorizationRequestRecord, Client, Consent
-from .server import Subject, authorization
+from .server import authorization
 
+# RFC 9449 §10: the SHA-256 thumbprint (RFC 7638) of the key a code is bound to.
+DPOP_JKT = re.compile(r"[A-Za-z0-9_-]{43}")
 REQUEST_VALIDITY = timedelta(minutes=30)
 
 
@@ -130,29 +132,6 @@ def _finish(record: AuthorizationRequestRecord) -> None:
     db.session.commit()
 
 
-def acting_subject(login_session: LoginSession | None) -> Subject | None:
-    """Whom a login for an online service is for: the account of the session, or the
-    colleague it acts for as deputy (Vertretung), with the deputy as actor."""
-    if login_session is None:
-        return None
-    account = db.session.get(Account, login_session.account_id)
-    if account is None:
-        return None
-    delegation = delegations.acting_for(login_session)
-    if delegation is not None:
-        principal = db.session.get(Account, delegation.principal_id)
-        if principal is not None and principal.is_active:
-            return Subject(principal, actor=account, delegation=delegation)
-    return Subject(account)
-
-
-def entitlement_refusal(subject: Subject, client: Client) -> Refusal | None:
-    """Why the logged-in user (`acting_subject`) may not use the service, if not (SPEC §6)."""
-    if subject.delegation is not None and subject.delegation.scope != "vollstaendig":
-        return Refusal.DEPUTY_RESTRICTED
-    return entitlements.access(subject.account, client).refusal
-
-
 def decide(record: AuthorizationRequestRecord, login_session: LoginSession | None) -> Outcome:
     request = StoredRequest(dict(record.params), _issuer() + "/authorize")
     subject = acting_subject(login_session)
@@ -161,11 +140,16 @@ def decide(record: AuthorizationRequestRecord, login_session: LoginSession | Non
         grant = authorization.get_consent_grant(request, end_user=subject)
         client: Client = request.client
         params = record.params
-        if client.public and not params.get("code_challenge"):
-            raise InvalidRequestError("PKCE (code_challenge) is required for public clients.",
+        # FAPI 2.0 Security Profile §5.3.2.2: PKCE for every client of the profile
+        # (those registered for PAR), as for every public client.
+        if (client.public or client.require_pushed_authorization_requests) and not params.get("code_challenge"):
+            raise InvalidRequestError("PKCE (code_challenge) is required for this client.",
                                       redirect_uri=grant.redirect_uri)
         if params.get("code_challenge") and params.get("code_challenge_method") != "S256":
             raise InvalidRequestError("Only code_challenge_method=S256 is supported.",
+                                      redirect_uri=grant.redirect_uri)
+        if "dpop_jkt" in params and not DPOP_JKT.fullmatch(str(params["dpop_jkt"])):
+            raise InvalidRequestError("dpop_jkt must be a base64url JWK SHA-256 thumbprint.",
                                       redirect_uri=grant.redirect_uri)
         if "openid" not in (params.get("scope") or "").split():
             raise InvalidScopeError("The scope must contain 'openid'.", redirect_uri=grant.redirect_uri)

@@ -48,6 +48,7 @@ class ClientCredentialsGrant(grants.ClientCredentialsGrant):
             amr=[],
             access_token_hash=digest(token["access_token"]),
             expires_in=token["expires_in"],
+            # Set by the DPoP binding of the grant (idp.oidc.server) when a proof came.
+            dpop_jkt=getattr(self.request, "dpop_jkt", None),
         ))
-        db.session.commit()
         return 200, token, self.TOKEN_RESPONSE_HEADER

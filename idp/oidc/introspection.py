@@ -6,6 +6,7 @@ did not issue to them.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import timezone
 
@@ -15,12 +16,13 @@ from flask import current_app
 from ..accounts.models import Account
 from ..extensions import db
 from ..loa import Level
-from ..timeutil import utcnow
 from .models import Token
 from .revocation import TokenTypeHintCheck, find_token
 
 # Introspection needs an authenticated client (RFC 7662 §2.1).
 INTROSPECTION_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt"]
+# RFC 9701 §4: a resource server that asks for this gets the answer as a signed JWT.
+JWT_RESPONSE = "application/token-introspection+jwt"
 
 
 @dataclass
@@ -95,3 +97,16 @@ class IntrospectionEndpoint(TokenTypeHintCheck, _IntrospectionEndpoint):
         if presented is None or not is_active(presented):
             return {"active": False}
         return describe(presented)
+
+    def create_endpoint_response(self, request):
+        client = self.authenticate_endpoint_client(request)
+        body = self.create_introspection_payload(self.authenticate_token(request, client))
+        if JWT_RESPONSE not in (request.headers.get("Accept") or ""):
+            return 200, body, [("Content-Type", "application/json")]
+        from .server import sign_jwt
+
+        # RFC 9701 §5: signed like the client's ID tokens, for it alone.
+        signed = sign_jwt(client, {"iss": current_app.config["SERVICEKONTO"].issuer, "aud": client.client_id,
+                                   "iat": int(time.time()), "token_introspection": body},
+                          typ="token-introspection+jwt")
+        return 200, signed, [("Content-Type", JWT_RESPONSE)]

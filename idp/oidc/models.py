@@ -60,6 +60,13 @@ class Client(db.Model, ClientMixin):
     userinfo_signed_response_alg: Mapped[str | None] = mapped_column(String(16))
     # RFC 7592: set for clients registered at /register, which manage themselves with it.
     registration_access_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The catalogue of online services (SPEC §5); the operator's entry, not registration metadata.
+    description: Mapped[str | None] = mapped_column(Text)
+    authority: Mapped[str | None] = mapped_column(String(200))  # the responsible authority (Behörde)
+    start_url: Mapped[str | None] = mapped_column(Text)  # "Hier starten"
+    keywords: Mapped[list] = mapped_column(JSON, default=list)
+    fees: Mapped[str | None] = mapped_column(Text)
+    in_catalogue: Mapped[bool] = mapped_column(Boolean, default=False)
 
     @property
     def min_loa(self) -> Level:
@@ -144,6 +151,8 @@ class AuthorizationCode(db.Model, AuthorizationCodeMixin):
     grant_id: Mapped[str] = mapped_column(String(64))
     # A deputy who logged in for `account_id` (Vertretung; RFC 8693 `act`).
     actor_id: Mapped[str | None] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
+    # RFC 9449 §10: only a DPoP proof by this key exchanges the code.
+    dpop_jkt: Mapped[str | None] = mapped_column(String(64))
 
     LIFETIME_SECONDS = 60
 

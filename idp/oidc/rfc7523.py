@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import requests
 from authlib.oauth2.rfc6749 import InvalidClientError

@@ -19,6 +19,7 @@ from ..authn.sessions import LoginSession, expired
 from ..consent import releases
 from ..extensions import db
 from ..loa import SESSION_LIMITS, Level
+from ..organisations.acting import Subject
 from ..secrets import digest, new_secret
 from ..timeutil import utcnow
 from . import claims as claims_mod
@@ -44,19 +45,6 @@ class AuthorizationServer(FlaskAuthorizationServer):
         # RFC 6749 §3.3: the server may grant less than asked; scopes it does not know
         # are left out and the granted `scope` is named in the token response.
         return None
-
-
-class Subject:
-    """The resource owner as the grants see it: an account seen by one client, and
-    the deputy (`actor`) when someone logs in for it under a delegation."""
-
-    def __init__(self, account: Account, actor: Account | None = None, delegation=None):
-        self.account = account
-        self.actor = actor
-        self.delegation = delegation  # the Delegation the actor acts under
-
-    def get_user_id(self):
-        return self.account.id
 
 
 def _keys():
@@ -122,6 +110,13 @@ class AuthorizationCodeGrant(DPoPBinding, grants.AuthorizationCodeGrant):
 
     TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]
 
+    def validate_token_request(self):
+        super().validate_token_request()
+        bound = self.request.authorization_code.dpop_jkt
+        if bound and getattr(self.request, "dpop_jkt", None) != bound:
+            raise DPoPProofError(rfc9449.DPoPError(
+                "invalid_dpop_proof", "The code is bound to another key (dpop_jkt): a proof by that key is required."))
+
     def save_authorization_code(self, code, request):
         ctx = request.servicekonto  # set by the authorize endpoint: session and claims
         session: LoginSession = ctx["session"]
@@ -141,6 +136,7 @@ class AuthorizationCodeGrant(DPoPBinding, grants.AuthorizationCodeGrant):
             amr=session.amr,
             auth_time=session.auth_time,
             grant_id=new_secret(16),
+            dpop_jkt=request.payload.data.get("dpop_jkt"),
         ))
         account = request.user.account
         identifiers.remember(request.client.client_id, account, subject_for(request.client.client_id, account.id),
@@ -162,8 +158,8 @@ class AuthorizationCodeGrant(DPoPBinding, grants.AuthorizationCodeGrant):
         return item
 
     def delete_authorization_code(self, authorization_code):
+        # Committed with the token by the token endpoint.
         authorization_code.used_at = utcnow()
-        db.session.commit()
 
     def authenticate_user(self, authorization_code):
         return _subject(authorization_code.account_id, authorization_code.actor_id)
@@ -177,6 +173,11 @@ def _subject(account_id: str, actor_id: str | None) -> Subject | None:
     if actor_id and (actor is None or not actor.is_active):
         return None
     return Subject(account, actor)
+
+
+class ServiceTokenGrant(DPoPBinding, ClientCredentialsGrant):
+    """Client credentials (RFC 6749 §4.4); a service registered with --dpop gets its
+    own tokens key-bound too, so a stolen API token is useless without the key."""
 
 
 class RefreshTokenGrant(DPoPBinding, grants.RefreshTokenGrant):
@@ -200,8 +201,8 @@ class RefreshTokenGrant(DPoPBinding, grants.RefreshTokenGrant):
         return _subject(refresh_token.account_id, refresh_token.actor_id)
 
     def revoke_old_credential(self, refresh_token):
+        # Committed with the new token by the token endpoint.
         refresh_token.refresh_used_at = utcnow()
-        db.session.commit()
 
 
 class ServicekontoOpenIDCode(OpenIDCode):
@@ -237,17 +238,18 @@ class ServicekontoOpenIDCode(OpenIDCode):
         at_hash = create_half_hash(token["access_token"], client.id_token_signed_response_alg)
         if at_hash is not None:
             payload["at_hash"] = at_hash.decode()
-        wanted = claims_mod.requested_claims(code.scope, code.claims)["id_token"]
+        level = Level(code.level)
+        wanted = claims_mod.requested_claims(code.scope, code.claims)
         account = request.user.account
-        released = claims_mod.release(account, wanted, Level(code.level),
-                                      claims_context(account, client)) if wanted else {}
+        context = claims_context(account, client) if wanted["id_token"] or wanted["userinfo"] else {}
+        released = claims_mod.release(account, wanted["id_token"], level, context) if wanted["id_token"] else {}
         payload.update(released)
-        releases.record(code.account_id, client, ["sub", *released], Level(code.level))
-        id_token = sign_jwt(client, payload)
-        # Authlib runs this hook after the token and the code are saved; nothing
-        # commits after it, so the release record is committed here.
-        db.session.commit()
-        return id_token
+        # What the access token lets the service read at /userinfo is released now
+        # too, so that the record is written once per login and never per read.
+        readable = claims_mod.release(account, wanted["userinfo"], level, context) if wanted["userinfo"] else {}
+        releases.record(code.account_id, client, list(dict.fromkeys(["sub", *released, *readable])), level)
+        # Committed with the token by the token endpoint.
+        return sign_jwt(client, payload)
 
 
 def claims_context(account: Account, client: Client) -> dict:
@@ -274,7 +276,8 @@ def revoke_grant(grant_id: str) -> None:
 
 
 def save_token(token: dict, request) -> None:
-    """Persist a token response; only digests of the tokens are stored."""
+    """Add a token response to the session (the token endpoint commits); only
+    digests of the tokens are stored."""
     if request.authorization_code is not None:
         origin = request.authorization_code
         session_id, grant_id = origin.session_id, origin.grant_id
@@ -300,7 +303,6 @@ def save_token(token: dict, request) -> None:
         refresh_expires_at=refresh_expires,
         dpop_jkt=getattr(request, "dpop_jkt", None),
     ))
-    db.session.commit()
 
 
 def query_client(client_id: str) -> Client | None:
@@ -336,7 +338,7 @@ def init_server(app) -> None:
     pkce.SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
     authorization.register_grant(AuthorizationCodeGrant, [ServicekontoOpenIDCode(require_nonce=False), pkce])
     authorization.register_grant(RefreshTokenGrant)
-    authorization.register_grant(ClientCredentialsGrant)
+    authorization.register_grant(ServiceTokenGrant)
     authorization.register_extension(_Issuer())
     authorization.register_client_auth_method(rfc7523.METHOD, rfc7523.PrivateKeyJWT())
     authorization.register_endpoint(RevocationEndpoint)

@@ -2,6 +2,7 @@
 `authorize`, `server` and `logout`."""
 from __future__ import annotations
 
+import json
 
 from authlib.common.urls import add_params_to_uri
 from authlib.oauth2 import OAuth2Error
@@ -14,7 +15,6 @@ from ..accounts.models import Account
 from ..authn import web
 from ..authn.logout import end_session as end_login_session
 from ..clients import SIGNING_ALGORITHMS
-from ..consent import releases
 from ..extensions import csrf, db
 from ..loa import SUPPORTED_ACR_VALUES, Level
 from . import authorize, par, registration, rfc7523, rfc9449
@@ -36,8 +36,16 @@ def _issuer() -> str:
 
 @bp.route("/.well-known/openid-configuration")
 def discovery():
+    # A constant document per application: built once, then served as bytes.
+    body = current_app.extensions.get("servicekonto.discovery")
+    if body is None:
+        body = current_app.extensions["servicekonto.discovery"] = json.dumps(_provider_metadata()).encode()
+    return current_app.response_class(body, mimetype="application/json")
+
+
+def _provider_metadata() -> dict:
     issuer = _issuer()
-    return jsonify({
+    return {
         "issuer": issuer,
         "authorization_endpoint": issuer + url_for("oidc.authorize_endpoint"),
         "token_endpoint": issuer + url_for("oidc.token"),
@@ -50,6 +58,7 @@ def discovery():
         "introspection_endpoint": issuer + url_for("oidc.introspect"),
         "introspection_endpoint_auth_methods_supported": INTROSPECTION_AUTH_METHODS,
         "introspection_endpoint_auth_signing_alg_values_supported": rfc7523.ALGORITHMS,
+        "introspection_signing_alg_values_supported": SIGNING_ALGORITHMS,
         "scopes_supported": ["openid", *claims_mod.SCOPE_CLAIMS, *SERVICE_SCOPES],
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
@@ -79,12 +88,13 @@ def discovery():
         "backchannel_logout_session_supported": True,
         "frontchannel_logout_supported": False,
         "ui_locales_supported": ["de"],
-    })
+    }
 
 
 @bp.route("/jwks")
 def jwks():
-    response = jsonify(current_app.extensions["servicekonto.keys"].jwks())
+    response = current_app.response_class(current_app.extensions["servicekonto.keys"].jwks_json(),
+                                          mimetype="application/json")
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
 
@@ -135,6 +145,16 @@ def resume(record_id):
 @bp.route("/token", methods=["POST"])
 def token():
     response = authorization.create_token_response()
+    # One commit for all the grant wrote: the token, the spent code or refresh token,
+    # the identifiers and the record of released data. A refusal commits only what
+    # its rule committed itself (a replayed code's revocation).
+    if response.status_code == 200:
+        db.session.commit()
+        if request.headers.get("DPoP"):
+            # RFC 9449 §8.2: the nonce for the client's next proof.
+            response.headers["DPoP-Nonce"] = rfc9449.new_nonce()
+    else:
+        db.session.rollback()
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -164,9 +184,9 @@ def userinfo():
     body = {"sub": subject_for(tok.client_id, account.id)}
     if tok.actor_id:
         body["act"] = {"sub": subject_for(tok.client_id, tok.actor_id)}
+    # The release was recorded when the token was issued (releases.record at the
+    # code exchange): a read writes nothing.
     body.update(claims_mod.release(account, wanted, Level(tok.level), claims_context(account, client)))
-    releases.record(account.id, client, list(body), Level(tok.level))
-    db.session.commit()
     if client.userinfo_signed_response_alg:
         # OIDC Core §5.3.2: a signed answer names its issuer and audience.
         signed = sign_with(client.userinfo_signed_response_alg, {**body, "iss": _issuer(), "aud": client.client_id})

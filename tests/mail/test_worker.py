@@ -86,7 +86,7 @@ def test_mail_queued_while_smtp_is_down_is_delivered_when_it_is_back(app, page, 
 
 def test_worker_delivers_queued_mail_in_order(app, mailbox):
     from idp.mail import queue_mail
-    from idp.mail.worker import notify
+    from idp.worker import notify
 
     with app.app_context():
         for n in range(3):

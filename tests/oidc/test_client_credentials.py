@@ -7,7 +7,7 @@ from idp import timeutil
 from idp.clients import ClientError, add_client
 from tests.conftest import RegisteredClient
 from tests.support.cli import run_cli
-from tests.support.client_keys import assertion, form, new_key, public_jwks
+from tests.support.client_keys import assertion, dpop_proof, form, new_key, public_jwks
 from tests.support.flows import back_channel, userinfo
 
 
@@ -154,3 +154,21 @@ def test_cli_registers_a_service_with_both_grants(app, tmp_path):
     assert result.returncode == 0, result.stderr
     result = run_cli(app, tmp_path, "clients", "add", "--name", "Code ohne Adresse")
     assert result.returncode == 2 and "redirect URI is required" in result.stderr
+
+
+def test_a_service_registered_with_dpop_gets_key_bound_tokens_only(app, make_service):
+    from joserfc.jwk import ECKey
+
+    service, key = make_service(dpop=True), ECKey.generate_key("P-256")
+    client = app.test_client()
+    r = token(client, service, scope="postfach")
+    assert r.status_code == 400 and r.json["error"] == "invalid_dpop_proof", r.json
+    r = client.post("/token", data={"grant_type": "client_credentials", "scope": "postfach"},
+                    auth=(service.client_id, service.client_secret), headers={"DPoP": dpop_proof(app, key)})
+    assert r.status_code == 400 and r.json["error"] == "use_dpop_nonce"
+    r = client.post("/token", data={"grant_type": "client_credentials", "scope": "postfach"},
+                    auth=(service.client_id, service.client_secret),
+                    headers={"DPoP": dpop_proof(app, key, nonce=r.headers["DPoP-Nonce"])})
+    assert r.status_code == 200 and r.json["token_type"] == "DPoP", r.json
+    info = introspect(client, service, r.json["access_token"]).json
+    assert info["cnf"] == {"jkt": key.thumbprint()}

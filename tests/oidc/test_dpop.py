@@ -336,3 +336,44 @@ def test_clients_add_with_dpop_registers_a_client_that_must_send_proofs(app, tmp
     user_agent.login()
     r = token_with(user_agent, rp, code_request(user_agent, rp))
     assert r.status_code == 400 and r.json["error"] == "invalid_dpop_proof"
+
+
+# -- authorization code binding (§10) and nonces on success (§8.2) --------------------------
+
+
+def test_a_code_bound_by_dpop_jkt_goes_only_with_a_proof_of_that_key(app, user_agent, erika, rp, key):
+    other = ECKey.generate_key("P-256")
+    user_agent.login()
+    grant = obtain_code(user_agent, rp, dpop_jkt=key.thumbprint())
+    data = dict(grant_type="authorization_code", code=grant.code, redirect_uri=rp.redirect_uri,
+                code_verifier=grant.verifier)
+    for attempt in (None, proof(app, other)):
+        r = token_with(user_agent, rp, data, attempt)
+        assert r.status_code == 400 and r.json["error"] == "invalid_dpop_proof", r.json
+    r = token_with(user_agent, rp, data, proof(app, key))
+    assert r.status_code == 200 and r.json["token_type"] == "DPoP", r.json
+
+
+def test_a_malformed_dpop_jkt_is_refused(user_agent, erika, rp):
+    from tests.support.flows import authorize_query, location, query_of
+    from tests.conftest import pkce_pair
+
+    user_agent.login()
+    _, challenge = pkce_pair()
+    answer = query_of(location(user_agent.get("/authorize", query_string=authorize_query(
+        rp, challenge, dpop_jkt="kein-fingerabdruck"))))
+    assert answer["error"] == "invalid_request" and "dpop_jkt" in answer["error_description"]
+
+
+def test_successful_answers_carry_the_next_nonce(app, user_agent, erika, strict, key):
+    user_agent.login()
+    data = code_request(user_agent, strict)
+    nonce = nonce_for(app, user_agent, strict, key, data)
+    r = token_with(user_agent, strict, data, proof(app, key, nonce=nonce))
+    assert r.status_code == 200 and r.headers["DPoP-Nonce"]
+    access = r.json["access_token"]
+    answer = userinfo(user_agent, access, proof(app, key, "GET", "/userinfo", access_token=access,
+                                                 nonce=r.headers["DPoP-Nonce"]))
+    assert answer.status_code == 200 and answer.headers["DPoP-Nonce"]
+    # A bearer answer has none.
+    assert "DPoP-Nonce" not in token_with(user_agent, strict, {"grant_type": "x"}).headers

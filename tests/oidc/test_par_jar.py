@@ -140,6 +140,17 @@ def test_client_that_must_push_is_refused_at_authorize(user_agent, erika, make_c
     assert "code" in follow(user_agent, authorize_with(user_agent, strict, request_uri=request_uri), strict)
 
 
+def test_client_that_must_push_must_use_pkce(user_agent, erika, make_client):
+    """FAPI 2.0 §5.3.2.2: a client of the profile gets no code without PKCE."""
+    strict = make_client(require_par=True)
+    query = pushed_query(strict, None)
+    request_uri = push(user_agent, strict, **query).json["request_uri"]
+    user_agent.login()
+    answer = follow(user_agent, authorize_with(user_agent, strict, request_uri=request_uri), strict)
+    assert answer["error"] == "invalid_request" and "code" not in answer
+    assert "PKCE" in answer["error_description"]
+
+
 @pytest.mark.parametrize("change, status, error", [
     (dict(redirect_uri="http://127.0.0.1:9/evil"), 400, "invalid_request"),
     (dict(response_type="token"), 400, "unsupported_response_type"),

@@ -59,6 +59,36 @@ def test_introspection_of_an_access_token(app, user_agent, erika, rp):
     assert body["iss"] == app.config["SERVICEKONTO"].issuer
 
 
+def test_introspection_as_signed_jwt_when_the_resource_server_asks(app, user_agent, erika, rp, make_client):
+    """RFC 9701: the answer as a JWT signed by the provider, for the asking client only."""
+    import jwt as pyjwt
+
+    user_agent.login()
+    issued = tokens(user_agent, rp, scope="openid profile")
+    asked = {"Accept": "application/token-introspection+jwt"}
+    r = back_channel(user_agent).post("/introspect", data={"token": issued["access_token"]}, headers=asked,
+                                      auth=(rp.client_id, rp.client_secret))
+    assert r.status_code == 200 and r.headers["Content-Type"] == "application/token-introspection+jwt"
+    assert r.headers["Cache-Control"] == "no-store"
+    keys = {k["kid"]: k for k in back_channel(user_agent).get("/jwks").json["keys"]}
+    header = pyjwt.get_unverified_header(r.text)
+    assert header["typ"] == "token-introspection+jwt"
+    issuer = app.config["SERVICEKONTO"].issuer
+    claims = pyjwt.decode(r.text, pyjwt.PyJWK(keys[header["kid"]]).key, algorithms=[header["alg"]],
+                          audience=rp.client_id, issuer=issuer)
+    assert claims["token_introspection"]["active"] is True
+    assert claims["token_introspection"]["client_id"] == rp.client_id
+    assert introspect(user_agent, rp, issued["access_token"]).json == claims["token_introspection"]
+    # Inactive for another client, signed for that client.
+    other = make_client()
+    r = back_channel(user_agent).post("/introspect", data={"token": issued["access_token"]}, headers=asked,
+                                      auth=(other.client_id, other.client_secret))
+    claims = pyjwt.decode(r.text, options={"verify_signature": False})
+    assert claims["aud"] == other.client_id and claims["token_introspection"] == {"active": False}
+    meta = back_channel(user_agent).get("/.well-known/openid-configuration").json
+    assert "ES256" in meta["introspection_signing_alg_values_supported"]
+
+
 def test_introspection_of_a_refresh_token(user_agent, erika, rp):
     user_agent.login()
     issued = tokens(user_agent, rp)

@@ -46,3 +46,19 @@ def assertion(app, rp, key, alg="ES256", **overrides) -> str:
 
 def form(client_assertion: str, **data) -> dict:
     return {"client_assertion_type": ASSERTION_TYPE, "client_assertion": client_assertion, **data}
+
+
+def dpop_proof(app, key, method: str = "POST", path: str = "/token", access_token: str | None = None,
+               nonce: str | None = None) -> str:
+    """An RFC 9449 proof for one request to `path` at the provider (`ath` for a resource)."""
+    import base64
+    import hashlib
+    import uuid
+
+    claims = {"jti": uuid.uuid4().hex, "htm": method, "htu": app.config["SERVICEKONTO"].issuer + path, "iat": now()}
+    if access_token:
+        claims["ath"] = base64.urlsafe_b64encode(hashlib.sha256(access_token.encode()).digest()).rstrip(b"=").decode()
+    if nonce:
+        claims["nonce"] = nonce
+    header = {"typ": "dpop+jwt", "alg": "ES256", "jwk": key.as_dict(private=False)}
+    return jwt.encode(header, claims, key, algorithms=["ES256"])

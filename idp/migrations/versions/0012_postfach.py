@@ -1,7 +1,7 @@
 """Postfach: cases, messages, attachments; the pairwise identifiers clients received
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-02 21:30:00.000000
 
 Identifiers issued before this revision are not known: a service reaches a citizen or
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = '0012'
-down_revision = '0010'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

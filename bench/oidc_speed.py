@@ -1,0 +1,442 @@
+"""Requests per second of the provider's hot endpoints, side by side with panva's
+oidc-provider (in-memory store) and Flask's hello world (issue #11 "Speed").
+
+Each server is started here and pinned to CPU 0 (`taskset`), one at a time; the
+load generator `wrk` (Debian package, 1 thread, 16 connections) runs on CPU 1. The
+IdP runs as in production (waitress with 4 threads, Argon2id at its default cost,
+no simulators) on SQLite on tmpfs and on a throwaway PostgreSQL cluster (its
+processes pinned to CPU 0 as well). Figures are medians of the runs. Also printed:
+SQL statements, commits and file opens per request of the IdP (counted inside its
+process), and its resident memory after each run (flat: nothing grows under load).
+
+    .venv/bin/python bench/oidc_speed.py [--db sqlite|postgresql|both] [--seconds 3] [--runs 3]
+    .venv/bin/python bench/oidc_speed.py --smoke     # one short run each (CI)
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import json
+import os
+import re
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qs, urlencode, urlparse
+
+import requests
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+SERVER_CPU, LOAD_CPU = "0", "1"
+CONNECTIONS = 16
+REDIRECT_URI = "http://127.0.0.1:9/callback"
+EMAIL, PASSWORD = "erika@example.org", "ABab1234-Bench"
+VERIFIER = "bench-" + "v" * 60
+CHALLENGE = base64.urlsafe_b64encode(hashlib.sha256(VERIFIER.encode()).digest()).rstrip(b"=").decode()
+# Targets of the issue, as ratios to the hello world on the same core.
+TARGETS = {"discovery": 0.8, "JWKS": 0.8, "refresh (rotation)": 0.25, "code exchange": 0.25,
+           "client credentials": 0.25, "userinfo": 0.25}
+
+
+# -- processes --------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pin(pid: int, cpu: str = SERVER_CPU) -> None:
+    subprocess.run(["taskset", "-a", "-cp", cpu, str(pid)], check=True, capture_output=True)
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def wait_until_up(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url, timeout=2).status_code < 500:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} did not come up")
+
+
+@contextmanager
+def process(cmd: list[str], env: dict | None = None, stdin=None):
+    proc = subprocess.Popen(["taskset", "-c", SERVER_CPU, *cmd], cwd=REPO, env=env, stdin=stdin,
+                            stdout=subprocess.PIPE if stdin else subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        yield proc
+    finally:
+        if proc.stdin:
+            proc.stdin.close()
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+# -- the load generator -------------------------------------------------------------------------
+LUA_FIXED = """
+wrk.method = %(method)s
+wrk.body = %(body)s
+%(headers)s
+done = function(summary, latency, requests)
+  io.write(string.format('{"requests":%%d,"duration_us":%%d,"non2xx":%%d,"errors":%%d}\\n', summary.requests,
+    summary.duration, summary.errors.status, summary.errors.connect + summary.errors.read +
+    summary.errors.write + summary.errors.timeout))
+end
+"""
+
+# Every request takes the next body of a file (codes, refresh tokens: each is good
+# once); when they are used up the run stops, and only the 2xx answers count.
+LUA_BODIES = """
+local bodies = {}
+for line in io.lines(%(file)s) do bodies[#bodies + 1] = line end
+local i, answered = 0, 0
+%(headers)s
+request = function()
+  i = i + 1
+  -- Past the end, a body that is simply invalid: resending a spent code would make
+  -- a provider revoke the whole grant (RFC 6749 §4.1.2).
+  return wrk.format("POST", nil, nil, bodies[i] or %(spent)s)
+end
+response = function(status, headers, body)
+  answered = answered + 1
+  if answered >= #bodies then wrk.thread:stop() end
+end
+""" + LUA_FIXED.split("%(headers)s", 1)[1]
+
+
+def _lua_headers(headers: dict[str, str]) -> str:
+    return "\n".join(f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items())
+
+
+@dataclass
+class Load:
+    method: str = "GET"
+    path: str = "/"
+    headers: dict = field(default_factory=dict)
+    body: str | None = None
+    bodies: list[str] | None = None  # single-use bodies, one per request
+    spent: str = "grant_type=authorization_code&code=spent"  # sent once the bodies are used up
+
+
+def wrk(base: str, load: Load, seconds: float, workdir: Path) -> dict:
+    script = workdir / f"load-{secrets.token_hex(4)}.lua"
+    headers = _lua_headers(load.headers)
+    if load.bodies is not None:
+        data = workdir / f"bodies-{secrets.token_hex(4)}.txt"
+        data.write_text("\n".join(load.bodies) + "\n")
+        script.write_text(LUA_BODIES % {"file": json.dumps(str(data)), "headers": headers,
+                                        "spent": json.dumps(load.spent), "method": '"POST"', "body": "nil"})
+    else:
+        script.write_text(LUA_FIXED % {"method": json.dumps(load.method), "headers": headers,
+                                       "body": json.dumps(load.body) if load.body is not None else "nil"})
+    out = subprocess.run(["taskset", "-c", LOAD_CPU, "wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s",
+                          "-s", str(script), base + load.path], capture_output=True, text=True, check=True)
+    result = json.loads([line for line in out.stdout.splitlines() if line.startswith("{")][-1])
+    ok = result["requests"] - result["non2xx"] - result["errors"]
+    # None: the server refused every request (the figure would be meaningless).
+    result["rps"] = ok / (result["duration_us"] / 1e6) if ok > 0 else None
+    return result
+
+
+# -- servers under test ---------------------------------------------------------------------------
+def basic(client_id: str, secret: str) -> str:
+    return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+class Target:
+    """A server under test: what each endpoint's load looks like there."""
+
+    name: str
+    pid: int
+    base: str
+
+    def loads(self, count: int) -> dict[str, Load]:
+        raise NotImplementedError
+
+
+class Hello(Target):
+    name = "Flask hello world"
+
+    def __init__(self, stack: ExitStack):
+        port = free_port()
+        self.base = f"http://127.0.0.1:{port}"
+        self.pid = stack.enter_context(process([sys.executable, "bench/hello_app.py", str(port)])).pid
+        wait_until_up(self.base + "/")
+
+    def loads(self, count):
+        return {"hello": Load()}
+
+
+class OidcProvider(Target):
+    name = "oidc-provider (in-memory)"
+
+    def __init__(self, stack: ExitStack):
+        self.client_id, self.secret = "bench", secrets.token_urlsafe(24)
+        proc = stack.enter_context(process(
+            ["node", "bench/oidc_provider_reference.mjs", self.client_id, self.secret, REDIRECT_URI],
+            stdin=subprocess.PIPE))
+        self.pid = proc.pid
+        self.base = json.loads(proc.stdout.readline())["issuer"]
+        self.http = requests.Session()
+        self._authorize_url = self.base + "/auth?" + urlencode(dict(
+            response_type="code", client_id=self.client_id, redirect_uri=REDIRECT_URI,
+            scope="openid profile", code_challenge=CHALLENGE, code_challenge_method="S256"))
+        # Log in and consent once; later codes come straight from the session and grant
+        # (refresh tokens come with every code: `issueRefreshToken` in the .mjs).
+        self.code()
+
+    def code(self) -> str:
+        url = self._authorize_url
+        for _ in range(10):
+            r = self.http.get(url, allow_redirects=False, timeout=10)
+            if "Location" not in r.headers:
+                raise RuntimeError(f"oidc-provider answered {r.status_code}: {r.text[:200]}")
+            url = requests.compat.urljoin(url, r.headers["Location"])
+            if url.startswith(REDIRECT_URI):
+                return parse_qs(urlparse(url).query)["code"][0]
+        raise RuntimeError("oidc-provider gave no code")
+
+    def token(self, data: dict) -> dict:
+        r = requests.post(self.base + "/token", data=data, timeout=10,
+                          headers={"Authorization": basic(self.client_id, self.secret)})
+        r.raise_for_status()
+        return r.json()
+
+    def loads(self, count):
+        return common_loads(self, "/jwks", "/me", count)
+
+
+class Servicekonto(Target):
+    def __init__(self, stack: ExitStack, db: str, workdir: Path):
+        self.name = f"Servicekonto ({'SQLite on tmpfs' if db == 'sqlite' else 'PostgreSQL'})"
+        port = free_port()
+        self.base = f"http://127.0.0.1:{port}"
+        env = {**os.environ, "SERVICEKONTO_ISSUER": self.base, "DATABASE_URL": self._database(stack, db, workdir),
+               "SERVICEKONTO_KEYS_DIR": str(workdir / "keys"), "SERVICEKONTO_INSTANCE_DIR": str(workdir / "instance"),
+               "SECRET_KEY": secrets.token_urlsafe(32), "PYTHONPATH": str(REPO)}
+        for name in ("SMTP_URL", "SERVICEKONTO_SIMULATORS", "REDIS_URL"):
+            env.pop(name, None)
+        self._prepare(env)
+        self.pid = stack.enter_context(process([sys.executable, "bench/serve_idp.py", str(port)], env=env)).pid
+        wait_until_up(self.base + "/.well-known/openid-configuration")
+        self.http = requests.Session()
+        self._log_in()
+
+    @staticmethod
+    def _database(stack: ExitStack, db: str, workdir: Path) -> str:
+        if db == "sqlite":
+            shm = Path(tempfile.mkdtemp(prefix="servicekonto-bench-", dir="/dev/shm"))
+            stack.callback(shutil.rmtree, shm, True)
+            return f"sqlite:///{shm / 'servicekonto.db'}"
+        from tests.support.postgres import PostgresServer
+
+        server = PostgresServer("bench")
+        url = server.start()
+        stack.callback(server.stop)
+        # Backends are forked by the postmaster and inherit its CPU.
+        pin(int((server.datadir / "postmaster.pid").read_text().split()[0]))
+        return url
+
+    def _prepare(self, env: dict) -> None:
+        """Schema, an account and a client, in a process of its own (the settings
+        come from the environment, as in the server)."""
+        script = """
+import json, sys
+from idp import create_app
+from idp.accounts.models import Account
+from idp.accounts.passwords import hash_password
+from idp.accounts.policy import normalize_email
+from idp.clients import add_client
+from idp.extensions import db
+from idp.loa import Level
+from idp.migrate import upgrade
+app = create_app()
+upgrade(app)
+with app.app_context():
+    account = Account(email=sys.argv[1], email_normalized=normalize_email(sys.argv[1]),
+                      password_hash=hash_password(sys.argv[2]), status="active")
+    db.session.add(account)
+    account.set_attribute("given_name", "Erika", Level.NIEDRIG, "self")
+    account.set_attribute("family_name", "Mustermann", Level.NIEDRIG, "self")
+    db.session.commit()
+    client, secret = add_client("Benchmark", [sys.argv[3]], grants=["authorization_code", "client_credentials"])
+    print(json.dumps({"client_id": client.client_id, "secret": secret}))
+"""
+        out = subprocess.run([sys.executable, "-c", script, EMAIL, PASSWORD, REDIRECT_URI], env=env, cwd=REPO,
+                             capture_output=True, text=True, check=True)
+        registered = json.loads(out.stdout.strip().splitlines()[-1])
+        self.client_id, self.secret = registered["client_id"], registered["secret"]
+
+    def _csrf(self, path: str) -> str:
+        return re.search(r'name="csrf_token" value="([^"]+)"', self.http.get(self.base + path, timeout=10).text)[1]
+
+    def _log_in(self) -> None:
+        self.login_cookie = None
+        token = self._csrf("/anmelden")
+        # The login form as a browser that is not logged in sends it, for the login load.
+        self.login_form = (dict(self.http.cookies), urlencode({"email": EMAIL, "password": PASSWORD,
+                                                                "csrf_token": token}))
+        r = self.http.post(self.base + "/anmelden", data={"email": EMAIL, "password": PASSWORD, "csrf_token": token},
+                           allow_redirects=False, timeout=10)
+        assert r.status_code in (302, 303), r.status_code
+        self._authorize_url = self.base + "/authorize?" + urlencode(dict(
+            response_type="code", client_id=self.client_id, redirect_uri=REDIRECT_URI, scope="openid profile",
+            code_challenge=CHALLENGE, code_challenge_method="S256", nonce="n"))
+        r = self.http.get(self._authorize_url, allow_redirects=False, timeout=10)
+        consent = requests.compat.urljoin(self.base, r.headers["Location"])
+        r = self.http.post(consent, data={"decision": "zustimmen", "csrf_token": self._csrf(urlparse(consent).path)},
+                           allow_redirects=False, timeout=10)
+        assert r.headers["Location"].startswith(REDIRECT_URI), r.headers.get("Location")
+
+    def code(self) -> str:
+        r = self.http.get(self._authorize_url, allow_redirects=False, timeout=10)
+        return parse_qs(urlparse(r.headers["Location"]).query)["code"][0]
+
+    def token(self, data: dict) -> dict:
+        r = requests.post(self.base + "/token", data=data, timeout=10,
+                          headers={"Authorization": basic(self.client_id, self.secret)})
+        r.raise_for_status()
+        return r.json()
+
+    def counters(self) -> dict:
+        return requests.get(self.base + "/__bench__/counters", timeout=10).json()
+
+    def loads(self, count):
+        loads = common_loads(self, "/jwks", "/userinfo", count)
+        cookies, body = self.login_form
+        loads["password login"] = Load("POST", "/anmelden", {**FORM, "Cookie": "; ".join(
+            f"{k}={v}" for k, v in cookies.items())}, body)
+        return loads
+
+
+def common_loads(target, jwks_path: str, userinfo_path: str, count: int) -> dict[str, Load]:
+    auth = {**FORM, "Authorization": basic(target.client_id, target.secret)}
+    with ThreadPoolExecutor(8) as pool:
+        codes = list(pool.map(lambda _: target.code(), range(count * 2 + 1)))
+    exchange = lambda c: urlencode(dict(grant_type="authorization_code", code=c, redirect_uri=REDIRECT_URI,
+                                        code_verifier=VERIFIER))
+    with ThreadPoolExecutor(8) as pool:
+        issued = list(pool.map(lambda c: target.token(dict(grant_type="authorization_code", code=c,
+                                                           redirect_uri=REDIRECT_URI, code_verifier=VERIFIER)),
+                               codes[count:]))
+    return {
+        "discovery": Load(path="/.well-known/openid-configuration"),
+        "JWKS": Load(path=jwks_path),
+        "code exchange": Load("POST", "/token", auth, bodies=[exchange(c) for c in codes[:count]]),
+        "refresh (rotation)": Load("POST", "/token", auth, bodies=[
+            urlencode(dict(grant_type="refresh_token", refresh_token=t["refresh_token"])) for t in issued[1:]],
+            spent="grant_type=refresh_token&refresh_token=spent"),
+        "userinfo": Load(path=userinfo_path, headers={"Authorization": "Bearer " + issued[0]["access_token"]}),
+        "client credentials": Load("POST", "/token", auth, "grant_type=client_credentials&scope=postfach"),
+    }
+
+
+# -- the measurement ---------------------------------------------------------------------------------
+ORDER = ["discovery", "JWKS", "refresh (rotation)", "code exchange", "client credentials", "userinfo",
+         "password login", "hello"]
+
+
+def measure(target: Target, seconds: float, runs: int, count: int, workdir: Path) -> dict:
+    figures, costs, rss = {}, {}, []
+    for run in range(runs):
+        # Single-use bodies are used up by a run: fresh loads for each.
+        for endpoint, load in target.loads(count).items():
+            before = target.counters() if isinstance(target, Servicekonto) else None
+            result = wrk(target.base, load, seconds, workdir)
+            if result["rps"] is not None:
+                figures.setdefault(endpoint, []).append(result["rps"])
+            else:
+                print(f"  {target.name}: {endpoint} refused every request", file=sys.stderr)
+            if before is not None and run == 0:
+                after = target.counters()
+                done = max(1, after["requests"] - before["requests"] - 1)  # minus the counter read
+                costs[endpoint] = {k: (after[k] - before[k]) / done for k in ("statements", "commits", "file_opens")}
+        rss.append(rss_kib(target.pid))
+    return {"rps": {k: statistics.median(v) for k, v in figures.items()}, "costs": costs, "rss": rss}
+
+
+def table(results: dict[str, dict], hello: float) -> str:
+    names = list(results)
+    lines = ["| endpoint | " + " | ".join(names) + " | project / hello world | target |",
+             "|---|" + "---|" * len(names) + "---|---|"]
+    project = names[0]
+    for endpoint in ORDER:
+        row = [results[n]["rps"].get(endpoint) for n in names]
+        if all(v is None for v in row):
+            continue
+        cells = [f"{v:,.0f}" if v is not None else "" for v in row]
+        mine = results[project]["rps"].get(endpoint)
+        ratio = f"{mine / hello:.2f}×" if mine is not None and endpoint != "hello" else ""
+        target = f"≥ {TARGETS[endpoint]}×" if endpoint in TARGETS else ("≥ 20/s" if endpoint == "password login" else "")
+        lines.append(f"| {endpoint} | " + " | ".join(cells) + f" | {ratio} | {target} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--seconds", type=float, default=3)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--smoke", action="store_true", help="one short run of each (CI): proves it works")
+    args = parser.parse_args()
+    if args.smoke:
+        args.seconds, args.runs = 1, 1
+    count = 60 if args.smoke else 4000
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is missing: run `make deps` (Debian package wrk)")
+    if (os.cpu_count() or 1) < 2:
+        sys.exit("needs two CPUs: one for the server, one for wrk")
+    databases = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
+    with tempfile.TemporaryDirectory(prefix="servicekonto-bench-") as tmp:
+        workdir = Path(tmp)
+        references = {}
+        for cls in (Hello, OidcProvider):
+            with ExitStack() as stack:
+                target = cls(stack)
+                references[target.name] = measure(target, args.seconds, args.runs, count, workdir)
+        hello = references[Hello.name]["rps"]["hello"]
+        print(f"requests/s, medians of {args.runs} run(s) of {args.seconds:g} s; server on CPU {SERVER_CPU}, "
+              f"wrk (1 thread, {CONNECTIONS} connections) on CPU {LOAD_CPU}\n")
+        for database in databases:
+            with ExitStack() as stack:
+                target = Servicekonto(stack, database, workdir / database)
+                mine = measure(target, args.seconds, args.runs, min(count, 1500), workdir)
+            results = {target.name: mine, **references}
+            print(f"## {target.name}\n")
+            print(table(results, hello))
+            print(f"\nper request of the IdP (statements / commits / file opens):")
+            for endpoint, cost in mine["costs"].items():
+                print(f"  {endpoint:20} {cost['statements']:6.2f} / {cost['commits']:5.2f} / {cost['file_opens']:5.2f}")
+            print("resident memory of the IdP after each run: "
+                  + ", ".join(f"{kib / 1024:.0f} MiB" for kib in mine["rss"]) + "\n")
+
+
+if __name__ == "__main__":
+    main()
