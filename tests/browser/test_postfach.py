@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
-from tests.browser.support import assert_accessible, field_error, log_in_to_mein_bereich, path_is
+from tests.browser.support import assert_accessible, field_error, log_in_to_mein_bereich, path_is, submit_login_form
 from tests.postfach.pages_support import PDF_BYTES, add_service, bescheid, karla_names_uwe_deputy, make_office, send
 
 pytestmark = pytest.mark.browser
@@ -164,3 +164,29 @@ def test_function_mailboxes_through_a_group_and_as_deputy(page: Page, live_serve
     page.get_by_role("link", name=re.compile("^Postfach")).first.click()
     expect(switcher.get_by_role("link")).to_have_count(2)
     expect(switcher).not_to_contain_text("Personal")
+
+
+def test_the_demo_services_message_is_read_and_answered_in_the_postfach(page: Page, live_server, make_account,
+                                                                         demo_service):
+    make_account()
+    page.goto(demo_service + "/")
+    page.get_by_role("link", name="Mit Servicekonto anmelden").click()
+    submit_login_form(page, "erika@example.org", "ABab1234")
+    page.get_by_role("button", name="Zustimmen").click()
+    page.get_by_role("button", name="Nachricht ins Postfach senden").click()
+    expect(page.get_by_role("status")).to_be_visible()
+
+    page.goto(live_server + "/postfach/")
+    expect(envelope(page, 1)).to_be_visible()
+    rows(page).nth(0).get_by_role("link").click()
+    expect(page.get_by_role("heading", name="Anwohnerparkausweis", level=2)).to_be_visible()
+    with page.expect_download() as download:
+        page.locator(".attachments").get_by_role("link").first.click()
+    assert Path(download.value.path()).read_bytes().startswith(b"%PDF-")
+    page.get_by_role("link", name="Antworten", exact=True).click()
+    page.get_by_label("Ihre Antwort").fill("Vielen Dank, der Ausweis ist angekommen.")
+    page.get_by_role("button", name="Antwort senden").click()
+    expect(page.get_by_role("status")).to_contain_text("Ihre Antwort wurde gesendet.")
+
+    page.goto(demo_service + "/")
+    expect(page.locator("#antworten")).to_contain_text("Vielen Dank, der Ausweis ist angekommen.")
