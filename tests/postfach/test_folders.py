@@ -12,6 +12,7 @@ from sqlalchemy import select
 from idp import timeutil
 from idp.accounts.models import Account
 from idp.extensions import db
+from idp.organisations import delegation as delegations
 from idp.organisations import groups
 from idp.organisations.models import DelegationEvent, Organisation
 from idp.postfach import folders
@@ -134,7 +135,7 @@ def test_filter_by_unread_service_and_period(citizen):
     db.session.get(Message, old.message_id).read_at = timeutil.utcnow()
     db.session.commit()
     box = citizen["box"]
-    today = timeutil.utcnow().date()
+    today = delegations.today()  # the local calendar day the filter speaks of
     assert subjects(box, ungelesen="ja") == ["Neu"]
     assert subjects(box, dienst=citizen["wohngeld"]) == ["Alt"]
     assert subjects(box, von=(today - timedelta(days=1)).strftime("%d.%m.%Y")) == ["Neu"]
