@@ -66,6 +66,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_server(app)
     _register_blueprints(app, settings)
     _register_pages(app)
+    _connect_domains()
 
     import federation.app
 
@@ -107,6 +108,15 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
         app.register_blueprint(outbox_bp)
     app.before_request(load_login_session)
     app.after_request(add_security_headers)
+
+
+def _connect_domains() -> None:
+    # The Postfach builds on organisations; organisations learn of its messages only
+    # through this seam, so that deleting a function mailbox can count them.
+    from .organisations import mailboxes
+    from .postfach import folders
+
+    mailboxes.count_unread_with(folders.unread_in_mailbox)
 
 
 def _register_pages(app: Flask) -> None:

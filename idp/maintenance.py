@@ -15,6 +15,7 @@ from .mail.outbox import purge_sent
 from .oidc import par, registration, rfc7523, rfc9449
 from .oidc.authorize import REQUEST_VALIDITY
 from .organisations import maintenance as organisations
+from .postfach.purge import purge_trash
 from .oidc.models import AuthorizationCode, AuthorizationRequestRecord, Token
 from .timeutil import utcnow
 
@@ -45,6 +46,7 @@ def purge_expired() -> dict[str, int]:
         "data releases": releases.purge(),
         "upgrade cases": upgrade.purge(),
         "eID transactions": eid.purge(),
+        "Postfach trash": purge_trash(),
         **_federation(),
     }
     db.session.commit()

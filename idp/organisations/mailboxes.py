@@ -9,10 +9,11 @@ The messages themselves belong to the Postfach.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete as sql_delete
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 
 from ..accounts.models import Account
 from ..extensions import db
@@ -27,10 +28,19 @@ FIELDS = ("name", "description", "client_id")
 LABELS = {"name": "Name", "description": "Beschreibung", "client_id": "Verknüpfter Online-Dienst"}
 
 
+# The messages live in the Postfach, which builds on organisations; the application
+# factory hands its counter in here so that this package never imports the Postfach.
+_unread_counter: Callable[[FunctionMailbox], int] | None = None
+
+
+def count_unread_with(counter: Callable[[FunctionMailbox], int] | None) -> None:
+    global _unread_counter
+    _unread_counter = counter
+
+
 def unread_count(mailbox: FunctionMailbox) -> int:
-    """Unread messages in the mailbox. Seam for the Postfach, which fills this in once
-    messages exist; until then a function mailbox holds no messages at all."""
-    return 0
+    """Unread messages in the mailbox (none while no Postfach is plugged in)."""
+    return _unread_counter(mailbox) if _unread_counter is not None else 0
 
 
 def mailboxes_of(organisation: Organisation) -> list[FunctionMailbox]:
@@ -91,20 +101,23 @@ def entitled_accounts(mailbox: FunctionMailbox) -> list[Account]:
     return list(db.session.scalars(select(Account).where(Account.id.in_(ids)).order_by(Account.email_normalized)))
 
 
+def readable_ids(account_id: str) -> Select:
+    """The ids of the function mailboxes the account may read, as a subquery, so that
+    the Postfach can count across them in one statement."""
+    groups = select(GroupMember.group_id).where(GroupMember.account_id == account_id)
+    by_group = select(FunctionMailboxGroup.mailbox_id).where(FunctionMailboxGroup.group_id.in_(groups))
+    in_person = select(FunctionMailboxMember.mailbox_id).where(FunctionMailboxMember.account_id == account_id)
+    return (select(FunctionMailbox.id)
+            .join(OrganisationMember, OrganisationMember.organisation_id == FunctionMailbox.organisation_id)
+            .where(OrganisationMember.account_id == account_id,
+                   or_(FunctionMailbox.id.in_(by_group), FunctionMailbox.id.in_(in_person))))
+
+
 def mailboxes_for(account: Account) -> list[FunctionMailbox]:
     """The function mailboxes `account` may read, for its Postfach. (Mailboxes read as
     a deputy come from the delegation rules, like in `_entitled_ids`.)"""
-    member = db.session.get(OrganisationMember, account.id)
-    if member is None:
-        return []
-    groups = select(GroupMember.group_id).where(GroupMember.account_id == account.id)
-    by_group = select(FunctionMailboxGroup.mailbox_id).where(FunctionMailboxGroup.group_id.in_(groups))
-    in_person = select(FunctionMailboxMember.mailbox_id).where(FunctionMailboxMember.account_id == account.id)
-    return list(db.session.scalars(
-        select(FunctionMailbox)
-        .where(FunctionMailbox.organisation_id == member.organisation_id,
-               or_(FunctionMailbox.id.in_(by_group), FunctionMailbox.id.in_(in_person)))
-        .order_by(FunctionMailbox.name)))
+    return list(db.session.scalars(select(FunctionMailbox).where(FunctionMailbox.id.in_(readable_ids(account.id)))
+                                   .order_by(FunctionMailbox.name)))
 
 
 # -- create, change, delete ----------------------------------------------------------------------

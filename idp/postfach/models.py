@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import new_id
@@ -65,6 +65,10 @@ class Message(db.Model):
     __table_args__ = (
         UniqueConstraint("client_id", "idempotency_key", name="uq_postfach_message_idempotency"),
         Index("ix_postfach_message_client_direction", "client_id", "direction", "delivered_at"),
+        # The unread counts on every page: only unread (and the owners' own) messages are
+        # in it, so counting a Postfach of thousands touches a handful of entries.
+        Index("ix_postfach_message_unread", "case_id", "direction", sqlite_where=text("read_at IS NULL"),
+              postgresql_where=text("read_at IS NULL")),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)

@@ -145,6 +145,22 @@ def test_a_mailbox_with_unread_messages_is_not_deleted(org, monkeypatch):
     assert db.session.query(FunctionMailbox).count() == 1
 
 
+def test_the_postfachs_unread_messages_keep_the_mailbox_until_read(org):
+    from idp.postfach.models import Case, Message
+    from idp.timeutil import utcnow
+    from tests.postfach.pages_support import send
+
+    mailbox = create(org)
+    sent = send(org["service"], organisation_id=org["org"].id, mailbox_id=mailbox.id)
+    assert mailboxes.delete(mailbox).startswith("Das Funktionspostfach „Zentrale“ enthält eine ungelesene Nachricht")
+    db.session.get(Message, sent.message_id).read_at = utcnow()
+    db.session.commit()
+    assert mailboxes.delete(mailbox) is None
+    # Its Vorgänge go to the organisation's general mailbox.
+    case = db.session.get(Case, sent.case_id)
+    assert (case.organisation_id, case.mailbox_id) == (org["org"].id, None)
+
+
 # -- the pages ---------------------------------------------------------------------------------------
 @pytest.fixture
 def two_orgs(app):

@@ -75,6 +75,8 @@ def upgrade():
     op.create_index('ix_postfach_message_case_id', 'postfach_message', ['case_id'])
     op.create_index('ix_postfach_message_client_direction', 'postfach_message',
                     ['client_id', 'direction', 'delivered_at'])
+    op.create_index('ix_postfach_message_unread', 'postfach_message', ['case_id', 'direction'],
+                    sqlite_where=sa.text('read_at IS NULL'), postgresql_where=sa.text('read_at IS NULL'))
     op.create_table('postfach_attachment',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('message_id', sa.String(length=36), nullable=False),
