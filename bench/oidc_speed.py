@@ -22,6 +22,7 @@ import os
 import re
 import secrets
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -82,8 +83,11 @@ def wait_until_up(url: str, timeout: float = 60) -> None:
 
 @contextmanager
 def process(cmd: list[str], env: dict | None = None, stdin=None):
+    # The server's log goes to a file (printed if it holds errors): a pipe nobody
+    # reads would fill up and stall the server mid-run.
+    log = tempfile.NamedTemporaryFile("w+", prefix="servicekonto-bench-", suffix=".log")
     proc = subprocess.Popen(["taskset", "-c", SERVER_CPU, *cmd], cwd=REPO, env=env, stdin=stdin,
-                            stdout=subprocess.PIPE if stdin else subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE if stdin else subprocess.DEVNULL, stderr=log, text=True)
     try:
         yield proc
     finally:
@@ -94,6 +98,11 @@ def process(cmd: list[str], env: dict | None = None, stdin=None):
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+        log.seek(0)
+        errors = [line for line in log.read().splitlines() if "Error" in line or "Traceback" in line]
+        if errors:
+            print(f"{cmd[1] if len(cmd) > 1 else cmd[0]} logged errors, e.g.: {errors[:3]}", file=sys.stderr)
+        log.close()
 
 
 # -- the load generator -------------------------------------------------------------------------
@@ -102,9 +111,9 @@ wrk.method = %(method)s
 wrk.body = %(body)s
 %(headers)s
 done = function(summary, latency, requests)
-  io.write(string.format('{"requests":%%d,"duration_us":%%d,"non2xx":%%d,"errors":%%d,"p50_us":%%d,"p95_us":%%d}\\n',
+  io.write(string.format('{"requests":%%d,"duration_us":%%d,"non2xx":%%d,"errors":%%d,"p50_us":%%d,"p95_us":%%d,"mean_us":%%f}\\n',
     summary.requests, summary.duration, summary.errors.status, summary.errors.connect + summary.errors.read +
-    summary.errors.write + summary.errors.timeout, latency:percentile(50), latency:percentile(95)))
+    summary.errors.write + summary.errors.timeout, latency:percentile(50), latency:percentile(95), latency.mean))
 end
 """
 
@@ -142,7 +151,11 @@ class Load:
     spent: str = "grant_type=authorization_code&code=spent"  # sent once the bodies are used up
 
 
-def wrk(base: str, load: Load, seconds: float, workdir: Path, connections: int = CONNECTIONS) -> dict:
+def wrk(base: str, load: Load, seconds: float, workdir: Path, connections: int = CONNECTIONS,
+        served=None) -> dict:
+    """Run wrk for `seconds`. With single-use bodies and `served` (a function that
+    returns how many requests the server has answered so far), wrk is interrupted
+    (SIGINT: it still reports) as soon as every body was answered."""
     script = workdir / f"load-{secrets.token_hex(4)}.lua"
     headers = _lua_headers(load.headers)
     if load.bodies is not None:
@@ -153,12 +166,25 @@ def wrk(base: str, load: Load, seconds: float, workdir: Path, connections: int =
     else:
         script.write_text(LUA_FIXED % {"method": json.dumps(load.method), "headers": headers,
                                        "body": json.dumps(load.body) if load.body is not None else "nil"})
-    out = subprocess.run(["taskset", "-c", LOAD_CPU, "wrk", "-t1", f"-c{connections}", f"-d{seconds}s",
-                          "-s", str(script), base + load.path], capture_output=True, text=True, check=True)
-    result = json.loads([line for line in out.stdout.splitlines() if line.startswith("{")][-1])
+    start = served() if served and load.bodies is not None else None
+    proc = subprocess.Popen(["taskset", "-c", LOAD_CPU, "wrk", "-t1", f"-c{connections}", f"-d{seconds}s",
+                             "-s", str(script), base + load.path], stdout=subprocess.PIPE, text=True)
+    if start is not None:
+        while proc.poll() is None and served() - start < len(load.bodies):
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate()
+    result = json.loads([line for line in out.splitlines() if line.startswith("{")][-1])
     ok = result["requests"] - result["non2xx"] - result["errors"]
-    # None: the server refused every request (the figure would be meaningless).
-    result["rps"] = ok / (result["duration_us"] / 1e6) if ok > 0 else None
+    if ok <= 0:
+        result["rps"] = None  # the server refused every request: no figure
+    elif load.bodies is not None and result["requests"] >= len(load.bodies):
+        # The single-use bodies ran out before the time did, and wrk idles until the
+        # end: while they lasted every connection was busy, so by Little's law the
+        # rate was connections / mean latency.
+        result["rps"] = connections * 1e6 / result["mean_us"]
+    else:
+        result["rps"] = ok / (result["duration_us"] / 1e6)
     return result
 
 

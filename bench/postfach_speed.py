@@ -68,7 +68,8 @@ def main() -> None:
                 headers = {"Content-Type": "application/json", "Authorization": "Bearer " + service_token(target)}
                 posted = wrk(target.base, Load("POST", "/api/postfach/v1/nachrichten", headers,
                                                bodies=[message(sub, n) for n in range(args.messages)],
-                                               spent="{}"), 600, workdir)
+                                               spent="{}"), 3600, workdir,
+                             served=lambda: target.counters()["requests"])
                 created = posted["requests"] - posted["non2xx"] - posted["errors"]
                 cookie = "; ".join(f"{k}={v}" for k, v in target.http.cookies.items())
                 page = wrk(target.base, Load(path="/postfach/", headers={"Cookie": cookie}), args.page_seconds,

@@ -93,12 +93,8 @@ def _case(client: Client, recipient: Recipient, new: NewMessage) -> Case:
     return case
 
 
-def deliver(client: Client, recipient: Recipient, new: NewMessage, idempotency_key: str | None = None) -> Delivered:
-    """Deliver `new` (already checked by the caller against MEDIA_TYPES and
-    MAX_ATTACHMENTS_BYTES) and commit; raises IdempotencyConflict."""
-    digest = new.digest()
-    if replay := _replayed(client, idempotency_key, digest):
-        return replay
+def _add(client: Client, recipient: Recipient, new: NewMessage, idempotency_key: str | None,
+         digest: str) -> Message:
     now = utcnow()
     case = _case(client, recipient, new)
     case.last_message_at = now
@@ -111,13 +107,26 @@ def deliver(client: Client, recipient: Recipient, new: NewMessage, idempotency_k
     for account in notified_accounts(recipient):
         queue_template_mail(account.email, NOTIFICATION_SUBJECT, "postfach_new_message.txt", account=account,
                             service=client.name)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # The same key raced in from a second worker, or a second first message of
-        # one case: the other transaction won, and its result is the answer.
-        db.session.rollback()
+    return message
+
+
+def deliver(client: Client, recipient: Recipient, new: NewMessage, idempotency_key: str | None = None) -> Delivered:
+    """Deliver `new` (already checked by the caller against MEDIA_TYPES and
+    MAX_ATTACHMENTS_BYTES) and commit; raises IdempotencyConflict."""
+    digest = new.digest()
+    for attempt in (1, 2):
         if replay := _replayed(client, idempotency_key, digest):
             return replay
-        raise
-    return Delivered(message, created=True)
+        message = _add(client, recipient, new, idempotency_key, digest)
+        try:
+            db.session.commit()
+        except IntegrityError:
+            # Another request won a race: with the same Idempotency-Key (its result
+            # is the answer, found on the second attempt), or with the first message
+            # of the same Vorgang (the second attempt joins the case it opened).
+            db.session.rollback()
+            if attempt == 2:
+                raise
+            continue
+        return Delivered(message, created=True)
+    raise AssertionError("unreachable")
