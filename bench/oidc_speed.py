@@ -167,14 +167,18 @@ def wrk(base: str, load: Load, seconds: float, workdir: Path, connections: int =
         script.write_text(LUA_FIXED % {"method": json.dumps(load.method), "headers": headers,
                                        "body": json.dumps(load.body) if load.body is not None else "nil"})
     start = served() if served and load.bodies is not None else None
-    proc = subprocess.Popen(["taskset", "-c", LOAD_CPU, "wrk", "-t1", f"-c{connections}", f"-d{seconds}s",
+    duration = f"-d{max(1, round(seconds))}s"  # wrk takes whole seconds
+    proc = subprocess.Popen(["taskset", "-c", LOAD_CPU, "wrk", "-t1", f"-c{connections}", duration,
                              "-s", str(script), base + load.path], stdout=subprocess.PIPE, text=True)
     if start is not None:
         while proc.poll() is None and served() - start < len(load.bodies):
             time.sleep(0.05)
         proc.send_signal(signal.SIGINT)
     out, _ = proc.communicate()
-    result = json.loads([line for line in out.splitlines() if line.startswith("{")][-1])
+    reported = [line for line in out.splitlines() if line.startswith("{")]
+    if not reported:
+        raise RuntimeError(f"wrk reported nothing (exit {proc.returncode}): {out[-500:]}")
+    result = json.loads(reported[-1])
     ok = result["requests"] - result["non2xx"] - result["errors"]
     if ok <= 0:
         result["rps"] = None  # the server refused every request: no figure
