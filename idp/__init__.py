@@ -120,9 +120,11 @@ def _connect_domains() -> None:
 
 
 def _register_pages(app: Flask) -> None:
+    from flask import request
     from flask_wtf.csrf import CSRFError
 
     from . import worker
+    from .postfach import api as postfach_api
 
     @app.errorhandler(CSRFError)
     def csrf_failed(error):
@@ -134,7 +136,15 @@ def _register_pages(app: Flask) -> None:
 
     @app.errorhandler(404)
     def not_found(error):
+        if postfach_api.serves(request.path):
+            return postfach_api.routing_problem(error)
         return render_template("errors/404.html"), 404
+
+    @app.errorhandler(405)
+    def method_not_allowed(error):
+        if postfach_api.serves(request.path):
+            return postfach_api.routing_problem(error)
+        return error
 
     @app.errorhandler(500)
     def server_error(error):

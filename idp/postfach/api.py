@@ -34,6 +34,8 @@ PROBLEM_TITLES = {
     "empfaenger-unbekannt": "Der Empfänger ist nicht bekannt.",
     "nicht-gefunden": "Die Nachricht gibt es nicht.",
     "idempotency-key-wiederverwendet": "Der Idempotency-Key wurde für eine andere Anfrage verwendet.",
+    "adresse-unbekannt": "Diese Adresse gibt es in der Schnittstelle nicht.",
+    "methode": "Diese Methode ist hier nicht erlaubt.",
 }
 
 
@@ -147,3 +149,20 @@ def _reply(message) -> dict:
     return {"id": message.id, "vorgang_id": message.case_id, "referenz": message.case.reference,
             "in_reply_to": message.in_reply_to, "betreff": message.subject, "text": message.text,
             "gesendet_am": status.rfc3339(message.delivered_at)}
+
+
+def serves(path: str) -> bool:
+    """Whether `path` lies under the API, where even an unknown address or method is
+    answered as a problem, not with a page."""
+    return path == bp.url_prefix or path.startswith(bp.url_prefix + "/")
+
+
+def routing_problem(error):
+    """404 and 405 of the router under the API's prefix (the app's error handlers
+    call this: the router decides before any blueprint is chosen)."""
+    if error.code == 405:
+        response = problem(405, "methode", "Diese Adresse nimmt die Methode nicht an; erlaubt sind die unter Allow.")
+        response.headers["Allow"] = ", ".join(sorted(error.valid_methods or ()))
+        return response
+    return problem(404, "adresse-unbekannt", "Die Schnittstelle hat unter dieser Adresse nichts; "
+                                             "siehe /api/postfach/v1/openapi.json.")

@@ -174,3 +174,14 @@ def test_a_deleted_account_is_404_like_an_unknown_one(app, service, known_sub, e
 
 def test_an_unknown_message_is_404(service):
     assert service.status("00000000-0000-0000-0000-000000000000").status_code == 404
+
+
+def test_unknown_addresses_and_methods_of_the_api_are_problems(service):
+    r = service.http.get(BASE + "/gibt-es-nicht")
+    assert r.status_code == 404 and r.mimetype == "application/problem+json"
+    assert r.json["type"].endswith(":adresse-unbekannt")
+    r = service.http.delete(BASE + "/nachrichten")
+    assert r.status_code == 405 and r.mimetype == "application/problem+json" and "POST" in r.headers["Allow"]
+    assert r.json["type"].endswith(":methode")
+    # Outside the API the pages stay pages.
+    assert service.http.get("/gibt-es-nicht").mimetype == "text/html"
