@@ -8,6 +8,9 @@
 #   make clean            remove instance/ and test artefacts (never keys/)
 #
 # Extra pytest arguments: make test-sqlite PYTEST_ARGS='-k login -x'
+# Parallel worker processes (pytest-xdist, one test file per worker at a time):
+# PYTEST_WORKERS=2 by default, `auto` for one per CPU, 0 for a serial run, e.g.
+#   make test-sqlite PYTEST_ARGS='-k login' PYTEST_WORKERS=0
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -25,6 +28,8 @@ PKG_INITS = $(wildcard $(addsuffix /__init__.py,$(TOP_PACKAGES)))
 APT_PACKAGES := python3-venv libxmlsec1-dev xmlsec1 pkg-config chromium postgresql wrk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
+PYTEST_WORKERS ?= 2
+PYTEST := $(PY) -m pytest -n $(PYTEST_WORKERS)
 
 # Browsers come from Debian (chromium); never let anything download its own.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
@@ -34,7 +39,7 @@ export PIP_NO_INPUT := 1
 .PHONY: help deps apt-deps run test test-sqlite test-postgresql clean
 
 help:
-	@sed -n '3,9p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
+	@sed -n '3,13p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
 
 deps: apt-deps $(PY_STAMP) $(NODE_STAMP)
 
@@ -73,20 +78,20 @@ run: deps
 # "no tests collected", counts as a failure too).
 test: deps
 	@echo; echo "==================== tests on SQLite ===================="; echo; \
-	sqlite_rc=0; $(PY) -m pytest $(PYTEST_ARGS) || sqlite_rc=$$?; \
+	sqlite_rc=0; $(PYTEST) $(PYTEST_ARGS) || sqlite_rc=$$?; \
 	echo; echo "==================== tests on PostgreSQL ===================="; echo; \
-	pg_rc=0; SERVICEKONTO_TEST_DB=postgresql $(PY) -m pytest $(PYTEST_ARGS) || pg_rc=$$?; \
+	pg_rc=0; SERVICEKONTO_TEST_DB=postgresql $(PYTEST) $(PYTEST_ARGS) || pg_rc=$$?; \
 	if [ $$sqlite_rc -ne 0 ] || [ $$pg_rc -ne 0 ]; then \
 	  echo; echo "FAILED: SQLite run exit $$sqlite_rc, PostgreSQL run exit $$pg_rc" >&2; exit 1; \
 	fi
 
 test-sqlite: deps
 	@echo; echo "==================== tests on SQLite ===================="; echo
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS)
 
 test-postgresql: deps
 	@echo; echo "==================== tests on PostgreSQL ===================="; echo
-	SERVICEKONTO_TEST_DB=postgresql $(PY) -m pytest $(PYTEST_ARGS)
+	SERVICEKONTO_TEST_DB=postgresql $(PYTEST) $(PYTEST_ARGS)
 
 clean:
 	rm -rf instance/ .pytest_cache/ test-results/ .coverage build/ dist/

@@ -111,15 +111,54 @@ def mailbox(smtp_server) -> Mailbox:
 
 
 # -- database and app ---------------------------------------------------------------------
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory):
-    if os.environ.get("SERVICEKONTO_TEST_DB") == "postgresql":
-        from tests.support.postgres import postgres_server
+# Under pytest-xdist (`-n`) every worker is its own test session with its own fixtures
+# (IdP, ports, temporary keys and databases). For PostgreSQL the controller starts one
+# cluster for all of them and each worker creates its own database in it.
+POSTGRES_URL = "servicekonto_postgres_url"
+_postgres_cluster = pytest.StashKey[object]()
 
+
+def _on_postgresql() -> bool:
+    return os.environ.get("SERVICEKONTO_TEST_DB") == "postgresql"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    """xdist, in the controller, before each worker starts."""
+    if not _on_postgresql():
+        return
+    from tests.support.postgres import PostgresServer
+
+    config = node.config
+    if _postgres_cluster not in config.stash:
+        # Per worker: the IdP's connection pool, the CLI subprocesses and engines of its own.
+        server = PostgresServer("postgres", max_connections=max(100, 30 * len(config.getvalue("tx"))))
+        config.stash[_postgres_cluster] = server
+        server.start()
+    node.workerinput[POSTGRES_URL] = config.stash[_postgres_cluster].admin_url
+
+
+def pytest_unconfigure(config):
+    server = config.stash.get(_postgres_cluster, None)
+    if server is not None:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def database_url(request, tmp_path_factory):
+    if not _on_postgresql():
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'servicekonto.db'}"
+        return
+    from tests.support.postgres import DEFAULT_DBNAME, create_database, drop_database, postgres_server
+
+    worker = getattr(request.config, "workerinput", None)
+    if worker is None:
         with postgres_server() as url:
             yield url
-    else:
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'servicekonto.db'}"
+        return
+    cluster, name = worker[POSTGRES_URL], f"{DEFAULT_DBNAME}_{worker['workerid']}"
+    yield create_database(cluster, name)
+    drop_database(cluster, name)
 
 
 @pytest.fixture(scope="session")

@@ -157,8 +157,10 @@ class PostgresServer:
         user: str = DEFAULT_USER,
         timeout: float = 30.0,
         bindir: Path | str | None = None,
+        max_connections: int = 100,
     ) -> None:
         self.dbname = dbname
+        self.max_connections = max_connections
         self.user = user
         self.timeout = timeout
         self.bindir = Path(bindir) if bindir else find_pg_bindir()
@@ -287,7 +289,7 @@ class PostgresServer:
                 "fsync = off\n"
                 "synchronous_commit = off\n"
                 "full_page_writes = off\n"
-                "max_connections = 100\n"
+                f"max_connections = {self.max_connections}\n"
                 "logging_collector = off\n"
                 "timezone = 'UTC'\n"
             )
