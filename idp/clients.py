@@ -39,12 +39,20 @@ def _check_uri(uri: str, what: str, error: type[ClientError] = ClientError) -> s
     return uri
 
 
+def new_client_id() -> str:
+    """A random client id that a command line cannot take for an option (urlsafe
+    base64 may start with "-")."""
+    while (client_id := new_secret(18)).startswith("-"):
+        pass
+    return client_id
+
+
 def add_client(*args, client_id: str | None = None, catalogue: dict | None = None,
                **kwargs) -> tuple[Client, str | None]:
     """Register a client with the settings of `client_settings` and the catalogue entry
     of `catalogue_settings`; returns it and its secret (shown once, only its digest is
     stored)."""
-    client = Client(client_id=client_id or new_secret(18), **client_settings(*args, **kwargs),
+    client = Client(client_id=client_id or new_client_id(), **client_settings(*args, **kwargs),
                     **catalogue_settings(**(catalogue or {})))
     secret = set_secret(client)
     db.session.add(client)

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import delete, update
 
-from ..clients import ClientError, RedirectUriError, client_settings, remove_client, set_secret
+from ..clients import ClientError, RedirectUriError, client_settings, new_client_id, remove_client, set_secret
 from ..extensions import db
 from ..secrets import digest, new_secret, same
 from ..timeutil import utcnow
@@ -112,7 +112,7 @@ def register(initial_token: str, metadata, base_uri: str) -> dict | None:
         if not _claim_initial_token(initial_token):
             db.session.rollback()
             return None
-        client = Client(client_id=new_secret(18), **_settings(metadata))
+        client = Client(client_id=new_client_id(), **_settings(metadata))
     except RegistrationError:
         db.session.rollback()  # the initial access token stays usable
         raise

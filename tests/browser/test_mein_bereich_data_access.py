@@ -60,15 +60,14 @@ def test_history_shows_service_data_time_and_level(page, demo_service, make_acco
     open_data_access(page)
     assert_accessible(page, "Datenzugriff verwalten with entries")
     history = table_rows(page, HISTORY)
-    # The ID token (pseudonym only) and the userinfo answer, newest first.
-    assert len(history) == 2, history
-    for when, service, data, level in history:
-        assert service == DEMO
-        assert level == "niedrig"
-        assert before <= shown_time(when) <= after
-    assert history[0][2] == ("Pseudonyme Kennung, Vorname, Nachname, Vollständiger Name, E-Mail-Adresse, "
-                             "Bestätigung, dass die E-Mail-Adresse Ihnen gehört")
-    assert history[1][2] == "Pseudonyme Kennung"
+    # One entry per login: the ID token and what its access token lets the service
+    # read at /userinfo (recorded when the tokens are issued, not per read).
+    assert len(history) == 1, history
+    [(when, service, data, level)] = history
+    assert service == DEMO and level == "niedrig"
+    assert before <= shown_time(when) <= after
+    assert data == ("Pseudonyme Kennung, Vorname, Nachname, Vollständiger Name, E-Mail-Adresse, "
+                    "Bestätigung, dass die E-Mail-Adresse Ihnen gehört")
 
     consents = table_rows(page, CONSENTS)
     assert len(consents) == 1
@@ -120,7 +119,7 @@ def test_deleting_the_history_empties_it_and_keeps_the_consent(page, demo_servic
     # New releases are recorded again.
     log_in_at_demo(page, demo_service, expect_consent=False, first_time=False)
     open_data_access(page)
-    assert len(table_rows(page, HISTORY)) == 2
+    assert len(table_rows(page, HISTORY)) == 1
 
 
 def test_history_belongs_to_its_owner_only(page, browser, live_server, demo_service, make_account):
