@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 EID_KEY_REFERENCES = ("bst", "issuer_serial")
+SMTP_SCHEMES = ("smtp", "smtp+starttls", "smtps")
 
 
 def _int(env: dict[str, str], name: str, default: int) -> int:
@@ -33,8 +34,14 @@ class Settings:
     secret_key: str = ""
     smtp_url: str | None = None
     mail_from: str = "Servicekonto <noreply@servicekonto.invalid>"
+    # CA bundle (PEM) that vouches for the SMTP server's TLS certificate instead of the
+    # system store, e.g. for a mail relay with an internal CA.
+    smtp_ca_file: Path | None = None
     keys_dir: Path = PROJECT_ROOT / "keys"
-    redis_url: str | None = None
+    # Reverse proxies in front of us that append to X-Forwarded-For and set
+    # X-Forwarded-Proto (werkzeug's ProxyFix counts hops; it cannot match addresses).
+    # 0: the headers are ignored, as anyone can send them.
+    trusted_proxies: int = 0
     simulators: bool = False
     instance_dir: Path = PROJECT_ROOT / "instance"
     # Argon2id cost: OWASP's first recommendation (19 MiB, t=2, p=1) by default, about
@@ -80,7 +87,8 @@ class Settings:
             smtp_url=env.get("SMTP_URL") or None,
             mail_from=env.get("MAIL_FROM", cls.mail_from),
             keys_dir=Path(env.get("SERVICEKONTO_KEYS_DIR", PROJECT_ROOT / "keys")),
-            redis_url=env.get("REDIS_URL") or None,
+            smtp_ca_file=_path(env.get("SMTP_CA_FILE")),
+            trusted_proxies=_int(env, "SERVICEKONTO_TRUSTED_PROXIES", cls.trusted_proxies),
             simulators=env.get("SERVICEKONTO_SIMULATORS") == "1",
             instance_dir=instance_dir,
             eid_server_url=env.get("EID_SERVER_URL") or None,
@@ -110,8 +118,11 @@ class Settings:
         if self.simulators and parsed.hostname not in _LOCAL_HOSTS:
             # The simulators hand out identities at level hoch to anyone who clicks.
             raise ValueError("SERVICEKONTO_SIMULATORS=1 is for development on 127.0.0.1 only")
-        if self.smtp_url and urlparse(self.smtp_url).scheme not in ("smtp", "smtps"):
-            raise ValueError("SMTP_URL must look like smtp://host:port")
+        if self.smtp_url and urlparse(self.smtp_url).scheme not in SMTP_SCHEMES:
+            raise ValueError("SMTP_URL must look like smtp://host:port, smtp+starttls://user:password@host:port "
+                             "or smtps://user:password@host:port")
+        if self.trusted_proxies < 0:
+            raise ValueError("SERVICEKONTO_TRUSTED_PROXIES is the number of reverse proxies in front (0 or more)")
         self._validate_eid()
         self._validate_argon2()
 
