@@ -32,7 +32,8 @@ class Settings:
     issuer: str = "http://127.0.0.1:5000"
     database_url: str = ""
     secret_key: str = ""
-    smtp_url: str | None = None
+    # May hold the SMTP password: never in a repr (tracebacks, debug logs).
+    smtp_url: str | None = field(default=None, repr=False)
     mail_from: str = "Servicekonto <noreply@servicekonto.invalid>"
     # CA bundle (PEM) that vouches for the SMTP server's TLS certificate instead of the
     # system store, e.g. for a mail relay with an internal CA.
@@ -121,6 +122,8 @@ class Settings:
         if self.smtp_url and urlparse(self.smtp_url).scheme not in SMTP_SCHEMES:
             raise ValueError("SMTP_URL must look like smtp://host:port, smtp+starttls://user:password@host:port "
                              "or smtps://user:password@host:port")
+        if self.smtp_url and urlparse(self.smtp_url).password and urlparse(self.smtp_url).scheme == "smtp":
+            raise ValueError("SMTP_URL with a password needs TLS: smtp+starttls:// or smtps://")
         if self.trusted_proxies < 0:
             raise ValueError("SERVICEKONTO_TRUSTED_PROXIES is the number of reverse proxies in front (0 or more)")
         self._validate_eid()
