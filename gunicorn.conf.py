@@ -18,7 +18,8 @@ threads = 8
 # Longer than the slowest outgoing call of a request (eID-Server, partner metadata).
 timeout = 60
 graceful_timeout = 30
-# The app logs every request itself, as JSON without addresses or query strings.
+# JSON lines on stderr, gunicorn's own messages included. The app logs every request
+# itself, without addresses or query strings, so gunicorn's access log stays off.
 accesslog = None
 # gunicorn would otherwise believe X-Forwarded-Proto from 127.0.0.1; which proxies
 # are trusted is SERVICEKONTO_TRUSTED_PROXIES alone (ProxyFix in the app).
@@ -30,6 +31,9 @@ secure_scheme_headers = {}
 # library, hence here; an operator may choose the directory (tmpfs) in the environment.
 METRICS_DIR = Path(os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR",
                                          tempfile.mkdtemp(prefix="servicekonto-metrics-")))
+
+
+from idp.observability.logs import LOGGING as logconfig_dict  # noqa: E402 (after the metrics directory)
 
 
 def on_starting(server):

@@ -64,6 +64,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     keys.ensure()
     app.extensions["servicekonto.keys"] = keys
 
+    from .observability import hooks
+
+    # First, so that the request id exists before any other hook can log.
+    hooks.init_app(app)
     app.jinja_env.add_extension("jinja2.ext.do")
     db.init_app(app)
     csrf.init_app(app)
@@ -87,7 +91,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     from .authn.views import bp as authn_bp
     from .authn.web import load_login_session
     from .catalogue.views import bp as catalogue_bp
-    from .observability.health import bp as health_bp
+    from .observability.views import bp as observability_bp
     from .consent.views import bp as consent_bp
     from .oidc.views import bp as oidc_bp
     from .organisations import (admin_views, delegation_views, group_views, leitstelle_views, mailbox_views,
@@ -97,7 +101,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     from .registry_office.views import bp as registry_office_bp
     from .security import add_security_headers
 
-    app.register_blueprint(health_bp)
+    app.register_blueprint(observability_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(mein_bereich_bp)
     app.register_blueprint(authn_bp)

@@ -1,6 +1,7 @@
 """Settings: the one place that reads the environment (SPEC §8)."""
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -23,6 +24,10 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
         raise ValueError(f"{name} must be a whole number, not {value!r}") from None
 
 
+def _list(value: str | None) -> tuple[str, ...]:
+    return tuple(item.strip() for item in (value or "").split(",") if item.strip())
+
+
 def _path(value: str | None) -> Path | None:
     return Path(value) if value else None
 
@@ -43,6 +48,11 @@ class Settings:
     # X-Forwarded-Proto (werkzeug's ProxyFix counts hops; it cannot match addresses).
     # 0: the headers are ignored, as anyone can send them.
     trusted_proxies: int = 0
+    # Who may read /metrics (CIDR networks); everyone else gets a 404.
+    metrics_networks: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
+    # prometheus-client's multiprocess mode (the library reads the variable itself;
+    # here so that /metrics knows to add up the workers' files).
+    prometheus_multiproc_dir: Path | None = None
     simulators: bool = False
     instance_dir: Path = PROJECT_ROOT / "instance"
     # Argon2id cost: OWASP's first recommendation (19 MiB, t=2, p=1) by default, about
@@ -90,6 +100,8 @@ class Settings:
             keys_dir=Path(env.get("SERVICEKONTO_KEYS_DIR", PROJECT_ROOT / "keys")),
             smtp_ca_file=_path(env.get("SMTP_CA_FILE")),
             trusted_proxies=_int(env, "SERVICEKONTO_TRUSTED_PROXIES", cls.trusted_proxies),
+            metrics_networks=_list(env.get("SERVICEKONTO_METRICS_NETWORKS")) or cls.metrics_networks,
+            prometheus_multiproc_dir=_path(env.get("PROMETHEUS_MULTIPROC_DIR")),
             simulators=env.get("SERVICEKONTO_SIMULATORS") == "1",
             instance_dir=instance_dir,
             eid_server_url=env.get("EID_SERVER_URL") or None,
@@ -126,6 +138,11 @@ class Settings:
             raise ValueError("SMTP_URL with a password needs TLS: smtp+starttls:// or smtps://")
         if self.trusted_proxies < 0:
             raise ValueError("SERVICEKONTO_TRUSTED_PROXIES is the number of reverse proxies in front (0 or more)")
+        for network in self.metrics_networks:
+            try:
+                ipaddress.ip_network(network)
+            except ValueError:
+                raise ValueError(f"SERVICEKONTO_METRICS_NETWORKS: {network!r} is no network like 10.0.0.0/8") from None
         self._validate_eid()
         self._validate_argon2()
 

@@ -9,7 +9,7 @@ from email.utils import make_msgid
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from sqlalchemy import Integer, String, Text, or_, select
+from sqlalchemy import Integer, String, Text, func, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -136,6 +136,14 @@ def deliver_due(smtp_url: str | None, mail_from: str, limit: int = 50, ca_file: 
             sent += 1
         db.session.commit()
     return sent
+
+
+def waiting(now: datetime) -> tuple[int, float]:
+    """How many mails wait for delivery, and the age in seconds of the oldest."""
+    count, oldest = db.session.execute(
+        select(func.count(), func.min(OutboxMail.created_at))
+        .where(OutboxMail.sent_at.is_(None), OutboxMail.attempts < MAX_ATTEMPTS)).one()
+    return count, max(0.0, (now - oldest).total_seconds()) if oldest is not None else 0.0
 
 
 def purge_sent() -> int:
