@@ -25,6 +25,7 @@ accesslog = None
 # are trusted is SERVICEKONTO_TRUSTED_PROXIES alone (ProxyFix in the app).
 forwarded_allow_ips = ""
 secure_scheme_headers = {}
+forwarder_headers = ""  # nor SCRIPT_NAME/PATH_INFO from a proxy on a UNIX socket
 
 # prometheus-client's multiprocess mode: every worker writes its counters into files
 # here and /metrics adds them up. It must be set before any worker imports the
@@ -33,7 +34,9 @@ METRICS_DIR = Path(os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR",
                                          tempfile.mkdtemp(prefix="servicekonto-metrics-")))
 
 
-from idp.observability.logs import LOGGING as logconfig_dict  # noqa: E402 (after the metrics directory)
+from idp.observability.logs import LOGGING  # noqa: E402 (after the metrics directory is set)
+
+logconfig_dict = LOGGING
 
 
 def on_starting(server):

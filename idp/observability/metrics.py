@@ -7,11 +7,11 @@ from __future__ import annotations
 import time
 from contextlib import contextmanager
 
-from prometheus_client import CONTENT_TYPE_LATEST as CONTENT_TYPE
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
+CONTENT_TYPE = CONTENT_TYPE_LATEST
 # Round trips to the eID-Server and to partner states take from milliseconds to the
 # client timeouts (eID 30 s, federation 10 s).
 ROUND_TRIP_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)

@@ -91,3 +91,25 @@ def production_server(app, tmp_path):
     server = ProductionServer(app, tmp_path).start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def variant_app(app, tmp_path):
+    """Another app on the test database with other settings, as another deployment
+    would run it; its connections are closed afterwards."""
+    import dataclasses
+
+    from idp import create_app
+    from idp.extensions import db
+
+    made = []
+
+    def make(**changes):
+        changes.setdefault("keys_dir", tmp_path / "variant-keys")
+        made.append(create_app(dataclasses.replace(app.config["SERVICEKONTO"], **changes)))
+        return made[-1]
+
+    yield make
+    for application in made:
+        with application.app_context():
+            db.engine.dispose()

@@ -2,19 +2,17 @@
 Prometheus from the configured networks only, counted across worker processes."""
 from __future__ import annotations
 
-import dataclasses
 from datetime import timedelta
 
 import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from idp import create_app, timeutil
+from idp import timeutil
 from idp.authn import eid
 from idp.extensions import db
 from idp.mail import deliver_due, queue_mail
 from tests.conftest import free_port
-from tests.ops.conftest import ProductionServer
 from tests.support.flows import refresh, tokens
 
 OUTSIDER = "198.51.100.23"
@@ -35,12 +33,6 @@ def value(scraped: dict, name: str, **labels) -> float:
     return scraped.get((name, frozenset(labels.items())), 0.0)
 
 
-def variant(app, tmp_path, **changes):
-    """Another app on the test database with other settings (as another deployment)."""
-    changes.setdefault("keys_dir", tmp_path / "keys")
-    return create_app(dataclasses.replace(app.config["SERVICEKONTO"], **changes))
-
-
 def test_alive_and_ready(user_agent):
     alive = user_agent.get("/healthz")
     assert alive.status_code == 200 and alive.json == {"status": "ok"}
@@ -49,8 +41,8 @@ def test_alive_and_ready(user_agent):
     assert ready.json == {"status": "ok", "checks": {"database": "ok", "keys": "ok"}}
 
 
-def test_not_ready_without_the_database(app, tmp_path):
-    nowhere = variant(app, tmp_path, database_url=f"postgresql+psycopg://servicekonto@127.0.0.1:{free_port()}/none")
+def test_not_ready_without_the_database(variant_app):
+    nowhere = variant_app(database_url=f"postgresql+psycopg://servicekonto@127.0.0.1:{free_port()}/none")
     client = nowhere.test_client()
     ready = client.get("/readyz")
     assert ready.status_code == 503
@@ -58,19 +50,19 @@ def test_not_ready_without_the_database(app, tmp_path):
     assert client.get("/healthz").status_code == 200  # alive all the same: no restart would help
 
 
-def test_not_ready_without_signing_keys(app, tmp_path):
-    broken = variant(app, tmp_path)
+def test_not_ready_without_signing_keys(variant_app, tmp_path):
+    broken = variant_app(keys_dir=tmp_path / "keys")
     for pem in (tmp_path / "keys").glob("*256-*.pem"):
         pem.unlink()
     ready = broken.test_client().get("/readyz")
     assert ready.status_code == 503 and ready.json["checks"] == {"database": "ok", "keys": "failed"}
 
 
-def test_metrics_only_for_the_configured_networks(app, tmp_path):
+def test_metrics_only_for_the_configured_networks(app, variant_app):
     assert scrape(app, "127.0.0.1") and scrape(app, "::1")
     assert app.test_client().get("/metrics", environ_base={"REMOTE_ADDR": OUTSIDER}).status_code == 404
 
-    monitoring = variant(app, tmp_path, metrics_networks=("10.20.0.0/16",))
+    monitoring = variant_app(metrics_networks=("10.20.0.0/16",))
     assert scrape(monitoring, "10.20.3.4")
     for address in ("127.0.0.1", "10.21.0.1", OUTSIDER):
         answer = monitoring.test_client().get("/metrics", environ_base={"REMOTE_ADDR": address})

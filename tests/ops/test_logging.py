@@ -3,7 +3,6 @@ the request's id, which the answer echoes as X-Request-ID; never personal data o
 secrets."""
 from __future__ import annotations
 
-import dataclasses
 import io
 import json
 import logging
@@ -13,7 +12,6 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from idp import create_app
 from idp.extensions import db
 from idp.mail.outbox import OutboxMail
 from idp.observability.logs import JsonFormatter, RequestIdFilter
@@ -54,11 +52,11 @@ def test_every_answer_names_its_request_and_the_log_line_carries_the_name(user_a
     assert user_agent.get("/anmelden").headers["X-Request-ID"] != request_id
 
 
-def test_a_request_id_is_taken_only_from_a_trusted_proxy(app, user_agent):
+def test_a_request_id_is_taken_only_from_a_trusted_proxy(variant_app, user_agent):
     offered = {"X-Request-ID": "proxy-7f3a9c21"}
     assert user_agent.get("/healthz", headers=offered).headers["X-Request-ID"] != "proxy-7f3a9c21"
 
-    behind_proxy = create_app(dataclasses.replace(app.config["SERVICEKONTO"], trusted_proxies=1)).test_client()
+    behind_proxy = variant_app(trusted_proxies=1).test_client()
     assert behind_proxy.get("/healthz", headers=offered).headers["X-Request-ID"] == "proxy-7f3a9c21"
     for unusable in ("kurz", "zeile neu 12345678", "\"}{\"level\": 1", "x" * 200, "<script>12345678"):
         assert behind_proxy.get("/healthz", headers={"X-Request-ID": unusable}).headers["X-Request-ID"] != unusable

@@ -3,12 +3,9 @@ login throttle and the https scheme for HSTS come from the X-Forwarded-* headers
 the trusted hops, and from nobody else's."""
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 import requests
 
-from idp import create_app
 from idp.authn import throttle
 from tests.conftest import csrf_from
 from tests.ops.conftest import ProductionServer
@@ -21,9 +18,8 @@ HSTS = "Strict-Transport-Security"
 
 
 @pytest.fixture
-def behind_one_proxy(app):
-    settings = dataclasses.replace(app.config["SERVICEKONTO"], trusted_proxies=1)
-    return create_app(settings)
+def behind_one_proxy(variant_app):
+    return variant_app(trusted_proxies=1)
 
 
 def failed_login_through_proxy(application):
