@@ -59,7 +59,7 @@ def test_not_ready_without_signing_keys(variant_app, tmp_path):
 
 
 def test_metrics_only_for_the_configured_networks(app, variant_app):
-    assert scrape(app, "127.0.0.1") and scrape(app, "::1")
+    assert scrape(app, "127.0.0.1") and scrape(app, "::1") and scrape(app, "::ffff:127.0.0.1")
     assert app.test_client().get("/metrics", environ_base={"REMOTE_ADDR": OUTSIDER}).status_code == 404
 
     monitoring = variant_app(metrics_networks=("10.20.0.0/16",))

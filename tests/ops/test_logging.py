@@ -126,3 +126,22 @@ def test_the_production_server_writes_json_lines(production_server):
     assert any(line["logger"] == "gunicorn.error" for line in lines)  # gunicorn's own, in the same form
     [served] = [line for line in lines if line.get("request_id") == request_id]
     assert served["route"] == "/healthz" and served["status"] == 200
+
+
+def test_the_mail_process_writes_json_lines_without_the_recipient(app, tmp_path, mail_worker_stopped):
+    from idp.mail import queue_mail
+    from tests.conftest import free_port
+    from tests.ops.conftest import ProductionServer
+
+    with app.app_context():
+        queue_mail("erika@example.org", "Ihr Servicekonto", "Hallo")
+        db.session.commit()
+    operator = ProductionServer(app, tmp_path)  # its environment only; no server is started
+    operator.env["SMTP_URL"] = f"smtp+starttls://konto:Geheim-99@127.0.0.1:{free_port()}"  # nobody listens
+    out = operator.cli("mail", "send")
+    assert out.returncode == 0 and out.stdout.strip() == "sent 0", out.stderr
+    lines = [json.loads(line) for line in out.stderr.splitlines()]
+    [warning] = [line for line in lines if line["level"] == "WARNING"]
+    assert warning["logger"] == "idp.mail.outbox" and "not delivered" in warning["message"]
+    assert all(FIELDS <= line.keys() for line in lines)
+    assert "erika@example.org" not in out.stderr and "Geheim-99" not in out.stderr
