@@ -145,3 +145,19 @@ def test_the_mail_process_writes_json_lines_without_the_recipient(app, tmp_path,
     assert warning["logger"] == "idp.mail.outbox" and "not delivered" in warning["message"]
     assert all(FIELDS <= line.keys() for line in lines)
     assert "erika@example.org" not in out.stderr and "Geheim-99" not in out.stderr
+
+
+def test_an_unhandled_error_names_the_route_not_the_path(variant_app, json_log):
+    application = variant_app(testing=False)  # as in production: the error page, not the exception
+
+    def broken(secret):
+        raise RuntimeError(f"failed for {secret}")
+
+    application.add_url_rule("/kaputt/<secret>", view_func=broken)
+    answer = application.test_client().get("/kaputt/einmal-geheim-123?login_hint=erika%40example.org")
+    assert answer.status_code == 500
+    [error] = [line for line in json_log() if line["level"] == "ERROR"]
+    assert error["message"] == "unhandled exception in GET /kaputt/<secret>" and error["exception"] == "RuntimeError"
+    assert error["request_id"] == answer.headers["X-Request-ID"]
+    text = json.dumps(json_log())
+    assert "einmal-geheim-123" not in text and "erika" not in text
