@@ -91,8 +91,8 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     from .authn.views import bp as authn_bp
     from .authn.web import load_login_session
     from .catalogue.views import bp as catalogue_bp
-    from .observability.views import bp as observability_bp
     from .consent.views import bp as consent_bp
+    from .observability.views import bp as observability_bp
     from .oidc.views import bp as oidc_bp
     from .organisations import (admin_views, delegation_views, group_views, leitstelle_views, mailbox_views,
                                 registration_views, service_views)

@@ -59,17 +59,18 @@ def _connect(smtp_url: str, ca_file: Path | None) -> smtplib.SMTP:
     certificate is checked against the system store or SMTP_CA_FILE."""
     url = urlparse(smtp_url)
     host = url.hostname or "127.0.0.1"
+    if url.scheme == "smtp":
+        return smtplib.SMTP(host, url.port or 25, timeout=5)
     context = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
     if url.scheme == "smtps":
         smtp = smtplib.SMTP_SSL(host, url.port or 465, timeout=5, context=context)
     else:
-        smtp = smtplib.SMTP(host, url.port or (587 if url.scheme == "smtp+starttls" else 25), timeout=5)
-        if url.scheme == "smtp+starttls":
-            try:
-                smtp.starttls(context=context)
-            except BaseException:
-                smtp.close()
-                raise
+        smtp = smtplib.SMTP(host, url.port or 587, timeout=5)
+        try:
+            smtp.starttls(context=context)  # refused by smtplib if the server does not offer it
+        except BaseException:
+            smtp.close()
+            raise
     return smtp
 
 
@@ -143,7 +144,8 @@ def waiting(now: datetime) -> tuple[int, float]:
     count, oldest = db.session.execute(
         select(func.count(), func.min(OutboxMail.created_at))
         .where(OutboxMail.sent_at.is_(None), OutboxMail.attempts < MAX_ATTEMPTS)).one()
-    return count, max(0.0, (now - oldest).total_seconds()) if oldest is not None else 0.0
+    age = max(0.0, (now - oldest).total_seconds()) if oldest is not None else 0.0
+    return count, age
 
 
 def purge_sent() -> int:

@@ -151,3 +151,9 @@ def test_tls_settings_come_from_the_environment(tmp_path):
 def test_smtp_urls_that_would_fail_or_leak_are_refused(smtp_url, problem):
     with pytest.raises(ValueError, match=problem):
         Settings.from_env({"SMTP_URL": smtp_url})
+
+
+def test_starttls_is_never_skipped(app, smtp_server, mailbox, mail_worker_stopped):
+    # The test suite's plain SMTP server offers no STARTTLS: nothing goes out in clear.
+    mail = send_one(app, url("smtp+starttls", smtp_server.port))
+    assert mail.sent_at is None and mail.last_error == "SMTPNotSupportedError" and mailbox.mails == []
