@@ -271,7 +271,7 @@ class Servicekonto(Target):
         env = {**os.environ, "SERVICEKONTO_ISSUER": self.base, "DATABASE_URL": self._database(stack, db, workdir),
                "SERVICEKONTO_KEYS_DIR": str(workdir / "keys"), "SERVICEKONTO_INSTANCE_DIR": str(workdir / "instance"),
                "SECRET_KEY": secrets.token_urlsafe(32), "PYTHONPATH": str(REPO)}
-        for name in ("SMTP_URL", "SERVICEKONTO_SIMULATORS", "REDIS_URL"):
+        for name in ("SMTP_URL", "SERVICEKONTO_SIMULATORS"):
             env.pop(name, None)
         self._prepare(env)
         self.pid = stack.enter_context(process([sys.executable, "bench/serve_idp.py", str(port)], env=env)).pid

@@ -33,6 +33,7 @@ from joserfc.jwk import import_key
 
 from eid_connector.personal_data import split_street
 from idp.loa import Level, parse_acr
+from idp.observability import metrics
 
 from .attributes import birth_date_from_iso
 from .remote import RemoteAttribute, RemoteIdentity
@@ -179,7 +180,8 @@ def _unreachable(what: str, exc: requests.RequestException) -> UpstreamError:
 
 def _call(http, method: str, url: str, what: str, **kwargs) -> _Answer:
     try:
-        with http.request(method, url, **_REQUEST_OPTIONS, **kwargs) as response:
+        with (metrics.round_trip(metrics.FEDERATION_ROUND_TRIPS, f"oidc {what}"),
+              http.request(method, url, **_REQUEST_OPTIONS, **kwargs) as response):
             body = _read_capped(response, what)
             content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
             return _Answer(response.status_code, content_type, body)
@@ -508,9 +510,10 @@ def _token_request(provider: UpstreamProvider, pending: Mapping, code: str, http
 
     oauth.register_compliance_hook("access_token_response", capped)
     try:
-        tokens = oauth.fetch_token(endpoint, grant_type="authorization_code", code=code,
-                                   redirect_uri=pending["redirect_uri"], code_verifier=pending["code_verifier"],
-                                   **_REQUEST_OPTIONS)
+        with metrics.round_trip(metrics.FEDERATION_ROUND_TRIPS, "oidc token"):
+            tokens = oauth.fetch_token(endpoint, grant_type="authorization_code", code=code,
+                                       redirect_uri=pending["redirect_uri"], code_verifier=pending["code_verifier"],
+                                       **_REQUEST_OPTIONS)
     except OAuthError as exc:
         raise UpstreamError(MSG_FAILED, detail=f"token: HTTP {answer.get('status')} {exc.error!r}") from None
     except requests.HTTPError as exc:

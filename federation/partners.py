@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from idp.extensions import db
 from idp.loa import Level
+from idp.observability import metrics
 from idp.timeutil import utcnow
 
 from .models import FederationPartner
@@ -43,7 +44,8 @@ def fetch(source: str) -> bytes:
         if source.startswith("http://") and not _local(source):
             raise PartnerError("Metadaten werden nur über https abgerufen.")
         try:
-            response = requests.get(source, timeout=FETCH_TIMEOUT)
+            with metrics.round_trip(metrics.FEDERATION_ROUND_TRIPS, "metadata"):
+                response = requests.get(source, timeout=FETCH_TIMEOUT)
             response.raise_for_status()
         except requests.RequestException as exc:
             raise PartnerError(f"Die Metadaten unter {source} sind nicht abrufbar: {exc}") from exc

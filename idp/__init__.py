@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Flask, render_template
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import PROJECT_ROOT, Settings
 from .extensions import csrf, db
@@ -46,6 +47,12 @@ def create_app(settings: Settings | None = None) -> Flask:
         MAX_CONTENT_LENGTH=256 * 1024,
         TESTING=settings.testing,
     )
+    if settings.trusted_proxies:
+        # Only the hops we run may say who the client is and whether it came over https
+        # (the login throttle counts per address; HSTS and secure cookies need the scheme).
+        # The host is not taken from them: URLs come from the issuer.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies,
+                                x_host=0, x_port=0, x_prefix=0)
     if settings.database_url.startswith("sqlite:///"):
         Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
 
@@ -57,6 +64,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     keys.ensure()
     app.extensions["servicekonto.keys"] = keys
 
+    from .observability import hooks
+
+    # First, so that the request id exists before any other hook can log.
+    hooks.init_app(app)
     app.jinja_env.add_extension("jinja2.ext.do")
     db.init_app(app)
     csrf.init_app(app)
@@ -82,6 +93,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     from .authn.web import load_login_session
     from .catalogue.views import bp as catalogue_bp
     from .consent.views import bp as consent_bp
+    from .observability.views import bp as observability_bp
     from .oidc.views import bp as oidc_bp
     from .organisations import (admin_views, delegation_views, group_views, leitstelle_views, mailbox_views,
                                 registration_views, service_views)
@@ -90,6 +102,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     from .registry_office.views import bp as registry_office_bp
     from .security import add_security_headers
 
+    app.register_blueprint(observability_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(mein_bereich_bp)
     app.register_blueprint(authn_bp)

@@ -474,11 +474,13 @@ def mail():
 
 
 @mail.command("send")
-@click.option("--loop", is_flag=True, help="Keep delivering every 10 s (development).")
+@click.option("--loop", is_flag=True, help="Keep delivering every 10 s (its own process in production).")
 def mail_send(loop):
     """Deliver the outbox: queued mail and back-channel logout notices."""
+    from .observability import logs
     from .worker import OutboxWorker
 
+    logs.configure()  # the same JSON lines as the web workers
     app = _app()
     if not app.config["SERVICEKONTO"].smtp_url:
         click.echo("SMTP_URL is not set: mails stay in the outbox")

@@ -1,6 +1,7 @@
 """Settings: the one place that reads the environment (SPEC §8)."""
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from urllib.parse import urlparse
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 EID_KEY_REFERENCES = ("bst", "issuer_serial")
+SMTP_SCHEMES = ("smtp", "smtp+starttls", "smtps")
 
 
 def _int(env: dict[str, str], name: str, default: int) -> int:
@@ -22,6 +24,10 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
         raise ValueError(f"{name} must be a whole number, not {value!r}") from None
 
 
+def _list(value: str | None) -> tuple[str, ...]:
+    return tuple(item.strip() for item in (value or "").split(",") if item.strip())
+
+
 def _path(value: str | None) -> Path | None:
     return Path(value) if value else None
 
@@ -31,10 +37,22 @@ class Settings:
     issuer: str = "http://127.0.0.1:5000"
     database_url: str = ""
     secret_key: str = ""
-    smtp_url: str | None = None
+    # May hold the SMTP password: never in a repr (tracebacks, debug logs).
+    smtp_url: str | None = field(default=None, repr=False)
     mail_from: str = "Servicekonto <noreply@servicekonto.invalid>"
+    # CA bundle (PEM) that vouches for the SMTP server's TLS certificate instead of the
+    # system store, e.g. for a mail relay with an internal CA.
+    smtp_ca_file: Path | None = None
     keys_dir: Path = PROJECT_ROOT / "keys"
-    redis_url: str | None = None
+    # Reverse proxies in front of us that append to X-Forwarded-For and set
+    # X-Forwarded-Proto (werkzeug's ProxyFix counts hops; it cannot match addresses).
+    # 0: the headers are ignored, as anyone can send them.
+    trusted_proxies: int = 0
+    # Who may read /metrics (CIDR networks); everyone else gets a 404.
+    metrics_networks: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
+    # prometheus-client's multiprocess mode (the library reads the variable itself;
+    # here so that /metrics knows to add up the workers' files).
+    prometheus_multiproc_dir: Path | None = None
     simulators: bool = False
     instance_dir: Path = PROJECT_ROOT / "instance"
     # Argon2id cost: OWASP's first recommendation (19 MiB, t=2, p=1) by default, about
@@ -80,7 +98,10 @@ class Settings:
             smtp_url=env.get("SMTP_URL") or None,
             mail_from=env.get("MAIL_FROM", cls.mail_from),
             keys_dir=Path(env.get("SERVICEKONTO_KEYS_DIR", PROJECT_ROOT / "keys")),
-            redis_url=env.get("REDIS_URL") or None,
+            smtp_ca_file=_path(env.get("SMTP_CA_FILE")),
+            trusted_proxies=_int(env, "SERVICEKONTO_TRUSTED_PROXIES", cls.trusted_proxies),
+            metrics_networks=_list(env.get("SERVICEKONTO_METRICS_NETWORKS")) or cls.metrics_networks,
+            prometheus_multiproc_dir=_path(env.get("PROMETHEUS_MULTIPROC_DIR")),
             simulators=env.get("SERVICEKONTO_SIMULATORS") == "1",
             instance_dir=instance_dir,
             eid_server_url=env.get("EID_SERVER_URL") or None,
@@ -110,8 +131,18 @@ class Settings:
         if self.simulators and parsed.hostname not in _LOCAL_HOSTS:
             # The simulators hand out identities at level hoch to anyone who clicks.
             raise ValueError("SERVICEKONTO_SIMULATORS=1 is for development on 127.0.0.1 only")
-        if self.smtp_url and urlparse(self.smtp_url).scheme not in ("smtp", "smtps"):
-            raise ValueError("SMTP_URL must look like smtp://host:port")
+        if self.smtp_url and urlparse(self.smtp_url).scheme not in SMTP_SCHEMES:
+            raise ValueError("SMTP_URL must look like smtp://host:port, smtp+starttls://user:password@host:port "
+                             "or smtps://user:password@host:port")
+        if self.smtp_url and urlparse(self.smtp_url).password and urlparse(self.smtp_url).scheme == "smtp":
+            raise ValueError("SMTP_URL with a password needs TLS: smtp+starttls:// or smtps://")
+        if self.trusted_proxies < 0:
+            raise ValueError("SERVICEKONTO_TRUSTED_PROXIES is the number of reverse proxies in front (0 or more)")
+        for network in self.metrics_networks:
+            try:
+                ipaddress.ip_network(network)
+            except ValueError:
+                raise ValueError(f"SERVICEKONTO_METRICS_NETWORKS: {network!r} is no network like 10.0.0.0/8") from None
         self._validate_eid()
         self._validate_argon2()
 

@@ -44,7 +44,8 @@ class OutboxWorker:
         settings = self.app.config["SERVICEKONTO"]
         with self.app.app_context():
             delivered = 0
-            for name, job in (("mail", lambda: deliver_due(settings.smtp_url, settings.mail_from)),
+            for name, job in (("mail", lambda: deliver_due(settings.smtp_url, settings.mail_from,
+                                                           ca_file=settings.smtp_ca_file)),
                               ("back-channel logout", backchannel.deliver_due)):
                 try:
                     delivered += job()

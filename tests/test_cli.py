@@ -30,7 +30,7 @@ def run(env: dict, *args: str) -> subprocess.CompletedProcess:
 
 def base_env(tmp_path: Path, database_url: str, **extra) -> dict:
     env = {k: v for k, v in os.environ.items()
-           if k not in ("DATABASE_URL", "SMTP_URL", "SECRET_KEY", "SERVICEKONTO_SIMULATORS", "REDIS_URL")}
+           if k not in ("DATABASE_URL", "SMTP_URL", "SECRET_KEY", "SERVICEKONTO_SIMULATORS")}
     env.update(SERVICEKONTO_INSTANCE_DIR=str(tmp_path / "instance"), SERVICEKONTO_KEYS_DIR=str(tmp_path / "keys"),
                DATABASE_URL=database_url,
                # The console script imports the installed package (a shared virtualenv may

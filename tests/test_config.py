@@ -13,7 +13,7 @@ def test_settings_come_from_the_environment(tmp_path):
     settings = Settings.from_env({
         "SERVICEKONTO_ISSUER": "https://konto.example.de/", "DATABASE_URL": "postgresql+psycopg://db/sk",
         "SECRET_KEY": "s3cr3t", "SMTP_URL": "smtp://mail:25", "MAIL_FROM": "Konto <konto@example.de>",
-        "SERVICEKONTO_KEYS_DIR": str(tmp_path), "REDIS_URL": "redis://r:6379/0"})
+        "SERVICEKONTO_KEYS_DIR": str(tmp_path)})
     assert settings.issuer == "https://konto.example.de"
     assert settings.database_url == "postgresql+psycopg://db/sk" and settings.smtp_url == "smtp://mail:25"
     assert settings.keys_dir == Path(tmp_path) and settings.is_production and not settings.simulators

@@ -8,6 +8,7 @@ from __future__ import annotations
 from ..accounts.models import Account
 from ..extensions import db
 from ..loa import Level
+from ..observability import metrics
 from . import sessions
 from .identity import AuthenticationFailed, Identity
 
@@ -28,6 +29,8 @@ def session_level(identity: Identity, account: Account) -> Level:
 
 def log_in(identity: Identity) -> tuple[sessions.LoginSession, str]:
     account = resolve_account(identity)
-    session, secret = sessions.create(account.id, session_level(identity, account), identity.method, identity.amr)
+    level = session_level(identity, account)
+    session, secret = sessions.create(account.id, level, identity.method, identity.amr)
     db.session.commit()
+    metrics.count_login(identity.method, Level(level).word)
     return session, secret

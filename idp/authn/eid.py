@@ -32,6 +32,7 @@ from eid_connector.results import age_refused_message, technical_message
 from ..accounts.models import Account, EidLink
 from ..extensions import db
 from ..loa import Level
+from ..observability import metrics
 from ..secrets import digest, new_secret, same
 from ..timeutil import utcnow
 from .identity import Attribute, AuthenticationFailed, Identity, LoginBackend
@@ -153,7 +154,8 @@ def start(purpose: Purpose, tc_token_url_for: Callable[[str], str], *, account_i
           draft_id: str | None = None, record_id: str | None = None, next_url: str | None = None) -> Started:
     request = login_request() if purpose in (Purpose.LOGIN, Purpose.STEP_UP) else registration_request(MIN_AGE)
     try:
-        opened = client().use_id(request)
+        with metrics.round_trip(metrics.EID_ROUND_TRIPS, "useID"):
+            opened = client().use_id(request)
     except EidError as exc:
         log.warning("useID failed: %s", type(exc).__name__)
         raise EidUnavailable(exc.message(purpose.flow)) from exc
@@ -204,7 +206,8 @@ def finish(tx: EidTransaction, result_major: str | None, result_minor: str | Non
         db.session.commit()
         return CardResult(tx, message=redirect.message(flow))
     try:
-        outcome = client().get_result(tx.session_id, tx.request_counter)
+        with metrics.round_trip(metrics.EID_ROUND_TRIPS, "getResult"):
+            outcome = client().get_result(tx.session_id, tx.request_counter)
     except EidError as exc:
         tx.request_counter = getattr(exc, "request_counter", None) or tx.request_counter
         db.session.commit()

@@ -2,12 +2,14 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import ssl
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
-from urllib.parse import urlparse
+from pathlib import Path
+from urllib.parse import unquote, urlparse
 
-from sqlalchemy import Integer, String, Text, or_, select
+from sqlalchemy import Integer, String, Text, func, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -51,7 +53,28 @@ def queue_template_mail(recipient: str, subject: str, template: str, **context) 
     return queue_mail(recipient, subject, render_template(f"mail/{template}", **context))
 
 
-def _send(smtp_url: str, mail_from: str, mail: OutboxMail) -> None:
+def _connect(smtp_url: str, ca_file: Path | None) -> smtplib.SMTP:
+    """A connection as SMTP_URL says: smtps:// (TLS from the start, port 465),
+    smtp+starttls:// (STARTTLS, port 587) or smtp:// (plain, port 25). The server's
+    certificate is checked against the system store or SMTP_CA_FILE."""
+    url = urlparse(smtp_url)
+    host = url.hostname or "127.0.0.1"
+    if url.scheme == "smtp":
+        return smtplib.SMTP(host, url.port or 25, timeout=5)
+    context = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+    if url.scheme == "smtps":
+        smtp = smtplib.SMTP_SSL(host, url.port or 465, timeout=5, context=context)
+    else:
+        smtp = smtplib.SMTP(host, url.port or 587, timeout=5)
+        try:
+            smtp.starttls(context=context)  # refused by smtplib if the server does not offer it
+        except BaseException:
+            smtp.close()
+            raise
+    return smtp
+
+
+def _send(smtp_url: str, mail_from: str, mail: OutboxMail, ca_file: Path | None = None) -> None:
     url = urlparse(smtp_url)
     msg = EmailMessage()
     msg["From"] = mail_from
@@ -59,10 +82,10 @@ def _send(smtp_url: str, mail_from: str, mail: OutboxMail) -> None:
     msg["Subject"] = mail.subject
     msg["Message-ID"] = make_msgid(domain="servicekonto.invalid")
     msg.set_content(mail.body)
-    cls = smtplib.SMTP_SSL if url.scheme == "smtps" else smtplib.SMTP
-    with cls(url.hostname or "127.0.0.1", url.port or (465 if url.scheme == "smtps" else 25), timeout=5) as smtp:
+    with _connect(smtp_url, ca_file) as smtp:
         if url.username:
-            smtp.login(url.username, url.password or "")
+            # Percent-encoded in the URL, so that ':', '@' and '/' can be part of them.
+            smtp.login(unquote(url.username), unquote(url.password or ""))
         smtp.send_message(msg)
 
 
@@ -86,7 +109,7 @@ def _claim_due(now: datetime) -> OutboxMail | None:
     )
 
 
-def deliver_due(smtp_url: str | None, mail_from: str, limit: int = 50) -> int:
+def deliver_due(smtp_url: str | None, mail_from: str, limit: int = 50, ca_file: Path | None = None) -> int:
     """Send what is due, one mail per transaction. Without SMTP the mails stay in the
     outbox (development)."""
     if not smtp_url:
@@ -98,7 +121,7 @@ def deliver_due(smtp_url: str | None, mail_from: str, limit: int = 50) -> int:
         if mail is None:
             break
         try:
-            _send(smtp_url, mail_from, mail)
+            _send(smtp_url, mail_from, mail, ca_file)
         except (OSError, smtplib.SMTPException) as exc:
             mail.attempts += 1
             if not _refused_for_good(exc):
@@ -114,6 +137,15 @@ def deliver_due(smtp_url: str | None, mail_from: str, limit: int = 50) -> int:
             sent += 1
         db.session.commit()
     return sent
+
+
+def waiting(now: datetime) -> tuple[int, float]:
+    """How many mails wait for delivery, and the age in seconds of the oldest."""
+    count, oldest = db.session.execute(
+        select(func.count(), func.min(OutboxMail.created_at))
+        .where(OutboxMail.sent_at.is_(None), OutboxMail.attempts < MAX_ATTEMPTS)).one()
+    age = max(0.0, (now - oldest).total_seconds()) if oldest is not None else 0.0
+    return count, age
 
 
 def purge_sent() -> int:

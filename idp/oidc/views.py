@@ -17,6 +17,7 @@ from ..authn.logout import end_session as end_login_session
 from ..clients import SIGNING_ALGORITHMS
 from ..extensions import csrf, db
 from ..loa import SUPPORTED_ACR_VALUES, Level
+from ..observability import metrics
 from . import authorize, par, registration, rfc7523, rfc9449
 from . import claims as claims_mod
 from .client_credentials import SERVICE_SCOPES
@@ -150,6 +151,7 @@ def token():
     # its rule committed itself (a replayed code's revocation).
     if response.status_code == 200:
         db.session.commit()
+        metrics.count_token(request.form.get("grant_type", ""))
         if request.headers.get("DPoP"):
             # RFC 9449 §8.2: the nonce for the client's next proof.
             response.headers["DPoP-Nonce"] = rfc9449.new_nonce()

@@ -1,0 +1,1 @@
+"""What operations watch: liveness and readiness, Prometheus metrics, JSON logs."""
