@@ -145,6 +145,9 @@ def request_email_change(member: OrganisationMember, form, confirm_link: Callabl
         result.errors["email"] = problems
     elif result.errors.get("email") == [email_change.SAME_ADDRESS]:
         result.errors["email"] = [SAME_ADDRESS]
+    elif email_change.address_in_use(account_policy.normalize_email(result.data["email"]), account.id):
+        # As when the user was added: the organisation's administration is told.
+        result.errors["email"] = [email_change.TAKEN]
     if result.errors:
         return result
     if account.is_active:
