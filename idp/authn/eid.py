@@ -30,6 +30,7 @@ from eid_connector import (EidAttributes, EidError, EidServerClient, Flow, TcTok
 from eid_connector.results import age_refused_message, technical_message
 
 from ..accounts.models import Account, EidLink
+from ..accounts.profile import PLUS_MIN_AGE
 from ..extensions import db
 from ..loa import Level
 from ..secrets import digest, new_secret, same
@@ -38,7 +39,7 @@ from .identity import Attribute, AuthenticationFailed, Identity, LoginBackend
 
 log = logging.getLogger(__name__)
 
-MIN_AGE = 16
+MIN_AGE = PLUS_MIN_AGE
 VALIDITY = timedelta(minutes=15)
 SOURCE = "eid"
 EXTENSION_KEY = "servicekonto.eid_client"
