@@ -16,6 +16,7 @@ from typing import Callable
 
 from sqlalchemy import select
 
+from ..authn import request_limits
 from ..extensions import db
 from ..loa import Level
 from ..mail import queue_template_mail
@@ -67,11 +68,15 @@ def check_request(account: Account, form: dict[str, str]) -> ChangeRequest:
 
 
 def request_change(account: Account, form: dict[str, str], link_for: Callable[[str], str],
-                   requested_by: str | None = None) -> ChangeRequest:
+                   requested_by: str | None = None, source: str | None = None) -> ChangeRequest:
     """`requested_by` names the organisation whose administrator asks for the change
-    of a user's address; the mails then say so."""
+    of a user's address; the mails then say so. `source` is the client address the
+    request limit counts."""
     result = check_request(account, form)
     if result.errors:
+        return result
+    if not request_limits.take(request_limits.Action.EMAIL_CHANGE, source, result.data["email"]):
+        result.errors["form"] = [request_limits.EXCEEDED]
         return result
     data = result.data
     # Issued in either case, so the pending change shown afterwards is the same.
