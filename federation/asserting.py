@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import timedelta, timezone
 
 from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
 
 from idp.accounts.models import Account
 from idp.extensions import db
@@ -22,7 +21,7 @@ from idp.oidc.server import subject_for
 from idp.secrets import digest, new_secret
 from idp.timeutil import utcnow
 
-from . import levels, partners
+from . import levels, partners, replay
 from .attributes import BPK2, BY_NAME, TRUST_LEVEL, label
 from .models import AssertionRequest, FederationPartner, UsedAuthnRequest
 from .saml import messages
@@ -53,13 +52,7 @@ def _first_use(parsed: ParsedAuthnRequest, partner: FederationPartner) -> bool:
     """Record the request's ID for as long as the request would be accepted; False if
     the partner's request with this ID was accepted before (a replay)."""
     expires = (parsed.acceptable_until or utcnow()).astimezone(timezone.utc).replace(tzinfo=None)
-    db.session.add(UsedAuthnRequest(digest=digest(f"{partner.entity_id}\n{parsed.id}"), expires_at=expires))
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        return False
-    return True
+    return replay.remember(UsedAuthnRequest(digest=digest(f"{partner.entity_id}\n{parsed.id}"), expires_at=expires))
 
 
 def keep(parsed: ParsedAuthnRequest, partner: FederationPartner) -> AssertionRequest | None:
