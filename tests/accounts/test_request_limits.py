@@ -10,12 +10,14 @@ import pytest
 from sqlalchemy import func, select
 
 from idp import timeutil
-from idp.authn.request_limits import EXCEEDED, PER_SOURCE, PER_TARGET
+from idp.authn.request_limits import EXCEEDED, PER_ACCOUNT_EID_STARTS, PER_SOURCE, PER_TARGET
 from idp.extensions import db
+from idp.loa import Level
 from idp.mail.outbox import OutboxMail
-from tests.conftest import Browserless
+from tests.conftest import Browserless, csrf_from
 from tests.organisations.support import PASSWORD, make_organisation
 from tests.support.registration import FORM
+from tests.support.sessions import log_in_at_level
 
 ELSEWHERE = {"REMOTE_ADDR": "192.0.2.77"}
 
@@ -108,3 +110,20 @@ def test_eid_starts_per_source(app):
     refused = agent.get("/anmelden/eid")
     assert refused.status_code == 429 and EXCEEDED in refused.text
     assert agent_from(app, ELSEWHERE).get("/anmelden/eid").status_code == 302
+
+
+def test_eid_starts_per_account(app, make_account):
+    account_id = make_account()
+    for n in range(PER_ACCOUNT_EID_STARTS):
+        # From other addresses each time: only the account's own limit counts here.
+        agent = agent_from(app, {"REMOTE_ADDR": f"192.0.2.{n + 1}"})
+        log_in_at_level(app, agent, account_id, Level.NIEDRIG)
+        assert agent.post("/mein-bereich/upgrade/eid", data={"csrf_token": _csrf(agent)}).status_code == 302
+    agent = agent_from(app, {"REMOTE_ADDR": "192.0.2.200"})
+    log_in_at_level(app, agent, account_id, Level.NIEDRIG)
+    refused = agent.post("/mein-bereich/upgrade/eid", data={"csrf_token": _csrf(agent)})
+    assert refused.status_code == 429 and EXCEEDED in refused.text
+
+
+def _csrf(agent) -> str:
+    return csrf_from(agent.get("/mein-bereich/upgrade").text)
