@@ -70,6 +70,15 @@ def test_hostile_parameters_are_refused_at_par(user_agent, rp, name, value, erro
     assert "request_uri" not in r.json
 
 
+@pytest.mark.parametrize("max_age", ["²", "１", "1" * 5000, "-1", " 1"])
+def test_max_age_takes_ascii_digits_only(app, user_agent, make_account, rp, max_age):
+    make_account()
+    user_agent.login()
+    _, challenge = pkce_pair()
+    r = user_agent.get("/authorize", query_string=authorize_query(rp, challenge, max_age=max_age))
+    assert_error_redirect(r, rp, "invalid_request", app)
+
+
 @pytest.mark.parametrize("target", ["/mein-bereich\r\nSet-Cookie: boese=1", "/mein-bereich\n", "/\x00", "/x\u2028y"])
 def test_login_next_with_control_characters_is_ignored(user_agent, make_account, target):
     make_account()
