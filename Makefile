@@ -23,7 +23,7 @@ PY_STAMP := $(VENV)/.servicekonto-deps.stamp
 NODE_STAMP := node_modules/.servicekonto-deps.stamp
 # The editable install maps each top-level package when it is installed, so a package
 # created later (its __init__.py appears) triggers a reinstall too.
-TOP_PACKAGES := idp federation eid_connector elster_connector demo
+TOP_PACKAGES := idp federation eid_connector elster_connector hardened_xml demo
 PKG_INITS = $(wildcard $(addsuffix /__init__.py,$(TOP_PACKAGES)))
 APT_PACKAGES := python3-venv libxmlsec1-dev xmlsec1 pkg-config chromium postgresql wrk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+import hardened_xml
 from lxml import etree
 
 from . import schema
@@ -53,11 +54,10 @@ def build_tc_token(token: TcToken) -> bytes:
 
 def parse_tc_token(data: bytes) -> TcToken:
     """For the eID-Client simulator: validate and read a TC token."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     try:
-        root = etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as exc:
-        raise EidProtocolError(f"TC token is not well-formed: {exc}") from exc
+        root = hardened_xml.parse(data)
+    except hardened_xml.XmlRefused as exc:
+        raise EidProtocolError(f"TC token refused: {exc}") from exc
     schema.validate_tc_token(root)
 
     def text(name: str) -> str | None:

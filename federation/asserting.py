@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 from sqlalchemy import delete
 
@@ -21,9 +21,9 @@ from idp.oidc.server import subject_for
 from idp.secrets import digest, new_secret
 from idp.timeutil import utcnow
 
-from . import levels, partners
+from . import levels, partners, replay
 from .attributes import BPK2, BY_NAME, TRUST_LEVEL, label
-from .models import AssertionRequest, FederationPartner
+from .models import AssertionRequest, FederationPartner, UsedAuthnRequest
 from .saml import messages
 from .saml.bindings import post_fields
 from .saml.keys import KeyPair
@@ -48,9 +48,19 @@ class Datum:
     required: bool
 
 
-def keep(parsed: ParsedAuthnRequest, partner: FederationPartner) -> AssertionRequest:
-    """Keep a checked request until the citizen has logged in and decided. It belongs
-    to no browser yet: the request arrives cross-site, and `claim` binds it."""
+def _first_use(parsed: ParsedAuthnRequest, partner: FederationPartner) -> bool:
+    """Record the request's ID for as long as the request would be accepted; False if
+    the partner's request with this ID was accepted before (a replay)."""
+    expires = (parsed.acceptable_until or utcnow()).astimezone(timezone.utc).replace(tzinfo=None)
+    return replay.remember(UsedAuthnRequest(digest=digest(f"{partner.entity_id}\n{parsed.id}"), expires_at=expires))
+
+
+def keep(parsed: ParsedAuthnRequest, partner: FederationPartner) -> AssertionRequest | None:
+    """Keep a checked request until the citizen has logged in and decided; None for
+    a request whose ID was seen before. It belongs to no browser yet: the request
+    arrives cross-site, and `claim` binds it."""
+    if not _first_use(parsed, partner):
+        return None
     pending = AssertionRequest(
         id=new_secret(24), browser_digest="", partner_id=partner.id, request_id=parsed.id,
         acs_url=parsed.acs_url, relay_state=parsed.relay_state,
@@ -164,5 +174,11 @@ def _post(pending: AssertionRequest, response) -> tuple[str, dict[str, str]]:
 
 def purge() -> int:
     result = db.session.execute(delete(AssertionRequest).where(AssertionRequest.created_at < utcnow() - VALIDITY))
+    db.session.commit()
+    return result.rowcount or 0
+
+
+def purge_used_ids() -> int:
+    result = db.session.execute(delete(UsedAuthnRequest).where(UsedAuthnRequest.expires_at < utcnow()))
     db.session.commit()
     return result.rowcount or 0

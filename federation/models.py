@@ -99,3 +99,14 @@ class UsedAssertion(db.Model):
 
     digest: Mapped[str] = mapped_column(String(64), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column()
+
+
+class UsedAuthnRequest(db.Model):
+    """AuthnRequest IDs already accepted at the SSO endpoint (asserting side), per
+    partner, until the request would be refused as too old anyway: a request captured
+    and sent again starts no second login (SAML Core 1.3.4, ID uniqueness)."""
+
+    __tablename__ = "federation_used_authn_request"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column()

@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
 
 from idp.extensions import db
 from idp.loa import Level
 from idp.secrets import digest
 from idp.timeutil import utcnow
 
-from . import levels, partners
+from . import levels, partners, replay
 from .attributes import BPK2, BY_NAME, REQUESTED
 from .models import FederationLogin, FederationPartner, UsedAssertion
 from .remote import RemoteAttribute, RemoteIdentity
@@ -42,13 +41,8 @@ def request_url(partner: FederationPartner, login: FederationLogin, *, sp_entity
 
 def first_use(assertion_id: str, not_on_or_after: datetime) -> bool:
     """Record an assertion ID; False if it was seen before (a replay)."""
-    db.session.add(UsedAssertion(digest=digest(assertion_id), expires_at=not_on_or_after.replace(tzinfo=None)))
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        return False
-    return True
+    return replay.remember(UsedAssertion(digest=digest(assertion_id),
+                                         expires_at=not_on_or_after.replace(tzinfo=None)))
 
 
 def read_response(partner: FederationPartner, login: FederationLogin, saml_response: str, *, sp_entity_id: str,

@@ -52,6 +52,10 @@ def sso():
         current_app.logger.warning("AuthnRequest refused: %s (%s)", exc.code, exc.detail)
         return _failed("Die Anfrage des anderen Servicekontos ist ungültig und wurde verworfen.")
     pending = asserting.keep(parsed, partners.by_entity_id(parsed.issuer))
+    if pending is None:
+        current_app.logger.warning("AuthnRequest %s of %s replayed", parsed.id, parsed.issuer)
+        return _failed("Diese Anfrage des anderen Servicekontos wurde bereits verwendet und wird nicht noch "
+                       "einmal angenommen.")
     if parsed.is_passive:
         # Every answer here needs a fresh login, which a passive request forbids.
         return _post(*asserting.refuse(pending, asserting.NO_PASSIVE, idp_entity_id=services.entity_id,

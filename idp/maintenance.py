@@ -57,4 +57,4 @@ def _federation() -> dict[str, int]:
     from federation import asserting, broker, saml_backend
 
     return {"federation logins": broker.purge(), "federation requests": asserting.purge(),
-            "used assertion IDs": saml_backend.purge()}
+            "used assertion IDs": saml_backend.purge(), "used AuthnRequest IDs": asserting.purge_used_ids()}

@@ -17,9 +17,11 @@ from alembic.migration import MigrationContext
 
 from idp import timeutil
 from idp.extensions import db
+from idp.loa import Level
 from tests.conftest import Browserless
 from tests.support.flows import (assert_error_page, authorize_query, exchange, location, obtain_code, path_of,
                                  pkce_pair)
+from tests.support.sessions import log_in_at_level
 
 SERVICEKONTO = str(Path(sys.executable).parent / "servicekonto")
 
@@ -294,9 +296,9 @@ def test_purge_deletes_unactivated_registrations_older_than_24_hours(app, cli, m
 
 # -- staff roles ------------------------------------------------------------------------------------
 def test_accounts_role_grants_and_revokes_the_registry_office_role(app, cli, make_account):
-    make_account(email="amt@example.org")
     clerk = Browserless(app)
-    clerk.login(email="amt@example.org")
+    # Clerks work after a login with the ID card (level hoch).
+    log_in_at_level(app, clerk, make_account(email="amt@example.org"), Level.HOCH)
     assert clerk.get("/meldebehoerde").status_code == 403
 
     out = run(cli, "accounts", "role", "Amt@Example.org", "--grant", "meldebehoerde")

@@ -37,9 +37,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
+import hardened_xml
 import requests
 from flask import Flask, jsonify, redirect, render_template, request
-from lxml import etree
 
 from ..errors import EidError
 from ..messages import OPERATIONS
@@ -131,10 +131,9 @@ def _http_url(value: str | None) -> bool:
 def _salvage_error_address(data: bytes) -> str | None:
     """CommunicationErrorAddress (else RefreshAddress) of a TC token that is not usable
     but at least well-formed."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     try:
-        root = etree.fromstring(data, parser)
-    except etree.XMLSyntaxError:
+        root = hardened_xml.parse(data)
+    except hardened_xml.XmlRefused:
         return None
     for name in ("CommunicationErrorAddress", "RefreshAddress"):
         value = (root.findtext(name) or "").strip()

@@ -98,6 +98,8 @@ class ParsedAuthnRequest:
     is_passive: bool = False
     name_id_format: str | None = None  # NameIDPolicy/@Format, if the SP asked for one
     binding: str = HTTP_POST
+    # Until when the request would be accepted as fresh: its ID must be remembered so long.
+    acceptable_until: datetime | None = None
 
 
 # -- small helpers ---------------------------------------------------------------------
@@ -499,6 +501,7 @@ def parse_authn_request(
         is_passive=_boolean(request.get("IsPassive")),
         name_id_format=policy.get("Format") if policy is not None else None,
         binding=binding,
+        acceptable_until=issued + max_age + skew,
     )
 
 

@@ -1,12 +1,8 @@
-"""The one XML parser of the package, and the few helpers around it.
+"""The package's way into XML, and the few helpers around it.
 
-Everything that reaches lxml from outside goes through `parse`: no DTD is loaded, no
-entity resolved, nothing fetched from the network, and a document that even declares
-a DOCTYPE is refused, so external entities (XXE) and entity expansion (billion laughs)
-have nothing to work with. Comments are dropped while parsing: exclusive c14n ignores
-them anyway, and with them gone a signed text value cannot be cut in two by a comment
-that a naive text reader would stop at. Processing instructions would be covered by
-the signature, so they are refused instead.
+Everything that reaches lxml from outside goes through `parse`, which is the shared
+hardened parser (`hardened_xml`: no DTD, no entity, nothing fetched or opened, a
+DOCTYPE refused) answering in this package's errors.
 """
 from __future__ import annotations
 
@@ -14,48 +10,22 @@ import re
 import secrets
 from datetime import datetime, timezone
 
+import hardened_xml
 from lxml import etree
 
 from .errors import MalformedMessage
 
-# A SAML message with a handful of attributes is a few KiB; metadata of a closed
-# federation a few dozen. Anything far beyond is not a message but an attack on memory.
-MAX_MESSAGE_BYTES = 1024 * 1024
-
-
-def _parser() -> etree.XMLParser:
-    # A parser object is not thread-safe, so each call gets its own.
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        remove_comments=True,
-        remove_pis=False,
-        huge_tree=False,
-        collect_ids=False,
-    )
+MAX_MESSAGE_BYTES = hardened_xml.MAX_MESSAGE_BYTES
 
 
 def parse(data: bytes, *, max_bytes: int = MAX_MESSAGE_BYTES) -> etree._Element:
     """Root element of `data`; MalformedMessage for anything this package refuses."""
-    if not isinstance(data, bytes):
-        raise MalformedMessage("XML must be given as bytes")
-    if len(data) > max_bytes:
-        raise MalformedMessage(f"message of {len(data)} bytes exceeds {max_bytes}")
     try:
-        root = etree.fromstring(data, _parser())
-    except etree.XMLSyntaxError as exc:
-        raise MalformedMessage(f"not well-formed XML: {exc}") from exc
-    tree = root.getroottree()
-    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
-        raise MalformedMessage("DOCTYPE not allowed")
-    if any(True for _ in tree.iter(etree.ProcessingInstruction, etree.Entity)):
-        raise MalformedMessage("processing instructions and entity references not allowed")
-    # Siblings of the root (PIs before or after it) are not reached by iter().
-    if any(True for _ in root.itersiblings(preceding=True)) or any(True for _ in root.itersiblings()):
-        raise MalformedMessage("content outside the root element")
-    return root
+        # Without lxml's ID table: IDs are looked up by the signature code alone, which
+        # checks them for uniqueness first.
+        return hardened_xml.parse(data, max_bytes=max_bytes, collect_ids=False)
+    except hardened_xml.XmlRefused as exc:
+        raise MalformedMessage(str(exc)) from exc
 
 
 def to_bytes(element: etree._Element, *, declaration: bool = False) -> bytes:

@@ -3,6 +3,10 @@
 The new address is proven by a link sent to it; the change is confirmed by a login
 with the old address and the password, so a link forwarded or intercepted alone
 cannot take over an account. Until then the old address stays the username.
+
+Whether an address belongs to another account is never said to the one who asks:
+the answer and the pending change look the same, and the owner of a taken address
+is told instead that someone tried to use it.
 """
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from typing import Callable
 
 from sqlalchemy import select
 
+from ..authn import request_limits
 from ..extensions import db
 from ..loa import Level
 from ..mail import queue_template_mail
@@ -33,8 +38,12 @@ class ChangeRequest:
 
 def address_in_use(normalized: str, except_account: str | None = None) -> bool:
     """Live accounts and registrations waiting for activation both hold their address."""
-    holder = db.session.scalar(select(Account.id).where(Account.email_normalized == normalized))
-    return holder is not None and holder != except_account
+    holder = _holder(normalized)
+    return holder is not None and holder.id != except_account
+
+
+def _holder(normalized: str) -> Account | None:
+    return db.session.scalar(select(Account).where(Account.email_normalized == normalized))
 
 
 def pending_change(account: Account) -> str | None:
@@ -44,7 +53,8 @@ def pending_change(account: Account) -> str | None:
 
 
 def check_request(account: Account, form: dict[str, str]) -> ChangeRequest:
-    """The new address as entered, with what speaks against it."""
+    """The new address as entered, with what speaks against its form (whether another
+    account holds it is no error here: see `request_change`)."""
     data = {"email": (form.get("email") or "").strip(), "email_repeat": (form.get("email_repeat") or "").strip()}
     errors: dict[str, list[str]] = {}
     if problems := policy.check_email(data["email"]):
@@ -52,27 +62,34 @@ def check_request(account: Account, form: dict[str, str]) -> ChangeRequest:
     elif data["email_repeat"] != data["email"]:
         errors["email_repeat"] = ["Die E-Mail-Adressen stimmen nicht überein."]
     else:
-        normalized = policy.normalize_email(data["email"])
-        if normalized == account.email_normalized:
+        if policy.normalize_email(data["email"]) == account.email_normalized:
             errors["email"] = [SAME_ADDRESS]
-        elif address_in_use(normalized, account.id):
-            # Whose it is stays unsaid: the message is the same for every holder.
-            errors["email"] = [TAKEN]
     return ChangeRequest(data, errors)
 
 
 def request_change(account: Account, form: dict[str, str], link_for: Callable[[str], str],
-                   requested_by: str | None = None) -> ChangeRequest:
+                   requested_by: str | None = None, source: str | None = None) -> ChangeRequest:
     """`requested_by` names the organisation whose administrator asks for the change
-    of a user's address; the mails then say so."""
+    of a user's address; the mails then say so. `source` is the client address the
+    request limit counts."""
     result = check_request(account, form)
     if result.errors:
         return result
+    if not request_limits.take(request_limits.Action.EMAIL_CHANGE, source, result.data["email"]):
+        result.errors["form"] = [request_limits.EXCEEDED]
+        return result
     data = result.data
+    # Issued in either case, so the pending change shown afterwards is the same.
     secret = links.issue_link(account, PURPOSE, VALIDITY, payload={"email": data["email"]})
     hours = int(VALIDITY.total_seconds() // 3600)
-    queue_template_mail(data["email"], "Bestätigen Sie Ihre neue E-Mail-Adresse", "email_change_confirm.txt",
-                        account=account, link=link_for(secret), hours=hours, requested_by=requested_by)
+    holder = _holder(policy.normalize_email(data["email"]))
+    if holder is None:
+        queue_template_mail(data["email"], "Bestätigen Sie Ihre neue E-Mail-Adresse", "email_change_confirm.txt",
+                            account=account, link=link_for(secret), hours=hours, requested_by=requested_by)
+    else:
+        # The link is never sent; `confirm` would refuse the taken address anyway.
+        queue_template_mail(holder.email, "Ihre E-Mail-Adresse wurde für ein anderes Servicekonto angegeben",
+                            "email_change_attempt.txt", account=holder)
     queue_template_mail(account.email, "Änderung Ihrer E-Mail-Adresse beantragt", "email_change_notice.txt",
                         account=account, hours=hours, requested_by=requested_by, new_email=data["email"])
     db.session.commit()

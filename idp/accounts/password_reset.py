@@ -13,7 +13,7 @@ from typing import Callable
 
 from sqlalchemy import select
 
-from ..authn import throttle
+from ..authn import request_limits, throttle
 from ..authn.logout import end_other_sessions
 from ..authn.password import check_current_password
 from ..extensions import db
@@ -34,11 +34,14 @@ class PasswordResult:
         return not self.errors
 
 
-def request_reset(email: str, link_for: Callable[[str], str]) -> list[str]:
+def request_reset(email: str, link_for: Callable[[str], str], source: str | None = None) -> list[str]:
     """Send a reset link if the address belongs to an active account. Returns only
-    input errors, never whether the address is known."""
+    input errors and the request limit (counted for every address alike), never
+    whether the address is known."""
     if problems := policy.check_email(email):
         return problems
+    if not request_limits.take(request_limits.Action.PASSWORD_RESET, source, email):
+        return [request_limits.EXCEEDED]
     account = db.session.scalar(
         select(Account).where(Account.email_normalized == policy.normalize_email(email), Account.status == "active")
     )

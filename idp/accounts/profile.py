@@ -32,6 +32,8 @@ LABELS = {
     "city": "Ort",
 }
 HOUSE_NUMBER_MAX = 11
+# Servicekonto Plus, by the ID card or at the registration office (SPEC §3).
+PLUS_MIN_AGE = 16
 _BIRTH_DATE_RE = re.compile(r"^(\d{2})\.(\d{2})\.(\d{4})$")
 _POSTAL_CODE_RE = re.compile(r"^\d{5}$")
 
@@ -69,6 +71,22 @@ def check_birth_date(value: str, today: date | None = None) -> list[str]:
     if known > today:
         return ["Das Geburtsdatum darf nicht in der Zukunft liegen."]
     return []
+
+
+def age_on(birth_date: str, today: date | None = None) -> int | None:
+    """Completed years for TT.MM.JJJJ (unknown day/month as 00 count as the latest possible date)."""
+    try:
+        day, month, year = (int(p) for p in birth_date.split("."))
+    except ValueError:
+        return None
+    today = today or utcnow().date()
+    month, day = month or 12, day or 31
+    return today.year - year - ((today.month, today.day) < (month, day))
+
+
+def old_enough_for_plus(birth_date: str) -> bool:
+    age = age_on(birth_date)
+    return age is not None and age >= PLUS_MIN_AGE
 
 
 def check_house_number(value: str) -> list[str]:

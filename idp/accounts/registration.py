@@ -9,7 +9,7 @@ from sqlalchemy import delete, select
 
 from eid_connector import EidAttributes
 
-from ..authn import eid
+from ..authn import eid, request_limits
 from ..extensions import db
 from ..loa import Level
 from ..mail import queue_template_mail
@@ -130,13 +130,16 @@ def card_of(draft: RegistrationDraft) -> dict | None:
     return (draft.data or {}).get("card") if (draft.data or {}).get("with_card") else None
 
 
-def complete(draft: RegistrationDraft, link_for: Callable[[str], str]) -> None:
+def complete(draft: RegistrationDraft, link_for: Callable[[str], str], source: str | None = None) -> str | None:
     """"Servicekonto anlegen": create the pending account and send the activation link.
 
     The outcome looks the same to the person at the form whether or not the address
-    is known here; only the owner of the mailbox learns more.
+    is known here; only the owner of the mailbox learns more. Returns the refusal
+    when the request limit of the source or the address is reached.
     """
     data = draft.data
+    if not request_limits.take(request_limits.Action.REGISTRATION, source, data["email"]):
+        return request_limits.EXCEEDED
     normalized = policy.normalize_email(data["email"])
     existing = db.session.scalar(select(Account).where(Account.email_normalized == normalized))
     if existing is not None and existing.is_active:
@@ -169,6 +172,7 @@ def complete(draft: RegistrationDraft, link_for: Callable[[str], str]) -> None:
         send_activation(account, link_for)
     db.session.delete(draft)
     db.session.commit()
+    return None
 
 
 def send_activation(account: Account, link_for: Callable[[str], str]) -> None:

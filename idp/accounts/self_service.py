@@ -61,7 +61,8 @@ def edit_profile():
 @bp.route("/e-mail", methods=["GET", "POST"])
 def change_email():
     if request.method == "POST":
-        result = email_change.request_change(g.account, request.form, absolute_link("accounts.confirm_email"))
+        result = email_change.request_change(g.account, request.form, absolute_link("accounts.confirm_email"),
+                                             source=request.remote_addr)
         if not result.errors:
             return render_template("mein_bereich/email_sent.html", new_email=result.data["email"],
                                    old_email=g.account.email)

@@ -3,7 +3,9 @@
 The citizen enters birth date and address; a clerk with the role *Meldebehörde*
 looks the case up, checks an ID document in person and confirms or refuses. Only a
 confirmation raises the level of the data: they are then known at `substanziell`,
-with the office as their source, and become locked fields.
+with the office as their source, and become locked fields. Persons under 16 get no
+Servicekonto Plus (as with the ID card), and the clerk works only after a login at
+`hoch`: whoever confirms identities must be identified as firmly as possible.
 """
 from __future__ import annotations
 
@@ -21,6 +23,10 @@ from . import profile
 from .models import Account, UpgradeRequest
 
 ROLE = "meldebehoerde"
+CLERK_LEVEL = Level.HOCH
+TOO_YOUNG = f"Für ein Servicekonto Plus müssen Sie mindestens {profile.PLUS_MIN_AGE} Jahre alt sein."
+TOO_YOUNG_FOR_CLERK = (f"Die Person ist jünger als {profile.PLUS_MIN_AGE} Jahre. Ein Servicekonto Plus ist erst ab "
+                       f"{profile.PLUS_MIN_AGE} Jahren möglich; bitte lehnen Sie den Antrag ab.")
 SOURCE = "meldebehoerde"
 UPGRADE_FIELDS = ("birth_date",) + profile.ADDRESS_FIELDS
 CONFIRMED_FIELDS = ("given_name", "family_name") + UPGRADE_FIELDS
@@ -50,6 +56,10 @@ def is_clerk(account: Account | None) -> bool:
     return account is not None and account.role == ROLE
 
 
+def clerk_level_met(level: Level) -> bool:
+    return level >= CLERK_LEVEL
+
+
 def open_request(account: Account) -> UpgradeRequest | None:
     return db.session.scalar(select(UpgradeRequest).where(
         UpgradeRequest.account_id == account.id, UpgradeRequest.status == "open",
@@ -68,6 +78,8 @@ def request_upgrade(account: Account, form: dict[str, str]) -> RequestResult:
     for name in UPGRADE_FIELDS:
         if not data[name] and name not in errors:
             errors[name] = [f"Bitte geben Sie „{profile.LABELS[name]}“ an."]
+    if "birth_date" not in errors and not profile.old_enough_for_plus(data["birth_date"]):
+        errors["birth_date"] = [TOO_YOUNG]
     shown = {n: data[n] for n in UPGRADE_FIELDS}
     if profile.is_plus(account):
         errors["form"] = ["Ihr Servicekonto ist bereits ein Servicekonto Plus."]
@@ -126,6 +138,9 @@ def confirm(case_number: str, clerk: Account, document_checked: bool) -> Upgrade
         raise UpgradeError("Bitte bestätigen Sie, dass Sie ein amtliches Ausweisdokument geprüft haben.",
                            "document_checked")
     request, account = _decidable(case_number, clerk)
+    # Checked again on the day of the decision, with the birth date the clerk compared.
+    if not profile.old_enough_for_plus(request.data.get("birth_date") or ""):
+        raise UpgradeError(TOO_YOUNG_FOR_CLERK)
     # What the clerk compared with the document is what becomes verified, even if the
     # citizen edited the profile since.
     for name in CONFIRMED_FIELDS:

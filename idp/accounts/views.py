@@ -91,9 +91,11 @@ def overview():
             errors["consent"] = ["Bitte stimmen Sie der Datenverarbeitung zu, um das Servicekonto anzulegen."]
         else:
             with uniform_duration(ADDRESS_BLIND_SECONDS):
-                registration.complete(draft, absolute_link("accounts.activate"))
-            session.pop(DRAFT_KEY, None)
-            return redirect(url_for("accounts.registered"))
+                refusal = registration.complete(draft, absolute_link("accounts.activate"), request.remote_addr)
+            if refusal is None:
+                session.pop(DRAFT_KEY, None)
+                return redirect(url_for("accounts.registered"))
+            errors["form"] = [refusal]
     return render_template("accounts/overview.html", data=draft.data, card=registration.card_of(draft),
                            errors=errors), 400 if errors else 200
 
@@ -134,7 +136,8 @@ def password_forgotten():
     if request.method == "POST":
         email = (request.form.get("email") or "").strip()
         with uniform_duration(ADDRESS_BLIND_SECONDS):
-            problems = password_reset.request_reset(email, absolute_link("accounts.reset_password"))
+            problems = password_reset.request_reset(email, absolute_link("accounts.reset_password"),
+                                                    request.remote_addr)
         if problems:
             errors["email"] = problems
         else:

@@ -30,16 +30,18 @@ from eid_connector import (EidAttributes, EidError, EidServerClient, Flow, TcTok
 from eid_connector.results import age_refused_message, technical_message
 
 from ..accounts.models import Account, EidLink
+from ..accounts.profile import PLUS_MIN_AGE
 from ..extensions import db
 from ..loa import Level
 from ..observability import metrics
 from ..secrets import digest, new_secret, same
 from ..timeutil import utcnow
+from . import request_limits
 from .identity import Attribute, AuthenticationFailed, Identity, LoginBackend
 
 log = logging.getLogger(__name__)
 
-MIN_AGE = 16
+MIN_AGE = PLUS_MIN_AGE
 VALIDITY = timedelta(minutes=15)
 SOURCE = "eid"
 EXTENSION_KEY = "servicekonto.eid_client"
@@ -66,6 +68,10 @@ _FLOWS = {Purpose.LOGIN: Flow.LOGIN, Purpose.STEP_UP: Flow.LOGIN, Purpose.REGIST
 
 class EidUnavailable(Exception):
     """The eID-Server cannot be used now; the message is safe to show."""
+
+
+class TooManyRequests(Exception):
+    """The request limit of the source or the account is reached; the message is safe to show."""
 
 
 class EidTransaction(db.Model):
@@ -151,7 +157,10 @@ def install_simulators(app, simulators, retry_wait: float = 0.5) -> None:
 
 # -- transactions ---------------------------------------------------------------------------
 def start(purpose: Purpose, tc_token_url_for: Callable[[str], str], *, account_id: str | None = None,
-          draft_id: str | None = None, record_id: str | None = None, next_url: str | None = None) -> Started:
+          draft_id: str | None = None, record_id: str | None = None, next_url: str | None = None,
+          source: str | None = None) -> Started:
+    if not request_limits.take(request_limits.Action.EID_START, source, account_id):
+        raise TooManyRequests(request_limits.EXCEEDED)
     request = login_request() if purpose in (Purpose.LOGIN, Purpose.STEP_UP) else registration_request(MIN_AGE)
     try:
         with metrics.round_trip(metrics.EID_ROUND_TRIPS, "useID"):

@@ -24,7 +24,10 @@ def _absolute(endpoint: str, **values) -> str:
 def begin(purpose: eid.Purpose, **context):
     """Start a card reading and send the browser to the eID-Client."""
     try:
-        started = eid.start(purpose, lambda tx_id: _absolute("eid.tc_token", tx_id=tx_id), **context)
+        started = eid.start(purpose, lambda tx_id: _absolute("eid.tc_token", tx_id=tx_id), source=request.remote_addr,
+                            **context)
+    except eid.TooManyRequests as exc:
+        return render_template("authn/unavailable.html", title="Online-Ausweisfunktion", message=str(exc)), 429
     except eid.EidUnavailable as exc:
         return render_template("authn/unavailable.html", title="Online-Ausweisfunktion", message=str(exc)), 503
     session[BROWSER_KEY] = started.browser_secret

@@ -39,8 +39,9 @@ def forget_login_session() -> None:
 
 
 def safe_next(target: str | None) -> str | None:
-    """Only local paths: the login page must not become an open redirector."""
-    if not target:
+    """Only local paths: the login page must not become an open redirector, and
+    nothing that cannot stand in a Location header (CR/LF, other control characters)."""
+    if not target or not target.isprintable():
         return None
     parsed = urlparse(target)
     if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:

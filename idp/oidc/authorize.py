@@ -33,6 +33,9 @@ from .server import authorization
 
 # RFC 9449 §10: the SHA-256 thumbprint (RFC 7638) of the key a code is bound to.
 DPOP_JKT = re.compile(r"[A-Za-z0-9_-]{43}")
+# OIDC Core 3.1.2.1: seconds, ASCII digits (str.isdigit would let "²" or "１" through);
+# ten digits are more than three centuries.
+MAX_AGE = re.compile(r"[0-9]{1,10}")
 REQUEST_VALIDITY = timedelta(minutes=30)
 
 
@@ -159,7 +162,7 @@ def decide(record: AuthorizationRequestRecord, login_session: LoginSession | Non
             raise InvalidRequestError(str(exc), redirect_uri=grant.redirect_uri) from exc
         max_age = params.get("max_age")
         if max_age is not None:
-            if not str(max_age).isdigit():
+            if not MAX_AGE.fullmatch(str(max_age)):
                 raise InvalidRequestError("max_age must be a non-negative integer.", redirect_uri=grant.redirect_uri)
             max_age = int(max_age)
 

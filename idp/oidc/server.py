@@ -5,7 +5,7 @@ import time
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer as FlaskAuthorizationServer
 from authlib.oauth2 import OAuth2Error
-from authlib.oauth2.rfc6749 import OAuth2Request, grants
+from authlib.oauth2.rfc6749 import InvalidRequestError, OAuth2Request, UnsupportedResponseTypeError, grants
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc9207 import IssuerParameter
 from authlib.oidc.core.grants import OpenIDCode
@@ -23,7 +23,7 @@ from ..organisations.acting import Subject
 from ..secrets import digest, new_secret
 from ..timeutil import utcnow
 from . import claims as claims_mod
-from . import identifiers, rfc7523, rfc9449
+from . import client_auth, identifiers, rfc7523, rfc9449
 from .client_credentials import ClientCredentialsGrant
 from .introspection import IntrospectionEndpoint
 from .models import AuthorizationCode, Client, Token
@@ -41,10 +41,33 @@ class AuthorizationServer(FlaskAuthorizationServer):
             return request
         return super().create_oauth2_request(request)
 
+    def authenticate_client(self, request, methods, endpoint="token"):
+        client_auth.check_credentials(request)
+        return super().authenticate_client(request, methods, endpoint)
+
+    def get_authorization_grant(self, request):
+        if request.payload.response_type in AuthorizationCodeGrant.RESPONSE_TYPES:
+            return super().get_authorization_grant(request)
+        # Authlib would name the response type in its description, where a quote or a
+        # non-ASCII letter is refused by its own error class (a 500 instead of an answer).
+        client = self.query_client(request.payload.client_id)
+        raise UnsupportedResponseTypeError(None, "Only response_type=code is supported.",
+                                           redirect_uri=trusted_redirect_uri(request, client))
+
     def validate_requested_scope(self, scope):
         # RFC 6749 §3.3: the server may grant less than asked; scopes it does not know
         # are left out and the granted `scope` is named in the token response.
         return None
+
+
+def trusted_redirect_uri(request: OAuth2Request, client: Client | None) -> str | None:
+    """Where an error may be sent (RFC 6749 §4.1.2.1): only to a URI registered for a known client."""
+    if client is None:
+        return None
+    requested = request.payload.redirect_uri
+    if requested is None:
+        return client.get_default_redirect_uri()
+    return requested if client.check_redirect_uri(requested) else None
 
 
 def _keys():
@@ -109,6 +132,14 @@ class AuthorizationCodeGrant(DPoPBinding, grants.AuthorizationCodeGrant):
     """RFC 6749 §4.1 with PKCE (RFC 7636); codes live 60 s and are single-use."""
 
     TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]
+
+    @staticmethod
+    def validate_authorization_redirect_uri(request, client):
+        # Authlib quotes the refused URI in its description, and its error class refuses
+        # a backslash, a homoglyph or a full-width digit there: the URI is not repeated.
+        if request.payload.redirect_uri and trusted_redirect_uri(request, client) is None:
+            raise InvalidRequestError("The redirect_uri is not registered for this client.")
+        return grants.AuthorizationCodeGrant.validate_authorization_redirect_uri(request, client)
 
     def validate_token_request(self):
         super().validate_token_request()

@@ -99,7 +99,8 @@ def users():
 def new_user():
     data, errors = {}, {}
     if request.method == "POST":
-        result = user_service.create(g.organisation, request.form, absolute_link("administration.activate"))
+        result = user_service.create(g.organisation, request.form, absolute_link("administration.activate"),
+                                     request.remote_addr)
         if not result.errors:
             return redirect(url_for("administration.users", hinweis="angelegt"))
         data, errors = result.data, result.errors
@@ -131,7 +132,7 @@ def change_user_email(account_id):
     data, errors = {}, {}
     if request.method == "POST":
         result = user_service.request_email_change(member, request.form, absolute_link("accounts.confirm_email"),
-                                                   absolute_link("administration.activate"))
+                                                   absolute_link("administration.activate"), request.remote_addr)
         if not result.errors:
             return render_template("organisations/user_email_sent.html", person=member,
                                    new_email=result.data["email"])

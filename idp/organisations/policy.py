@@ -3,11 +3,9 @@ returns German messages for the field it concerns; empty means acceptable."""
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from ..accounts import policy as account_policy
-from ..accounts.profile import check_birth_date, check_house_number
-from ..timeutil import utcnow
+from ..accounts.profile import age_on, check_birth_date, check_house_number
 
 ORGANISATION_NAME_MAX = 40
 ORGANISATION_NAME_FORBIDDEN = set('"<>{}[]')
@@ -88,17 +86,6 @@ def validate_organisation(data: dict[str, str], locked: frozenset[str] = frozens
         if problems := check((data.get(name) or "").strip()):
             errors[name] = problems
     return errors
-
-
-def age_on(birth_date: str, today: date | None = None) -> int | None:
-    """Completed years for TT.MM.JJJJ (unknown day/month as 00 count as the latest possible date)."""
-    try:
-        day, month, year = (int(p) for p in birth_date.split("."))
-    except ValueError:
-        return None
-    today = today or utcnow().date()
-    month, day = month or 12, day or 31
-    return today.year - year - ((today.month, today.day) < (month, day))
 
 
 def check_phone(value: str, required: bool) -> list[str]:

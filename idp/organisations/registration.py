@@ -17,6 +17,7 @@ from ..accounts import registration as citizen_registration
 from ..accounts.models import Account, RegistrationDraft
 from ..accounts.policy import normalize_email
 from ..accounts.registration import DraftResult
+from ..authn import request_limits
 from ..extensions import db
 from ..loa import Level
 from ..mail import queue_template_mail
@@ -113,14 +114,17 @@ def chosen_services(draft: RegistrationDraft) -> list[Client]:
     return [client for client in offered_services() if client.client_id in chosen]
 
 
-def complete(draft: RegistrationDraft, link_for: Callable[[str], str]) -> None:
+def complete(draft: RegistrationDraft, link_for: Callable[[str], str], source: str | None = None) -> str | None:
     """"Servicekonto Business anlegen": the pending organisation and administrator, and
     the activation link to the administrator.
 
     The outcome looks the same at the form whether or not the address is taken; only
-    the owner of the mailbox learns more.
+    the owner of the mailbox learns more. Returns the refusal when the request limit
+    of the source or the address is reached.
     """
     admin = entries(draft, "administrator")
+    if not request_limits.take(request_limits.Action.REGISTRATION, source, admin["email"]):
+        return request_limits.EXCEEDED
     normalized = normalize_email(admin["email"])
     existing = db.session.scalar(select(Account).where(Account.email_normalized == normalized))
     if existing is not None and not _replaceable(existing):
@@ -138,6 +142,7 @@ def complete(draft: RegistrationDraft, link_for: Callable[[str], str]) -> None:
                             hours=int(VALIDITY.total_seconds() // 3600))
     db.session.delete(draft)
     db.session.commit()
+    return None
 
 
 def _replaceable(account: Account) -> bool:

@@ -90,9 +90,12 @@ def overview():
         else:
             # As long whether or not the address is taken (SPEC §3: nothing reveals it).
             with uniform_duration(ADDRESS_BLIND_SECONDS):
-                registration.complete(draft, absolute_link("org_registration.activate"))
-            session.pop(DRAFT_KEY, None)
-            return redirect(url_for("org_registration.sent"))
+                refusal = registration.complete(draft, absolute_link("org_registration.activate"),
+                                                request.remote_addr)
+            if refusal is None:
+                session.pop(DRAFT_KEY, None)
+                return redirect(url_for("org_registration.sent"))
+            errors["form"] = [refusal]
     return render_template("organisations/register_overview.html",
                            organisation=registration.entries(draft, "organisation"),
                            administrator=registration.entries(draft, "administrator"),

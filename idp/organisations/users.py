@@ -14,6 +14,7 @@ from ..accounts import deletion, email_change, links
 from ..accounts import policy as account_policy
 from ..accounts.models import Account
 from ..accounts.passwords import hash_password
+from ..authn import request_limits
 from ..extensions import db
 from ..loa import Level
 from ..mail import queue_template_mail
@@ -63,12 +64,15 @@ def _set_person(account: Account, data: dict) -> None:
         account.set_attribute(name, data.get(name), Level.NIEDRIG, "self")
 
 
-def create(organisation: Organisation, form, link_for: Callable[[str], str]) -> Result:
-    """"Neuer Benutzer": a pending account of the organisation and the activation mail."""
+def create(organisation: Organisation, form, link_for: Callable[[str], str], source: str | None = None) -> Result:
+    """"Neuer Benutzer": a pending account of the organisation and the activation mail
+    (the invitation); `source` is the client address the request limit counts."""
     data, admin = _entered(form)
     errors = policy.validate_person(data, admin)
     if "email" not in errors and email_change.address_in_use(account_policy.normalize_email(data["email"])):
         errors["email"] = [email_change.TAKEN]
+    if not errors and not request_limits.take(request_limits.Action.INVITATION, source, data["email"]):
+        errors["form"] = [request_limits.EXCEEDED]
     if errors:
         return Result(data, errors)
     account = Account(email=data["email"], email_normalized=account_policy.normalize_email(data["email"]),
@@ -135,7 +139,8 @@ def update(member: OrganisationMember, form) -> Result:
 
 
 def request_email_change(member: OrganisationMember, form, confirm_link: Callable[[str], str],
-                         activation_link_for: Callable[[str], str]) -> email_change.ChangeRequest:
+                         activation_link_for: Callable[[str], str],
+                         source: str | None = None) -> email_change.ChangeRequest:
     """An active user confirms the new address as in "Mein Bereich" (link to the new
     address, login with the old one); a user who has not activated yet has no password
     to confirm with, so the activation link simply goes to the new address instead."""
@@ -145,10 +150,14 @@ def request_email_change(member: OrganisationMember, form, confirm_link: Callabl
         result.errors["email"] = problems
     elif result.errors.get("email") == [email_change.SAME_ADDRESS]:
         result.errors["email"] = [SAME_ADDRESS]
+    elif email_change.address_in_use(account_policy.normalize_email(result.data["email"]), account.id):
+        # As when the user was added: the organisation's administration is told.
+        result.errors["email"] = [email_change.TAKEN]
     if result.errors:
         return result
     if account.is_active:
-        return email_change.request_change(account, form, confirm_link, requested_by=member.organisation.name)
+        return email_change.request_change(account, form, confirm_link, requested_by=member.organisation.name,
+                                           source=source)
     account.email = result.data["email"]
     account.email_normalized = account_policy.normalize_email(result.data["email"])
     send_activation(account, member.organisation, activation_link_for)

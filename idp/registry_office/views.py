@@ -6,6 +6,7 @@ from flask import Blueprint, abort, g, redirect, render_template, request, url_f
 from ..accounts import upgrade
 from ..accounts.models import Account, UpgradeRequest
 from ..authn import web
+from ..authn import levels
 from ..extensions import db
 
 bp = Blueprint("registry_office", __name__, url_prefix="/meldebehoerde")
@@ -17,6 +18,10 @@ def _require_clerk():
     g.clerk = db.session.get(Account, g.login_session.account_id)
     if not upgrade.is_clerk(g.clerk):
         abort(403)
+    if not upgrade.clerk_level_met(g.login_session.loa):
+        return render_template("registry_office/step_up.html", required=upgrade.CLERK_LEVEL,
+                               current=g.login_session.loa, again=request.full_path.rstrip("?"),
+                               remedy=levels.remedy(g.clerk, upgrade.CLERK_LEVEL).value), 403
 
 
 @bp.route("")

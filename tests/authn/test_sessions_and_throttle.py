@@ -3,11 +3,10 @@ as the citizen at the browser and the online service see them."""
 from datetime import timedelta
 
 from idp import timeutil
-from idp.authn import sessions
-from idp.extensions import db
 from idp.loa import Level
 from tests.conftest import Browserless
 from tests.support.flows import location, path_of, refresh, tokens, userinfo
+from tests.support.sessions import log_in_at_level
 
 THROTTLED = "Zu viele fehlgeschlagene Anmeldeversuche"
 WRONG = "E-Mail-Adresse oder Passwort ist nicht korrekt."
@@ -37,16 +36,6 @@ def assert_expired(user_agent):
     assert EXPIRED_TITLE in page.text and "Erneut anmelden" in page.text and 'href="/anmelden"' in page.text
     r = home(user_agent)
     assert path_of(location(r)) == "/anmelden"
-
-
-def log_in_at_level(app, user_agent, account_id: str, level: Level) -> None:
-    """A session as a login back end of that level would leave it (eID: hoch)."""
-    with app.app_context():
-        _, secret = sessions.create(account_id, level, "eid" if level is Level.HOCH else "password",
-                                    ("hwk", "pin") if level is Level.HOCH else ("pwd",))
-        db.session.commit()
-    with user_agent.client.session_transaction() as cookie:
-        cookie["login"] = secret
 
 
 # -- session limits ---------------------------------------------------------------------------

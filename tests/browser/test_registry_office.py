@@ -11,14 +11,16 @@ from playwright.sync_api import expect
 from idp.accounts.models import Account
 from idp.extensions import db
 from tests.browser.support import assert_accessible, field, log_in_to_mein_bereich, submit_login_form, summary
+from tests.browser.test_eid import log_in_with_card, read_card, upgrade_with_card
 
 pytestmark = pytest.mark.browser
 
 CLERK = "sachbearbeitung@meldeamt.example"
 
 
-@pytest.fixture
-def clerk_page(app, browser, live_server, make_account):
+def clerk_context(app, browser, live_server, make_account):
+    """A clerk whose account has the Online-Ausweisfunktion set up (the upgrade with
+    the card logs out); returns the page, logged out."""
     make_account(email=CLERK, given_name="Sabine", family_name="Amt")
     with app.app_context():
         db.session.query(Account).filter_by(email=CLERK).one().role = "meldebehoerde"
@@ -27,6 +29,17 @@ def clerk_page(app, browser, live_server, make_account):
     context.set_default_timeout(15000)
     page = context.new_page()
     log_in_to_mein_bereich(page, CLERK)
+    upgrade_with_card(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Upgrade abgeschlossen")
+    return context, page
+
+
+@pytest.fixture
+def clerk_page(app, browser, live_server, make_account):
+    """The clerk at work: logged in with the ID card (level hoch)."""
+    context, page = clerk_context(app, browser, live_server, make_account)
+    log_in_with_card(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mein Bereich")
     yield page
     context.close()
 
@@ -118,6 +131,21 @@ def test_refused_upgrade_tells_the_reason(page, clerk_page, make_account, mailbo
     expect(clerk_page.get_by_role("button", name="Bestätigen")).to_have_count(0)
 
 
+def test_clerk_logged_in_by_password_logs_in_again_with_the_card(app, browser, live_server, make_account):
+    context, page = clerk_context(app, browser, live_server, make_account)
+    try:
+        log_in_to_mein_bereich(page, CLERK)
+        page.goto("/meldebehoerde")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Anmeldung mit Online-Ausweisfunktion erforderlich")
+        expect(page.get_by_role("status")).to_contain_text("Ihre aktuelle Anmeldung hat das Vertrauensniveau")
+        assert_accessible(page, "Meldebehörde step-up")
+        page.get_by_role("link", name="Mit Online-Ausweisfunktion anmelden").click()
+        read_card(page)
+        expect(page.get_by_role("heading", level=1)).to_have_text("Upgrade-Anträge prüfen")
+    finally:
+        context.close()
+
+
 def test_search_by_name_and_birth_date_and_only_for_clerks(page, clerk_page, make_account):
     make_account()
     case_number = request_upgrade(page, birth_date="24.12.1980")
@@ -135,16 +163,17 @@ def test_search_by_name_and_birth_date_and_only_for_clerks(page, clerk_page, mak
     assert summary(page)["Kontoart"] == "Servicekonto"
 
 
-def test_a_clerk_cannot_confirm_their_own_case(clerk_page):
-    clerk_page.goto("/mein-bereich/upgrade/meldebehoerde")
-    field(clerk_page, "Geburtsdatum").fill("01.02.1970")
-    field(clerk_page, "Straße").fill("Amtsweg")
-    field(clerk_page, "Hausnummer").fill("1")
-    field(clerk_page, "Postleitzahl").fill("10115")
-    field(clerk_page, "Ort").fill("Berlin")
-    clerk_page.get_by_role("button", name="Antrag stellen").click()
-    case_number = clerk_page.locator(".case-number").inner_text()
-    clerk_page.goto(f"/meldebehoerde/vorgang/{case_number}")
+def test_a_clerk_cannot_confirm_their_own_case(app, clerk_page):
+    from idp.accounts.models import UpgradeRequest
+
+    # A case the clerk opened before the card made the account Plus.
+    with app.app_context():
+        clerk = db.session.query(Account).filter_by(email=CLERK).one()
+        db.session.add(UpgradeRequest(id="MB-EIGEN234", account_id=clerk.id, data={
+            "given_name": "Sabine", "family_name": "Amt", "birth_date": "01.02.1970", "street": "Amtsweg",
+            "house_number": "1", "postal_code": "10115", "city": "Berlin"}))
+        db.session.commit()
+    clerk_page.goto("/meldebehoerde/vorgang/MB-EIGEN234")
     clerk_page.get_by_label(re.compile("amtliches Ausweisdokument")).check()
     clerk_page.get_by_role("button", name="Bestätigen").click()
     expect(clerk_page.get_by_role("alert")).to_contain_text("nicht selbst entscheiden")
