@@ -396,13 +396,15 @@ def common_loads(target, jwks_path: str, userinfo_path: str, count: int) -> dict
     def refreshes() -> list[str]:
         return [urlencode(dict(grant_type="refresh_token", refresh_token=t["refresh_token"])) for t in issued(count)]
 
+    # In run order: userinfo first, before the batches of codes and tokens would push
+    # its token out of oidc-provider's store.
     return {
         "discovery": Load(path="/.well-known/openid-configuration"),
         "JWKS": Load(path=jwks_path),
+        "userinfo": Load(path=userinfo_path, headers={"Authorization": "Bearer " + issued(1)[0]["access_token"]}),
         "code exchange": Load("POST", "/token", auth, bodies=exchanges),
         "refresh (rotation)": Load("POST", "/token", auth, bodies=refreshes,
                                    spent="grant_type=refresh_token&refresh_token=spent"),
-        "userinfo": Load(path=userinfo_path, headers={"Authorization": "Bearer " + issued(1)[0]["access_token"]}),
         "client credentials": Load("POST", "/token", auth, "grant_type=client_credentials&scope=postfach"),
     }
 
