@@ -209,6 +209,16 @@ class Target:
     pid: int
     base: str
     batch = 1000  # single-use bodies (codes, refresh tokens) made per run
+    client_id: str
+    secret: str
+
+    def token(self, data: dict) -> dict:
+        """A token request as the registered client (HTTP Basic)."""
+        r = requests.post(self.base + "/token", data=data, timeout=10,
+                          headers={"Authorization": basic(self.client_id, self.secret)})
+        if r.status_code != 200:
+            raise RuntimeError(f"{self.name} refused a token request: {r.status_code} {r.text[:300]}")
+        return r.json()
 
     def loads(self, count: int) -> dict[str, Load]:
         raise NotImplementedError
@@ -258,13 +268,6 @@ class OidcProvider(Target):
             if url.startswith(REDIRECT_URI):
                 return parse_qs(urlparse(url).query)["code"][0]
         raise RuntimeError("oidc-provider gave no code")
-
-    def token(self, data: dict) -> dict:
-        r = requests.post(self.base + "/token", data=data, timeout=10,
-                          headers={"Authorization": basic(self.client_id, self.secret)})
-        if r.status_code != 200:
-            raise RuntimeError(f"{self.name} refused a token request: {r.status_code} {r.text[:300]}")
-        return r.json()
 
     def loads(self, count):
         return common_loads(self, "/jwks", "/me", count)
@@ -355,13 +358,6 @@ with app.app_context():
     def code(self) -> str:
         r = self.http.get(self._authorize_url, allow_redirects=False, timeout=10)
         return parse_qs(urlparse(r.headers["Location"]).query)["code"][0]
-
-    def token(self, data: dict) -> dict:
-        r = requests.post(self.base + "/token", data=data, timeout=10,
-                          headers={"Authorization": basic(self.client_id, self.secret)})
-        if r.status_code != 200:
-            raise RuntimeError(f"{self.name} refused a token request: {r.status_code} {r.text[:300]}")
-        return r.json()
 
     def counters(self) -> dict:
         return requests.get(self.base + "/__bench__/counters", timeout=10).json()
