@@ -167,7 +167,8 @@ def _register_pages(app: Flask) -> None:
     def deliver(response):
         # What this request queued (mail, logout notices) is committed by now; the
         # worker sends it without making the user wait for the SMTP server or a service.
-        if db.session.info.pop("outbox_queued", False):
+        # A request that never touched the database has no session to look into.
+        if db.session.registry.has() and db.session.info.pop("outbox_queued", False):
             worker.notify(app)
         return response
 

@@ -9,19 +9,32 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src '
        "form-action 'self' http: https:; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
 
 
+_ALWAYS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "no-referrer"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+)
+HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+# Pages show personal data; nothing of them belongs in a shared cache.
+PAGE_CACHE = ("Cache-Control", "no-store")
+
+
 def add_security_headers(response):
+    # One pass over the headers already set (a view may set its own CSP or cache
+    # rule) instead of a scan per header: this runs on every answer.
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CSP)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "no-referrer")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    present = {key.lower() for key, _ in headers.items()}
+    wanted = list(_ALWAYS)
     if request.is_secure:
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        wanted.append(HSTS)
     if response.mimetype == "text/html":
-        # Pages show personal data; nothing of them belongs in a shared cache.
-        headers.setdefault("Cache-Control", "no-store")
+        wanted.append(PAGE_CACHE)
+    for key, value in wanted:
+        if key.lower() not in present:
+            headers.add(key, value)
     return response
 
 
