@@ -100,7 +100,12 @@ def deliver_due(limit: int = 50) -> int:
         if notice is None:
             break
         client = db.session.get(Client, notice.client_id)
-        failure = "no logout URI" if client is None or not client.backchannel_logout_uri else _post(client, notice)
+        if client is None or not client.backchannel_logout_uri:
+            # The service gave up back-channel logout since: nothing left to tell it.
+            db.session.delete(notice)
+            db.session.commit()
+            continue
+        failure = _post(client, notice)
         if failure is None:
             db.session.delete(notice)
             delivered += 1

@@ -123,3 +123,20 @@ def test_a_service_that_never_answers_is_given_up_and_purged(app, user_agent, ma
     with app.app_context():
         assert purge_expired()["back-channel logout notices given up"] == 1
     assert notices(app) == []
+
+
+def test_a_notice_for_a_service_that_dropped_its_logout_uri_is_discarded(app, user_agent, make_account, make_client,
+                                                                        service, mail_worker_stopped):
+    from idp.oidc.models import Client
+
+    make_account()
+    client = make_client(backchannel_logout_uri=service.uri)
+    user_agent.login()
+    tokens(user_agent, client)
+    user_agent.submit("/abmelden", {})
+    with app.app_context():
+        db.session.get(Client, client.client_id).backchannel_logout_uri = None
+        db.session.commit()
+    service.down = False
+    assert deliver(app) == 0
+    assert notices(app) == [] and service.received == []

@@ -8,7 +8,7 @@ from idp.clients import ClientError, add_client
 from tests.conftest import RegisteredClient
 from tests.support.cli import run_cli
 from tests.support.client_keys import assertion, dpop_proof, form, new_key, public_jwks
-from tests.support.flows import back_channel, userinfo
+from tests.support.flows import userinfo
 
 
 @pytest.fixture
