@@ -174,6 +174,8 @@ def test_pages_reflow_at_320_css_pixels(browser, live_server, make_account, make
     too_wide = []
 
     def check(what):
+        # After a form post only the URL is awaited; measure once the stylesheet applies.
+        page.wait_for_load_state("load")
         scroll_width, width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
         if scroll_width > width:
             too_wide.append(f"{what}: {scroll_width}px content in a {width}px window")
