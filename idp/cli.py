@@ -12,9 +12,13 @@ from .config import Settings
 
 
 def _app():
+    from .audit.record import Source, set_source
+
     app = create_app()
     ctx = app.app_context()
     ctx.push()
+    # What a command changes is audited as the operator's command-line work.
+    set_source(Source(actor="cli"))
     return app
 
 
@@ -466,6 +470,28 @@ def purge():
     _app()
     for what, count in purge_expired().items():
         click.echo(f"{what}: {count}")
+
+
+@main.command()
+@click.option("--account", "email", metavar="EMAIL", help="Events of this account (or naming this address).")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M"]),
+              help="From this day or minute on (UTC).")
+@click.option("--event", help='An event ("login.failed") or a kind of events ("login.").')
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(min=1))
+def audit(email, since, event, limit):
+    """Read the audit log, newest first."""
+    from .audit import label
+    from .audit.search import Query, search
+
+    _app()
+    for entry in search(Query(email=email, since=since, event=event), limit=limit):
+        who = " ".join(f"{name}={value}" for name, value in (
+            ("account", entry.account_id), ("organisation", entry.organisation_id), ("client", entry.client_id),
+            ("by", entry.actor), ("email", entry.email), ("from", entry.address)) if value is not None)
+        details = " ".join(f"{name}={value}" for name, value in sorted(entry.details.items()))
+        outcome = "" if entry.succeeded else " [abgelehnt]"
+        click.echo(f"{entry.at:%Y-%m-%d %H:%M:%S} {entry.event} ({label(entry.event)}){outcome} {who} {details}"
+                   .rstrip())
 
 
 @main.group()

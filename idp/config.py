@@ -62,6 +62,9 @@ class Settings:
     argon2_memory_cost: int = 19456  # KiB
     argon2_parallelism: int = 1
     testing: bool = False
+    # How long audit events are kept; the personal data in them (addresses, e-mail,
+    # user agent) go after seven days whatever this says (TR-03160-2).
+    audit_retention_days: int = 365
     # eID-Server (BSI TR-03130) of the eService: its SOAP URL, our client key and
     # certificate (PEM files), and the server's signing certificate we pin.
     eid_server_url: str | None = None
@@ -116,6 +119,7 @@ class Settings:
             argon2_time_cost=_int(env, "ARGON2_TIME_COST", cls.argon2_time_cost),
             argon2_memory_cost=_int(env, "ARGON2_MEMORY_COST", cls.argon2_memory_cost),
             argon2_parallelism=_int(env, "ARGON2_PARALLELISM", cls.argon2_parallelism),
+            audit_retention_days=_int(env, "SERVICEKONTO_AUDIT_RETENTION_DAYS", cls.audit_retention_days),
         )
         values.update(overrides)
         settings = cls(**values)
@@ -136,6 +140,8 @@ class Settings:
                              "or smtps://user:password@host:port")
         if self.smtp_url and urlparse(self.smtp_url).password and urlparse(self.smtp_url).scheme == "smtp":
             raise ValueError("SMTP_URL with a password needs TLS: smtp+starttls:// or smtps://")
+        if self.audit_retention_days < 1:
+            raise ValueError("SERVICEKONTO_AUDIT_RETENTION_DAYS must be 1 or more")
         if self.trusted_proxies < 0:
             raise ValueError("SERVICEKONTO_TRUSTED_PROXIES is the number of reverse proxies in front (0 or more)")
         for network in self.metrics_networks:

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import delete, or_
 
 from .accounts.models import EmailLink
 from .accounts import upgrade
 from .accounts.registration import purge_unactivated
+from .audit import retention as audit
 from .authn import backchannel, eid, sessions, throttle
 from .consent import releases
 from .extensions import db
@@ -22,7 +24,10 @@ from .timeutil import utcnow
 
 def purge_expired() -> dict[str, int]:
     now = utcnow()
+    erased, deleted = audit.purge(current_app.config["SERVICEKONTO"].audit_retention_days)
     counts = {
+        "audit events erased of personal data": erased,
+        "audit events": deleted,
         "unactivated accounts": purge_unactivated(),
         "unactivated organisation accounts": organisations.purge_unactivated(),
         # Activation, password reset and e-mail change links alike.

@@ -14,6 +14,7 @@ def model_metadata():
     """The metadata of every table the application owns. Importing the model
     modules registers their tables; this is the one list of them."""
     import idp.accounts.models  # noqa: F401
+    import idp.audit.models  # noqa: F401
     import idp.authn.backchannel  # noqa: F401
     import idp.authn.eid  # noqa: F401
     import idp.authn.sessions  # noqa: F401

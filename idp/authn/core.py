@@ -5,6 +5,7 @@ what is known about the person behind the account.
 """
 from __future__ import annotations
 
+from .. import audit
 from ..accounts.models import Account
 from ..extensions import db
 from ..loa import Level
@@ -31,6 +32,7 @@ def log_in(identity: Identity) -> tuple[sessions.LoginSession, str]:
     account = resolve_account(identity)
     level = session_level(identity, account)
     session, secret = sessions.create(account.id, level, identity.method, identity.amr)
+    audit.record("login.succeeded", account_id=account.id, method=identity.method, level=Level(level).word)
     db.session.commit()
     metrics.count_login(identity.method, Level(level).word)
     return session, secret

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from .. import audit
 from ..accounts import passwords
 from ..accounts.models import Account
 from ..accounts.policy import normalize_email
@@ -26,10 +27,13 @@ class PasswordBackend(LoginBackend):
         client `address`, and while either is throttled nothing is checked."""
         failures = throttle.recent_failures(email, address)
         if throttle.over_limit(failures):
+            audit.record("login.failed", succeeded=False, email=email, method=self.name, reason="throttled")
+            db.session.commit()
             raise LoginThrottled(throttle.THROTTLED)
         try:
             identity = self._verify(email, password)
         except AuthenticationFailed:
+            audit.record("login.failed", succeeded=False, email=email, method=self.name, reason="credentials")
             throttle.record_failure(email, address)
             raise
         if failures[0]:
