@@ -11,6 +11,6 @@ their own columns and erased after seven days; the rest of an event is kept for
 """
 from .events import EVENTS, label
 from .models import AuditEvent
-from .record import Source, record, source, using_source
+from .record import Source, act_as, record, source, using_source
 
-__all__ = ["EVENTS", "AuditEvent", "Source", "label", "record", "source", "using_source"]
+__all__ = ["EVENTS", "AuditEvent", "Source", "act_as", "label", "record", "source", "using_source"]

@@ -40,6 +40,14 @@ def set_source(new: Source) -> contextvars.Token:
     return _source.set(new)
 
 
+def act_as(actor: str) -> None:
+    """Name who acts for the rest of this request or command (e.g. "operator:12"):
+    services the operator console calls then record their events as the operator's."""
+    current = _source.get()
+    _source.set(Source(address=current.address, user_agent=current.user_agent, request_id=current.request_id,
+                       actor=actor))
+
+
 def reset_source(token: contextvars.Token) -> None:
     _source.reset(token)
 
