@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import func, select
 
+from .. import audit
 from ..accounts.models import Account
 from ..extensions import db
 from ..oidc.models import Client
@@ -151,6 +152,8 @@ def delete(group: Group) -> None:
     direct grants (ServiceGrant) are not the group's and stay."""
     for table in (GroupMember, GroupService, FunctionMailboxGroup):
         db.session.execute(sql_delete(table).where(table.group_id == group.id))
+    audit.record("organisation.roles_changed", organisation_id=group.organisation_id, what="group_deleted",
+                 group=group.id)
     db.session.delete(group)
     db.session.commit()
 
@@ -169,6 +172,11 @@ def set_members(group: Group, organisation: Organisation, chosen: set[str]) -> N
         db.session.execute(sql_delete(GroupMember).where(GroupMember.group_id == group.id,
                                                          GroupMember.account_id.in_(gone)))
     db.session.add_all(GroupMember(group_id=group.id, account_id=account_id) for account_id in wanted - present)
+    # One event per person: their rights changed, and a search by person finds it.
+    for account_id, what in sorted([(a, "group_joined") for a in wanted - present]
+                                   + [(a, "group_left") for a in gone]):
+        audit.record("organisation.roles_changed", organisation_id=organisation.id, account_id=account_id,
+                     what=what, group=group.id)
     db.session.commit()
 
 
@@ -217,6 +225,12 @@ def set_services(group: Group, organisation: Organisation, assigned: set[str],
         return ServicesResult(choices, errors)
     carried = {row.client_id: row for row in
                db.session.scalars(select(GroupService).where(GroupService.group_id == group.id))}
+    before = {c.client.client_id: sorted(carried[c.client.client_id].roles or [])
+              for c in choices if c.client.client_id in carried}
+    after = {c.client.client_id: sorted(c.roles) for c in choices if c.assigned}
+    if after != before:
+        audit.record("organisation.roles_changed", organisation_id=organisation.id, what="group_services",
+                     group=group.id, which=sorted(after))
     for choice in choices:
         row = carried.get(choice.client.client_id)
         if choice.assigned and row is None:

@@ -9,6 +9,7 @@ partner that took a snapshot of our metadata would.
 """
 from __future__ import annotations
 
+import contextvars
 import os
 import stat
 import subprocess
@@ -37,8 +38,17 @@ REPO = Path(__file__).resolve().parents[2]
 PICKUP_SECONDS = 5.0
 
 
+@pytest.fixture(autouse=True)
+def operator_database(monkeypatch, database_url):
+    """The steps that change keys are audited: the command writes to a database."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+
+
 def cli(keys_dir: Path, *args: str):
-    return CliRunner().invoke(main, ["federation", "keys", *args], env={"SERVICEKONTO_KEYS_DIR": str(keys_dir)})
+    # In a context of its own: the command sets the audit source and pushes an app
+    # context, as in a process of its own, and neither may outlive it here.
+    return contextvars.copy_context().run(
+        CliRunner().invoke, main, ["federation", "keys", *args], env={"SERVICEKONTO_KEYS_DIR": str(keys_dir)})
 
 
 def cert(keys_dir: Path, use: str, state: str = "current") -> bytes:
