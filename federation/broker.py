@@ -152,12 +152,16 @@ def create_account(partner: FederationPartner, remote: RemoteIdentity, email: st
     if vouched:
         account.activated_at = utcnow()
     db.session.add(account)
-    take_over(account, partner, remote)
+    # The id first: the audit events name it.
     db.session.flush()
+    take_over(account, partner, remote)
     link(account, partner, remote.subject)
+    audit.record("account.registered", account_id=account.id, email=account.email, method=METHOD,
+                 partner=partner.id)
     if vouched:
         mail = next(a for a in attributes(partner, remote) if a.name == "email")
         account.set_attribute("email", account.email, mail.level, source(partner))
+        audit.record("account.activated", account_id=account.id, email=account.email, method=METHOD)
     else:
         send_activation(account, link_for)
     db.session.commit()
