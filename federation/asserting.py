@@ -154,7 +154,7 @@ def answer(pending: AssertionRequest, account: Account, session_level: Level, gr
         sp_entity_id=partner.entity_id, sp_encryption_cert=metadata.sp_encryption_certs[0], signing=signing,
         name_id=name_id, class_ref=levels.class_ref(session_level), attributes=out)
     audit.record("federation.asserted", account_id=account.id, partner=partner.id, level=session_level.word,
-                 fields=sorted(name for name, *_ in out))
+                 fields=sorted(friendly for _, friendly, *_ in out))
     return _post(pending, response)
 
 

@@ -154,10 +154,10 @@ def create_account(partner: FederationPartner, remote: RemoteIdentity, email: st
     db.session.add(account)
     # The id first: the audit events name it.
     db.session.flush()
-    take_over(account, partner, remote)
-    link(account, partner, remote.subject)
     audit.record("account.registered", account_id=account.id, email=account.email, method=METHOD,
                  partner=partner.id)
+    take_over(account, partner, remote)
+    link(account, partner, remote.subject)
     if vouched:
         mail = next(a for a in attributes(partner, remote) if a.name == "email")
         account.set_attribute("email", account.email, mail.level, source(partner))
