@@ -22,7 +22,8 @@ class AuditEvent(db.Model):
     organisation_id: Mapped[str | None] = mapped_column(String(36), index=True)
     client_id: Mapped[str | None] = mapped_column(String(64), index=True)
     # Who did it when it was not the account itself: "operator:<id>", "cli",
-    # "clerk:<id>", "system" (ids are account ids, UUIDs).
+    # "clerk:<id>" (registration office), "admin:<id>" (an organisation's
+    # administrator for a user), "leitstelle:<id>", "system"; ids are account ids.
     actor: Mapped[str | None] = mapped_column(String(64))
     # Non-personal facts: method, level, reason, what changed (names, not values).
     details: Mapped[dict] = mapped_column(JSON, default=dict)
