@@ -172,12 +172,17 @@ def set_members(group: Group, organisation: Organisation, chosen: set[str]) -> N
         db.session.execute(sql_delete(GroupMember).where(GroupMember.group_id == group.id,
                                                          GroupMember.account_id.in_(gone)))
     db.session.add_all(GroupMember(group_id=group.id, account_id=account_id) for account_id in wanted - present)
-    # One event per person: their rights changed, and a search by person finds it.
-    for account_id, what in sorted([(a, "group_joined") for a in wanted - present]
-                                   + [(a, "group_left") for a in gone]):
-        audit.record("organisation.roles_changed", organisation_id=organisation.id, account_id=account_id,
-                     what=what, group=group.id)
+    audit_people(organisation.id, wanted - present, gone, ("group_joined", "group_left"), group=group.id)
     db.session.commit()
+
+
+def audit_people(organisation_id: str, added: set[str], removed: set[str], what: tuple[str, str],
+                 **details) -> None:
+    """One event per person whose rights changed (`what`: the names for added and
+    removed), so that a search by person finds it."""
+    for account_id, change in sorted([(a, what[0]) for a in added] + [(a, what[1]) for a in removed]):
+        audit.record("organisation.roles_changed", organisation_id=organisation_id, account_id=account_id,
+                     what=change, **details)
 
 
 # -- services ----------------------------------------------------------------------------------

@@ -124,6 +124,9 @@ def test_rights_delegations_subscriptions_and_the_leitstelle(app, make_account, 
     [delegation_id] = {e.details["delegation"] for e in events(app, "organisation.delegation")}
     admin.submit("/vertretung", {}, action=f"/vertretung/{delegation_id}/beenden")
     admin.submit(f"{services}/{auto}/beenden", {})
+    mailbox = admin.submit("/administration/funktionspostfaecher/neu", {
+        "name": "Poststelle", "description": "", "client_id": "", "gruppe": [str(group_id)], "person": [karla]})
+    mailbox_id = mailbox.headers["Location"].split("/funktionspostfaecher/", 1)[1].split("?", 1)[0]
 
     found = events(app, "organisation.")
     assert [(e.event, e.account_id, e.client_id, e.actor, e.details) for e in found] == [
@@ -140,6 +143,9 @@ def test_rights_delegations_subscriptions_and_the_leitstelle(app, make_account, 
                                                                      "delegation": delegation_id,
                                                                      "scope": "postfach"}),
         ("organisation.subscription", None, auto, None, {"what": "remove"}),
+        ("organisation.roles_changed", karla, None, None, {"what": "mailbox_granted", "mailbox": mailbox_id}),
+        ("organisation.roles_changed", None, None, None, {"what": "mailbox_groups", "mailbox": mailbox_id,
+                                                          "which": [group_id]}),
     ]
     assert {e.organisation_id for e in found} == {organisation_id}
     assert_no_personal_data(events(app), *PERSONAL)
