@@ -22,12 +22,14 @@ import pytest
 import requests
 from click.testing import CliRunner
 from cryptography.hazmat.primitives import hashes
+from flask import has_app_context
 
 from federation.credentials import SamlCredentials
 from federation.saml import SignatureRefused, load_certificate, parse_redirect, post_fields, safexml
 from federation.saml.messages import build_response
 from federation.saml.metadata import EntityMetadata, parse_metadata
 from idp.cli import main
+from idp.extensions import db
 from idp.loa import Level
 from tests.conftest import Browserless
 from tests.federation.saml.support import GIVEN_NAME, LEVEL_3, SURNAME, make_account, make_keypair
@@ -45,10 +47,17 @@ def operator_database(monkeypatch, database_url):
 
 
 def cli(keys_dir: Path, *args: str):
-    # In a context of its own: the command sets the audit source and pushes an app
-    # context, as in a process of its own, and neither may outlive it here.
-    return contextvars.copy_context().run(
-        CliRunner().invoke, main, ["federation", "keys", *args], env={"SERVICEKONTO_KEYS_DIR": str(keys_dir)})
+    # In a context of its own: the command sets the audit source and pushes the app
+    # context of an app of its own, as in a process of its own; neither may outlive
+    # it here, nor may that app's database connections.
+    def invoke():
+        result = CliRunner().invoke(main, ["federation", "keys", *args], env={"SERVICEKONTO_KEYS_DIR": str(keys_dir)})
+        if has_app_context():
+            db.session.remove()
+            db.engine.dispose()
+        return result
+
+    return contextvars.copy_context().run(invoke)
 
 
 def cert(keys_dir: Path, use: str, state: str = "current") -> bytes:
