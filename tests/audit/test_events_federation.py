@@ -7,52 +7,27 @@ from urllib.parse import urlparse
 
 import pytest
 
-from federation import broker, partners
-from federation.models import FederationPartner
-from federation.remote import RemoteAttribute, RemoteIdentity
 from federation.saml import bindings, messages, parse_redirect, post_fields, safexml
-from federation.views import BROWSER_KEY
 from idp.accounts.models import Account
 from idp.extensions import db
-from idp.loa import Level
 from tests.audit.support import assert_no_personal_data, events, summary
-from tests.federation.saml.support import GIVEN_NAME, LEVEL_3, SURNAME, make_account, make_keypair
+from tests.federation.saml.support import GIVEN_NAME, LEVEL_3, SURNAME, make_keypair
+from tests.support.federation import add_oidc_partner, add_saml_partner, arrived, land_b as land_b_state
 
 PERSONAL = ("Berta", "Beispiel", "berta@example.org", "Erika", "Mustermann", "erika@example.org")
 
 
 @pytest.fixture
 def oidc_partner(app):
-    with app.app_context():
-        partner = FederationPartner(name="Land C", protocol="oidc", entity_id="https://land-c.example",
-                                    source="https://land-c.example", discovery={"issuer": "https://land-c.example"},
-                                    client_id="c", client_secret="s", max_level=int(Level.SUBSTANZIELL))
-        db.session.add(partner)
-        db.session.commit()
-        return partner.id
-
-
-def back_from_partner(app, user_agent, partner_id) -> str:
-    """Berta's login at the partner came back to this browser, as the back ends leave
-    it (the protocols are tested in tests/federation); returns the page it leads to."""
-    with app.app_context():
-        login, secret = broker.begin(db.session.get(FederationPartner, partner_id), "login")
-        db.session.commit()
-        broker.arrived(login, RemoteIdentity(partner_id, "sub-berta", Level.HOCH, ("pwd",), tuple(
-            RemoteAttribute(name, value, Level.HOCH) for name, value in
-            (("given_name", "Berta"), ("family_name", "Beispiel"), ("email", "berta@example.org")))))
-        login_id = login.id
-    with user_agent.client.session_transaction() as session:
-        session[BROWSER_KEY] = [login_id, secret]
-    return f"/anmelden/servicekonto/ergebnis/{login_id}"
+    return add_oidc_partner(app)
 
 
 def test_data_taken_over_from_another_state(app, user_agent, oidc_partner):
-    taken = user_agent.submit(back_from_partner(app, user_agent, oidc_partner),
+    taken = user_agent.submit(arrived(app, user_agent, oidc_partner),
                               {"decision": "zustimmen", "email": "berta@example.org"})
     assert taken.status_code == 302
     # Logging in again through the partner takes its data over again.
-    assert user_agent.get(back_from_partner(app, user_agent, oidc_partner)).status_code == 302
+    assert user_agent.get(arrived(app, user_agent, oidc_partner)).status_code == 302
     user_agent.submit("/mein-bereich/servicekonten", {"partner": oidc_partner})
     with app.app_context():
         account_id = db.session.query(Account).filter_by(email="berta@example.org").one().id
@@ -75,15 +50,12 @@ def test_data_taken_over_from_another_state(app, user_agent, oidc_partner):
 
 @pytest.fixture(scope="module")
 def land_b():
-    return make_account("land-b", make_keypair("Land B signing"), make_keypair("Land B encryption"), "Land B")
+    return land_b_state()
 
 
 @pytest.fixture
 def saml_partner(app, tmp_path, land_b):
-    source = tmp_path / "land-b.xml"
-    source.write_bytes(land_b.metadata_xml)
-    with app.app_context():
-        return partners.add("Land B", "saml", str(source), Level.SUBSTANZIELL).id
+    return add_saml_partner(app, tmp_path, land_b)
 
 
 def test_data_asserted_to_another_state(app, user_agent, make_account, saml_partner, land_b):

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 
 from tests.audit.support import assert_no_personal_data, events
-from tests.federation.saml.support import make_account as make_state, make_keypair
 from tests.support.cli import run_cli
+from tests.support.federation import land_b
 
 
 def cli(app, tmp_path, *args) -> str:
@@ -55,9 +55,8 @@ def test_online_services_and_roles(app, tmp_path, make_account):
 
 
 def test_federation_partners_and_keys(app, tmp_path):
-    land_b = make_state("land-b", make_keypair("Land B signing"), make_keypair("Land B encryption"), "Land B")
     metadata = tmp_path / "land-b.xml"
-    metadata.write_bytes(land_b.metadata_xml)
+    metadata.write_bytes(land_b().metadata_xml)
     partner_id = json.loads(cli(app, tmp_path, "partners", "add", "--name", "Land B", "--metadata", str(metadata),
                                 "--max-loa", "substanziell"))["id"]
     cli(app, tmp_path, "partners", "disable", "Land B")
