@@ -14,6 +14,7 @@ from datetime import timedelta, timezone
 
 from sqlalchemy import delete
 
+from idp import audit
 from idp.accounts.models import Account
 from idp.extensions import db
 from idp.loa import Level
@@ -152,6 +153,8 @@ def answer(pending: AssertionRequest, account: Account, session_level: Level, gr
         idp_entity_id=idp_entity_id, in_response_to=pending.request_id, acs_url=pending.acs_url,
         sp_entity_id=partner.entity_id, sp_encryption_cert=metadata.sp_encryption_certs[0], signing=signing,
         name_id=name_id, class_ref=levels.class_ref(session_level), attributes=out)
+    audit.record("federation.asserted", account_id=account.id, partner=partner.id, level=session_level.word,
+                 fields=sorted(friendly for _, friendly, *_ in out))
     return _post(pending, response)
 
 

@@ -16,6 +16,7 @@ from typing import Callable
 from flask import current_app
 from sqlalchemy import delete, select
 
+from idp import audit
 from idp.accounts import policy
 from idp.accounts.models import Account
 from idp.accounts.registration import send_activation
@@ -106,6 +107,8 @@ def link(account: Account, partner: FederationPartner, subject: str) -> str | No
 def unlink(account: Account, partner_id: str) -> bool:
     result = db.session.execute(delete(FederatedLink).where(FederatedLink.account_id == account.id,
                                                             FederatedLink.partner_id == partner_id))
+    if result.rowcount:
+        audit.record("federation.unlinked", account_id=account.id, partner=partner_id)
     db.session.commit()
     return bool(result.rowcount)
 
@@ -113,13 +116,17 @@ def unlink(account: Account, partner_id: str) -> bool:
 def take_over(account: Account, partner: FederationPartner, remote: RemoteIdentity) -> None:
     """The partner's data become the account's where they are at least as well
     proven as what the account holds (a card-read name is never replaced by a
-    weaker one)."""
+    weaker one). Recorded in the caller's transaction."""
+    taken = []
     for attribute in attributes(partner, remote):
         if attribute.name == "email":
             continue
         existing = account.attribute(attribute.name)
         if existing is None or existing.level <= attribute.level:
             account.set_attribute(attribute.name, attribute.value, attribute.level, source(partner))
+            taken.append(attribute.name)
+    audit.record("federation.received", account_id=account.id, partner=partner.id,
+                 level=cap(partner, remote.level).word, fields=sorted(taken))
 
 
 def identity(account: Account, partner: FederationPartner, remote: RemoteIdentity) -> Identity:
@@ -145,12 +152,16 @@ def create_account(partner: FederationPartner, remote: RemoteIdentity, email: st
     if vouched:
         account.activated_at = utcnow()
     db.session.add(account)
-    take_over(account, partner, remote)
+    # The id first: the audit events name it.
     db.session.flush()
+    audit.record("account.registered", account_id=account.id, email=account.email, method=METHOD,
+                 partner=partner.id)
+    take_over(account, partner, remote)
     link(account, partner, remote.subject)
     if vouched:
         mail = next(a for a in attributes(partner, remote) if a.name == "email")
         account.set_attribute("email", account.email, mail.level, source(partner))
+        audit.record("account.activated", account_id=account.id, email=account.email, method=METHOD)
     else:
         send_activation(account, link_for)
     db.session.commit()
@@ -202,6 +213,13 @@ def remote_of(login: FederationLogin) -> RemoteIdentity | None:
         level=Level(data["level"]) if data["level"] else None, amr=tuple(data["amr"]),
         attributes=tuple(RemoteAttribute(n, v, Level(lv) if lv else None) for n, v, lv in data["attributes"]),
         auth_time=datetime.fromisoformat(data["auth_time"]) if data["auth_time"] else None)
+
+
+def refused(partner: FederationPartner, reason: str) -> None:
+    """The partner's answer is refused (or the citizen cancelled there): a failed
+    login by federation, recorded at once as nothing else is stored."""
+    audit.record("login.failed", succeeded=False, method=METHOD, partner=partner.id, reason=reason)
+    db.session.commit()
 
 
 def finish(login: FederationLogin) -> None:

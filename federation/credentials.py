@@ -39,6 +39,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
+from idp import audit
+from idp.extensions import db
+
 from .saml.keys import KeyPair
 
 log = logging.getLogger(__name__)
@@ -294,3 +297,12 @@ class SamlCredentials:
                 for kind in KINDS:
                     self.path(use, "previous", kind).unlink(missing_ok=True)
             return self._read_locked(), [p for p in before.pairs if p.state == "previous"]
+
+
+def roll_over(credentials: SamlCredentials, step: str):
+    """A rollover step of the operator ("announce", "activate", "retire"), in the
+    audit log (needs the application's database); returns what the step returns."""
+    result = getattr(credentials, step)()
+    audit.record("operator.keys", what=step, which="saml")
+    db.session.commit()
+    return result

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from idp.extensions import db
 from idp.loa import Level
 
-from . import oidc_upstream
+from . import broker, oidc_upstream
 from .models import FederationLogin, FederationPartner
 from .remote import RemoteIdentity
 
@@ -33,4 +33,11 @@ def read_callback(partner: FederationPartner, login: FederationLogin, params: Ma
     # One answer per login: the state cannot be used a second time, even if this one fails.
     login.pending = None
     db.session.commit()
-    return oidc_upstream.complete(provider(partner), pending, params)
+    try:
+        return oidc_upstream.complete(provider(partner), pending, params)
+    except oidc_upstream.UpstreamError as exc:
+        broker.refused(partner, _REASONS.get(type(exc), "refused"))
+        raise
+
+
+_REASONS = {oidc_upstream.UpstreamCancelled: "cancelled", oidc_upstream.UpstreamLevelNotMet: "level"}

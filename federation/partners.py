@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 import requests
 from sqlalchemy import select
 
+from idp import audit
 from idp.extensions import db
 from idp.loa import Level
 from idp.observability import metrics
@@ -101,17 +102,31 @@ def add(name: str, protocol: str, source: str, max_level: Level, *, client_id: s
     if by_entity_id(partner.entity_id) is not None:
         raise PartnerError(f"Der Partner {partner.entity_id} ist bereits eingetragen.")
     db.session.add(partner)
+    db.session.flush()
+    _audit(partner, "add", protocol=protocol, max_level=Level(max_level).word)
     db.session.commit()
     return partner
 
 
+def _audit(partner: FederationPartner, what: str, **details) -> None:
+    """`details` may carry `succeeded`, like audit.record."""
+    audit.record("operator.partner", what=what, which=partner.id, **details)
+
+
 def refresh(partner: FederationPartner) -> FederationPartner:
     before = partner.entity_id
-    _load(partner)
-    if partner.entity_id != before:
+    try:
+        _load(partner)
+        if partner.entity_id != before:
+            raise PartnerError("Die neuen Metadaten gehören zu einem anderen Partner.")
+    except PartnerError:
         db.session.rollback()
-        raise PartnerError("Die neuen Metadaten gehören zu einem anderen Partner.")
+        # A partner whose metadata cannot be renewed is worth noticing in the log.
+        _audit(partner, "refresh", succeeded=False)
+        db.session.commit()
+        raise
     partner.updated_at = utcnow()
+    _audit(partner, "refresh")
     db.session.commit()
     return partner
 
@@ -145,12 +160,14 @@ def find(key: str) -> FederationPartner | None:
 
 
 def remove(partner: FederationPartner) -> None:
+    _audit(partner, "remove")
     db.session.delete(partner)
     db.session.commit()
 
 
 def set_enabled(partner: FederationPartner, value: bool) -> None:
     partner.enabled = value
+    _audit(partner, "enable" if value else "disable")
     db.session.commit()
 
 

@@ -11,7 +11,7 @@ from idp.loa import Level
 from idp.secrets import digest
 from idp.timeutil import utcnow
 
-from . import levels, partners, replay
+from . import broker, levels, partners, replay
 from .attributes import BPK2, BY_NAME, REQUESTED
 from .models import FederationLogin, FederationPartner, UsedAssertion
 from .remote import RemoteAttribute, RemoteIdentity
@@ -47,6 +47,16 @@ def first_use(assertion_id: str, not_on_or_after: datetime) -> bool:
 
 def read_response(partner: FederationPartner, login: FederationLogin, saml_response: str, *, sp_entity_id: str,
                   acs_url: str, decryption_keys: list[KeyPair]) -> RemoteIdentity:
+    try:
+        return _read_response(partner, login, saml_response, sp_entity_id=sp_entity_id, acs_url=acs_url,
+                              decryption_keys=decryption_keys)
+    except SamlError as exc:
+        broker.refused(partner, exc.code)
+        raise
+
+
+def _read_response(partner: FederationPartner, login: FederationLogin, saml_response: str, *, sp_entity_id: str,
+                   acs_url: str, decryption_keys: list[KeyPair]) -> RemoteIdentity:
     result = messages.parse_response(
         bindings.decode_post(saml_response), idp=partners.saml_metadata(partner), sp_entity_id=sp_entity_id,
         acs_url=acs_url, expected_request_id=login.request_id, decryption_keys=decryption_keys,

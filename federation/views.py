@@ -190,7 +190,8 @@ def arrive(login_id):
 def _log_in(login, account, partner, remote):
     record_id, next_url = login.record_id, login.next_url
     try:
-        _, secret = core.log_in(broker.identity(account, partner, remote))
+        _, secret = core.log_in(broker.identity(account, partner, remote),
+                                client_id=authorize.client_id_of(record_id))
     except AuthenticationFailed as exc:
         return failed(str(exc))
     broker.finish(login)

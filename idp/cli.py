@@ -218,21 +218,14 @@ def accounts():
 @click.option("--revoke", is_flag=True, help="Take the staff role away.")
 def accounts_role(email, grant, revoke):
     """Give or take the staff role of the account with EMAIL."""
-    from sqlalchemy import select
-
-    from .accounts.models import Account
-    from .accounts.policy import normalize_email
-    from .extensions import db
+    from .accounts.upgrade import set_role
 
     if bool(grant) == revoke:
         raise click.UsageError("give either --grant ROLE or --revoke")
     _app()
-    account = db.session.scalar(select(Account).where(Account.email_normalized == normalize_email(email),
-                                                      Account.status == "active"))
+    account = set_role(email, None if revoke else grant)
     if account is None:
         raise click.ClickException(f"no active account {email}")
-    account.role = None if revoke else grant
-    db.session.commit()
     click.echo(f"{email}: {account.role or 'no role'}")
 
 
@@ -250,9 +243,11 @@ def _keystore():
 
 @keys.command("rotate")
 def keys_rotate():
-    store = _keystore()
-    store.ensure()
-    for info in store.rotate():
+    from .keys import rotate_signing_keys
+
+    # The app's store: created and ensured by the app, and the rotation is audited.
+    store = _app().extensions["servicekonto.keys"]
+    for info in rotate_signing_keys(store):
         click.echo(f"{info.status:9} {info.alg} {info.kid}")
 
 
@@ -386,9 +381,18 @@ def federation_keys():
 def _saml_credentials():
     from federation.credentials import SamlCredentials
 
-    # No app: a running server notices the changed files by itself.
+    # A running server notices the changed files by itself.
     settings = Settings.from_env()
     return SamlCredentials(settings.keys_dir, settings.display_name)
+
+
+def _audited_step(step: str):
+    """A rollover step that changes the keys: the app is needed for the audit log."""
+    from federation.credentials import roll_over
+
+    _app()
+    credentials = _saml_credentials()
+    return lambda: roll_over(credentials, step)
 
 
 def _echo_pairs(pairs) -> None:
@@ -418,7 +422,7 @@ def federation_keys_list():
 @federation_keys.command("announce")
 def federation_keys_announce():
     """Create the next signing and encryption pairs and publish them in our metadata."""
-    keys = _rollover(_saml_credentials().announce)
+    keys = _rollover(_audited_step("announce"))
     _echo_pairs(p for p in keys.pairs if p.state == "next")
     click.echo("Announced. Our metadata now lists the next certificates; we still sign with the current key.\n"
                "Run `servicekonto federation keys activate` only after every partner has refreshed our "
@@ -428,7 +432,7 @@ def federation_keys_announce():
 @federation_keys.command("activate")
 def federation_keys_activate():
     """Sign with the next pair from now on; the current one becomes previous."""
-    keys, dropped = _rollover(_saml_credentials().activate)
+    keys, dropped = _rollover(_audited_step("activate"))
     for stored in dropped:
         click.echo(f"dropped the older previous {stored.use} pair {stored.fingerprint}")
     _echo_pairs(keys.pairs)
@@ -441,7 +445,7 @@ def federation_keys_activate():
 @federation_keys.command("retire")
 def federation_keys_retire():
     """Delete the previous pairs (no longer published, no longer decrypting)."""
-    keys, retired = _rollover(_saml_credentials().retire)
+    keys, retired = _rollover(_audited_step("retire"))
     for stored in retired:
         click.echo(f"retired {stored.use} pair {stored.fingerprint}")
     _echo_pairs(keys.pairs)

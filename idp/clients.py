@@ -7,6 +7,7 @@ from urllib.parse import urlparse
 from joserfc.errors import JoseError
 from sqlalchemy import select
 
+from . import audit
 from .extensions import db
 from .loa import Level
 from .oidc.models import CODE_GRANTS, SECRET_AUTH_METHODS, Client
@@ -56,8 +57,15 @@ def add_client(*args, client_id: str | None = None, catalogue: dict | None = Non
                     **catalogue_settings(**(catalogue or {})))
     secret = set_secret(client)
     db.session.add(client)
+    audit_change(client.client_id, "add")
     db.session.commit()
     return client, secret
+
+
+def audit_change(client_id: str, what: str, **details) -> None:
+    """An operator's change of a client (or, through dynamic registration, the
+    service's own), in the caller's transaction."""
+    audit.record("operator.client", client_id=client_id, what=what, which=client_id, **details)
 
 
 def set_secret(client: Client) -> str | None:
@@ -176,6 +184,7 @@ def change_catalogue(client_id: str, changes: dict, listed: bool | None = None) 
         listed = client.in_catalogue or (not client.start_url and bool((entry["start_url"] or "").strip()))
     for name, value in catalogue_settings(**entry, listed=listed).items():
         setattr(client, name, value)
+    audit_change(client_id, "catalogue", fields=sorted(changes))
     db.session.commit()
     return client
 
@@ -184,6 +193,7 @@ def rotate_secret(client: Client) -> str:
     """A new secret for a confidential client; the old one stops working at once."""
     secret = new_secret(32)
     client.client_secret_hash = digest(secret)
+    audit_change(client.client_id, "secret")
     db.session.commit()
     return secret
 
@@ -264,6 +274,7 @@ def set_disabled(client_id: str, disabled: bool) -> bool:
     client.disabled = disabled
     if disabled:
         revoke_for_client(client_id)
+    audit_change(client_id, "disable" if disabled else "enable")
     db.session.commit()
     return True
 
@@ -273,5 +284,6 @@ def remove_client(client_id: str) -> bool:
     if client is None:
         return False
     db.session.delete(client)
+    audit_change(client_id, "remove")
     db.session.commit()
     return True

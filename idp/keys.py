@@ -19,6 +19,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from joserfc.jwk import ECKey, RSAKey
 
+from . import audit
+from .extensions import db
+
 ALGORITHMS = ("ES256", "RS256")
 _STATE = "keys.json"
 # How stale the key state of a process may be: a rotation by another process (the
@@ -172,3 +175,12 @@ class KeyStore:
                 _write_private(path, secrets.token_bytes(32).hex().encode())
             self._secrets[name] = bytes.fromhex(path.read_text().strip())
         return self._secrets[name]
+
+
+def rotate_signing_keys(store: KeyStore) -> list[KeyInfo]:
+    """The operator's rotation, in the audit log (needs the application's database)."""
+    keys = store.rotate()
+    audit.record("operator.keys", what="rotate", which="oidc",
+                 kids=[key.kid for key in keys if key.status == "current"])
+    db.session.commit()
+    return keys

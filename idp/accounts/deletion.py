@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete
 
+from .. import audit
 from ..authn import throttle
 from ..authn.logout import end_other_sessions
 from ..authn.password import check_current_password
@@ -48,4 +49,6 @@ def remove_account(account_id: str) -> None:
     # Sessions, tokens, consents, links and the release history hang on the account
     # with ON DELETE CASCADE.
     db.session.delete(account)
+    # The account id only: the event outlives every personal datum of the account.
+    audit.record("account.deleted", account_id=account_id)
     db.session.flush()

@@ -16,6 +16,7 @@ from typing import Callable
 
 from sqlalchemy import select
 
+from .. import audit
 from ..authn import request_limits
 from ..extensions import db
 from ..loa import Level
@@ -96,6 +97,14 @@ def request_change(account: Account, form: dict[str, str], link_for: Callable[[s
     return result
 
 
+def set_address(account: Account, new_email: str) -> None:
+    """Make `new_email` the username. The audit event names the old address: the new
+    one finds it anyway, through the account."""
+    audit.record("account.email_changed", account_id=account.id, email=account.email)
+    account.email, account.email_normalized = new_email, policy.normalize_email(new_email)
+    account.set_attribute("email", new_email, Level.NIEDRIG, "self")
+
+
 def confirm(link, account_id: str) -> str | None:
     """Make the new address the username of the account that has just logged in with
     the old one. Returns an error message when it cannot be done."""
@@ -106,11 +115,11 @@ def confirm(link, account_id: str) -> str | None:
     normalized = policy.normalize_email(new_email)
     if address_in_use(normalized, account.id):
         links.consume(link)
+        audit.record("account.email_changed", succeeded=False, account_id=account.id, reason="address_taken")
         db.session.commit()
         return TAKEN
     old_email = account.email
-    account.email, account.email_normalized = new_email, normalized
-    account.set_attribute("email", new_email, Level.NIEDRIG, "self")
+    set_address(account, new_email)
     links.consume(link)
     queue_template_mail(new_email, "Ihre E-Mail-Adresse wurde geändert", "email_changed.txt",
                         account=account, old_email=old_email)

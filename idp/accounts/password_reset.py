@@ -13,6 +13,7 @@ from typing import Callable
 
 from sqlalchemy import select
 
+from .. import audit
 from ..authn import request_limits, throttle
 from ..authn.logout import end_other_sessions
 from ..authn.password import check_current_password
@@ -74,6 +75,7 @@ def reset(link: EmailLink, form: dict[str, str], keep_session_id: str | None = N
     if errors:
         return PasswordResult(errors)
     links.consume(link)
+    audit.record("account.password_reset", account_id=account.id)
     _set_password(account, form["password"], keep_session_id)
     # Whoever could read the reset mail may log in again at once.
     throttle.clear(account.email)
@@ -88,5 +90,6 @@ def change(account: Account, form: dict[str, str], session_id: str, address: str
     errors = _check_new(form.get("password") or "", form.get("password_repeat") or "", account.email)
     if errors:
         return PasswordResult(errors)
+    audit.record("account.password_changed", account_id=account.id)
     _set_password(account, form["password"], session_id)
     return PasswordResult()

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from eid_connector import EidAttributes
 
+from .. import audit
 from ..authn import eid
 from ..extensions import db
+from ..loa import Level
 from .models import Account
 
 
@@ -18,6 +20,7 @@ def take_card(account: Account, card: EidAttributes) -> str | None:
         db.session.rollback()
         return refusal
     eid.apply_card(account, card)
+    audit.record("account.upgraded", account_id=account.id, method=eid.SOURCE, level=Level.HOCH.word)
     db.session.commit()
     return None
 
@@ -25,5 +28,7 @@ def take_card(account: Account, card: EidAttributes) -> str | None:
 def deactivate(account: Account) -> bool:
     """Forget the pseudonym: eID login ends, password login stays."""
     removed = eid.unlink(account)
+    if removed:
+        audit.record("account.eid_deactivated", account_id=account.id)
     db.session.commit()
     return removed

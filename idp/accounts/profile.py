@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from .. import audit
 from ..extensions import db
 from ..loa import Level
 from ..timeutil import utcnow
@@ -154,8 +155,10 @@ def update(account: Account, form: dict[str, str]) -> ProfileResult:
     errors.update({k: v for k, v in validate(data).items() if k not in errors})
     if errors:
         return ProfileResult(data, errors)
-    for name in FIELDS:
-        if data[name] != stored[name]:
-            account.set_attribute(name, data[name], Level.NIEDRIG, "self")
+    changed = [name for name in FIELDS if data[name] != stored[name]]
+    for name in changed:
+        account.set_attribute(name, data[name], Level.NIEDRIG, "self")
+    if changed:
+        audit.record("account.changed", account_id=account.id, fields=changed)
     db.session.commit()
     return ProfileResult(data)

@@ -9,6 +9,7 @@ from sqlalchemy import delete, select
 
 from eid_connector import EidAttributes
 
+from .. import audit
 from ..authn import eid, request_limits
 from ..extensions import db
 from ..loa import Level
@@ -145,6 +146,7 @@ def complete(draft: RegistrationDraft, link_for: Callable[[str], str], source: s
     if existing is not None and existing.is_active:
         queue_template_mail(existing.email, "Registrierung mit Ihrer E-Mail-Adresse", "already_registered.txt",
                             account=existing)
+        audit.record("account.registered", succeeded=False, email=data["email"], reason="address_taken")
     else:
         account = existing or Account(email_normalized=normalized)
         if existing is None:
@@ -170,6 +172,8 @@ def complete(draft: RegistrationDraft, link_for: Callable[[str], str], source: s
             # same, only eID login waits for "Daten mit Ausweis synchronisieren".
             eid.link_digest(account, data["card_pseudonym"])
         send_activation(account, link_for)
+        audit.record("account.registered", account_id=account.id, email=account.email,
+                     method="eid" if card else "password")
     db.session.delete(draft)
     db.session.commit()
     return None
@@ -190,6 +194,7 @@ def activate(secret: str) -> tuple[Account | None, links.LinkProblem | None]:
     account.status = "active"
     account.activated_at = utcnow()
     account.set_attribute("email", account.email, Level.NIEDRIG, "self")
+    audit.record("account.activated", account_id=account.id, email=account.email)
     db.session.commit()
     return account, None
 

@@ -15,11 +15,12 @@ from datetime import timedelta
 
 from sqlalchemy import delete, or_, select
 
+from .. import audit
 from ..extensions import db
 from ..loa import Level
 from ..mail import queue_template_mail
 from ..timeutil import utcnow
-from . import profile
+from . import policy, profile
 from .models import Account, UpgradeRequest
 
 ROLE = "meldebehoerde"
@@ -54,6 +55,20 @@ class RequestResult:
 
 def is_clerk(account: Account | None) -> bool:
     return account is not None and account.role == ROLE
+
+
+def set_role(email: str, role: str | None) -> Account | None:
+    """The operator gives the active account with `email` a staff role (or takes it
+    with None); None when there is no such account."""
+    account = db.session.scalar(select(Account).where(Account.email_normalized == policy.normalize_email(email),
+                                                      Account.status == "active"))
+    if account is None:
+        return None
+    previous, account.role = account.role, role
+    audit.record("operator.role", account_id=account.id, what="revoke" if role is None else "grant",
+                 which=role or previous)
+    db.session.commit()
+    return account
 
 
 def clerk_level_met(level: Level) -> bool:
@@ -123,6 +138,10 @@ def find_open(case_number: str = "", family_name: str = "", birth_date: str = ""
     return list(db.session.scalars(query))
 
 
+def clerk_actor(clerk: Account) -> str:
+    return f"clerk:{clerk.id}"
+
+
 def _decidable(case_number: str, clerk: Account) -> tuple[UpgradeRequest, Account]:
     request = db.session.get(UpgradeRequest, case_number)
     if request is None or request.status != "open":
@@ -146,6 +165,8 @@ def confirm(case_number: str, clerk: Account, document_checked: bool) -> Upgrade
     for name in CONFIRMED_FIELDS:
         account.set_attribute(name, request.data.get(name), Level.SUBSTANZIELL, SOURCE)
     request.status, request.decided_at, request.decided_by = "confirmed", utcnow(), clerk.id
+    audit.record("account.upgraded", account_id=account.id, actor=clerk_actor(clerk), method=SOURCE,
+                 level=Level.SUBSTANZIELL.word)
     queue_template_mail(account.email, "Ihr Servicekonto ist jetzt ein Servicekonto Plus", "upgrade_confirmed.txt",
                         account=account)
     db.session.commit()
@@ -161,6 +182,9 @@ def refuse(case_number: str, clerk: Account, reason: str) -> UpgradeRequest:
                            "enthalten.", "reason")
     request, account = _decidable(case_number, clerk)
     request.status, request.decided_at, request.decided_by, request.reason = "refused", utcnow(), clerk.id, reason
+    # The reason is the clerk's free text about a person: it stays in the case only.
+    audit.record("account.upgraded", succeeded=False, account_id=account.id, actor=clerk_actor(clerk),
+                 method=SOURCE, reason="refused")
     queue_template_mail(account.email, "Ihr Antrag auf ein Servicekonto Plus wurde abgelehnt", "upgrade_refused.txt",
                         account=account, reason=reason)
     db.session.commit()

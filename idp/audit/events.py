@@ -18,6 +18,7 @@ EVENTS: dict[str, str] = {
     "account.password_reset": "Passwort zurückgesetzt",
     "account.email_changed": "E-Mail-Adresse geändert",
     "account.upgraded": "Servicekonto Plus eingerichtet",
+    "account.eid_deactivated": "Online-Ausweisfunktion deaktiviert",
     "account.deleted": "Konto gelöscht",
     # Organisations
     "organisation.registered": "Organisation registriert",
@@ -27,12 +28,16 @@ EVENTS: dict[str, str] = {
     "organisation.member_removed": "Benutzer entfernt",
     "organisation.roles_changed": "Rechte geändert",
     "organisation.delegation": "Vertretung geändert",
+    "organisation.subscription": "Online-Dienst abonniert oder Abonnement beendet",
+    "organisation.approval": "Freischaltung durch die Fachliche Leitstelle",
+    "organisation.deleted": "Organisation gelöscht",
     # Consent
     "consent.given": "Einwilligung erteilt",
     "consent.revoked": "Einwilligung widerrufen",
     # Federation with other states
     "federation.received": "Übernahme aus anderem Land",
     "federation.asserted": "Übermittlung an anderes Land",
+    "federation.unlinked": "Verbindung zu anderem Land gelöst",
     # Operators (details: what, which)
     "operator.client": "Online-Dienst verwaltet",
     "operator.partner": "Föderationspartner verwaltet",

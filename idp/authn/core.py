@@ -19,6 +19,7 @@ def resolve_account(identity: Identity) -> Account:
         account = db.session.get(Account, identity.account_id)
         if account is not None and account.is_active:
             return account
+    refused(identity.method, "no_account", account_id=identity.account_id)
     # Identities known only by a back-end subject (eID pseudonym, remote account) are
     # resolved through their stored links once those back ends exist.
     raise AuthenticationFailed("Zu dieser Anmeldung gibt es kein Servicekonto.")
@@ -28,11 +29,21 @@ def session_level(identity: Identity, account: Account) -> Level:
     return min(identity.ceiling, account.identity_level)
 
 
-def log_in(identity: Identity) -> tuple[sessions.LoginSession, str]:
+def refused(method: str, reason: str, **columns) -> None:
+    """A back end (or the core) turns a login down: recorded at once, as the page that
+    says so commits nothing. `columns` are audit columns (account_id, email), and
+    `reason` names the refusal, never what was presented."""
+    audit.record("login.failed", succeeded=False, method=method, reason=reason, **columns)
+    db.session.commit()
+
+
+def log_in(identity: Identity, client_id: str | None = None) -> tuple[sessions.LoginSession, str]:
+    """`client_id`: the online service whose authorization request the login answers."""
     account = resolve_account(identity)
     level = session_level(identity, account)
     session, secret = sessions.create(account.id, level, identity.method, identity.amr)
-    audit.record("login.succeeded", account_id=account.id, method=identity.method, level=Level(level).word)
+    audit.record("login.succeeded", account_id=account.id, client_id=client_id, method=identity.method,
+                 level=Level(level).word)
     db.session.commit()
     metrics.count_login(identity.method, Level(level).word)
     return session, secret

@@ -29,6 +29,7 @@ from eid_connector import (EidAttributes, EidError, EidServerClient, Flow, TcTok
                            login_request, parse_client_redirect, registration_request)
 from eid_connector.results import age_refused_message, technical_message
 
+from .. import audit
 from ..accounts.models import Account, EidLink
 from ..accounts.profile import PLUS_MIN_AGE
 from ..extensions import db
@@ -37,6 +38,7 @@ from ..observability import metrics
 from ..secrets import digest, new_secret, same
 from ..timeutil import utcnow
 from . import request_limits
+from .core import refused
 from .identity import Attribute, AuthenticationFailed, Identity, LoginBackend
 
 log = logging.getLogger(__name__)
@@ -212,6 +214,7 @@ def finish(tx: EidTransaction, result_major: str | None, result_minor: str | Non
     flow = tx.kind.flow
     redirect = parse_client_redirect(result_major, result_minor)
     if not redirect.ok:
+        _login_failed(tx, "client")
         db.session.commit()
         return CardResult(tx, message=redirect.message(flow))
     try:
@@ -219,10 +222,13 @@ def finish(tx: EidTransaction, result_major: str | None, result_minor: str | Non
             outcome = client().get_result(tx.session_id, tx.request_counter)
     except EidError as exc:
         tx.request_counter = getattr(exc, "request_counter", None) or tx.request_counter
+        _login_failed(tx, "technical")
         db.session.commit()
         log.warning("getResult failed: %s", type(exc).__name__)
         return CardResult(tx, message=technical_message(flow))
     tx.request_counter = outcome.request_counter
+    if not outcome.ok:
+        _login_failed(tx, "card")
     db.session.commit()
     if not outcome.ok:
         return CardResult(tx, message=outcome.message(flow))
@@ -230,6 +236,13 @@ def finish(tx: EidTransaction, result_major: str | None, result_minor: str | Non
     if tx.kind in (Purpose.REGISTRATION, Purpose.UPGRADE, Purpose.SYNC) and attributes.age_verified is False:
         return CardResult(tx, message=age_refused_message(MIN_AGE, flow))
     return CardResult(tx, attributes)
+
+
+def _login_failed(tx: EidTransaction, reason: str) -> None:
+    """A card reading for a login that gave nothing: the eID back end refused it."""
+    if tx.kind in (Purpose.LOGIN, Purpose.STEP_UP):
+        audit.record("login.failed", succeeded=False, account_id=tx.account_id, method=EidBackend.name,
+                     reason=reason)
 
 
 def purge() -> int:
@@ -297,11 +310,13 @@ class EidBackend(LoginBackend):
 
     def authenticate(self, *, attributes: EidAttributes) -> Identity:
         if not attributes.restricted_id:
+            refused(self.name, "no_pseudonym")
             raise AuthenticationFailed(
                 "Ohne Übermittlung des Pseudonyms ist keine Anmeldung mit der Online-Ausweisfunktion möglich. "
                 "Bitte erlauben Sie in der AusweisApp die Übermittlung des Pseudonyms.")
         account_id = account_for_pseudonym(attributes.restricted_id)
         if account_id is None:
+            refused(self.name, "unknown_card")
             raise AuthenticationFailed(
                 "Zu diesem Ausweis ist kein Servicekonto mit Online-Ausweisfunktion eingerichtet. Melden Sie sich "
                 "mit E-Mail-Adresse und Passwort an und richten Sie die Online-Ausweisfunktion unter „Mein Profil“ "

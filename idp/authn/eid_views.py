@@ -76,8 +76,9 @@ def _log_in(result: eid.CardResult, must_be: str | None = None):
     try:
         identity = eid.EidBackend().authenticate(attributes=result.attributes)
         if must_be is not None and identity.account_id != must_be:
+            core.refused(identity.method, "other_account", account_id=must_be)
             raise AuthenticationFailed("Dieser Ausweis gehört nicht zu dem Servicekonto, mit dem Sie angemeldet sind.")
-        _, secret = core.log_in(identity)
+        _, secret = core.log_in(identity, client_id=authorize.client_id_of(tx.record_id))
     except AuthenticationFailed as exc:
         return render_template("authn/eid_failed.html", message=str(exc), retry=retry), 400
     web.start_login_session(secret)

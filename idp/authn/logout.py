@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from .. import audit
 from ..extensions import db
 from ..oidc.models import Client, Token
 from ..oidc.server import subject_for
@@ -15,10 +16,12 @@ def _clients_of(session: sessions.LoginSession) -> list[Client]:
     return [c for c in (db.session.get(Client, cid) for cid in sorted(client_ids)) if c is not None]
 
 
-def end_session(session: sessions.LoginSession) -> None:
+def end_session(session: sessions.LoginSession, client_id: str | None = None) -> None:
     """End the session, revoke its tokens and tell the services that registered a
     back-channel logout URI (through the outbox: a service that does not answer
-    neither keeps the user logged in here nor holds up the page)."""
+    neither keeps the user logged in here nor holds up the page). `client_id`: the
+    online service that asked for the logout."""
+    audit.record("logout", account_id=session.account_id, client_id=client_id, method=session.method)
     end_sessions([session])
 
 

@@ -42,7 +42,7 @@ def login():
             try:
                 identity = password_backend.authenticate(email=email, password=password,
                                                          address=request.remote_addr or "")
-                _, secret = core.log_in(identity)
+                _, secret = core.log_in(identity, client_id=record.client_id if record else None)
             except AuthenticationFailed as exc:
                 errors["form"] = [str(exc)]
             else:

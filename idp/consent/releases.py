@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import JSON, ForeignKey, Integer, String, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .. import audit
 from ..extensions import db
 from ..loa import Level
 from ..oidc.models import Client, Consent
@@ -76,6 +77,8 @@ def revoke_consent(account_id: str, client_id: str) -> bool:
         delete(Consent).where(Consent.account_id == account_id, Consent.client_id == client_id)
     ).rowcount
     revoke_for_consent(account_id, client_id)
+    if deleted:
+        audit.record("consent.revoked", account_id=account_id, client_id=client_id)
     db.session.commit()
     return bool(deleted)
 

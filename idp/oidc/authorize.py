@@ -20,6 +20,7 @@ from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
 from flask import current_app
 
+from .. import audit
 from ..authn.sessions import LoginSession
 from ..extensions import db
 from ..loa import Level, required_level
@@ -112,6 +113,12 @@ def load(record_id: str) -> AuthorizationRequestRecord | None:
     if record is None or record.created_at < utcnow() - REQUEST_VALIDITY:
         return None
     return record
+
+
+def client_id_of(record_id: str | None) -> str | None:
+    """The online service a login answers, for the audit log."""
+    record = load(record_id) if record_id else None
+    return record.client_id if record is not None else None
 
 
 def required_for(record: AuthorizationRequestRecord, client: Client) -> Level:
@@ -240,6 +247,7 @@ def grant_consent(record: AuthorizationRequestRecord, login_session: LoginSessio
     consent.claims = sorted(set(consent.claims) | set(wanted))
     consent.granted_at = utcnow()
     record.consent_given = True
+    audit.record("consent.given", account_id=account_id, client_id=record.client_id, claims=sorted(wanted))
     db.session.commit()
     return decide(record, login_session)
 

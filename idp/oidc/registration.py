@@ -15,7 +15,9 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import delete, update
 
-from ..clients import ClientError, RedirectUriError, client_settings, new_client_id, remove_client, set_secret
+from .. import audit
+from ..clients import (ClientError, RedirectUriError, audit_change, client_settings, new_client_id, remove_client,
+                       set_secret)
 from ..extensions import db
 from ..secrets import digest, new_secret, same
 from ..timeutil import utcnow
@@ -42,6 +44,7 @@ def issue_initial_token(validity: timedelta = DEFAULT_VALIDITY) -> tuple[str, da
     secret = new_secret(32)
     expires = utcnow() + validity
     db.session.add(InitialAccessToken(token_hash=digest(secret), expires_at=expires))
+    audit.record("operator.client", what="registration_token")
     db.session.commit()
     return secret, expires
 
@@ -123,6 +126,7 @@ def register(initial_token: str, metadata, base_uri: str) -> dict | None:
     db.session.flush()
     db.session.execute(update(InitialAccessToken).where(InitialAccessToken.token_hash == digest(initial_token))
                        .values(client_id=client.client_id))
+    audit_change(client.client_id, "register")
     db.session.commit()
     return describe(client, base_uri, secret=secret, access_token=access_token)
 
@@ -146,6 +150,7 @@ def update_client(client: Client, metadata, base_uri: str) -> dict:
     for field, value in settings.items():
         setattr(client, field, value)
     secret = set_secret(client)
+    audit_change(client.client_id, "update")
     db.session.commit()
     return describe(client, base_uri, secret=secret)
 

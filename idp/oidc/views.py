@@ -308,7 +308,7 @@ def end_session():
         return render_template("authn/logout_confirm.html", post_logout=post_logout, client=client,
                                action=request.full_path)
     if login is not None:
-        end_login_session(login)
+        end_login_session(login, client_id=client.client_id if client else None)
     web.forget_login_session()
     if post_logout:
         return redirect(post_logout)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import delete
 
+from .. import audit
 from ..accounts import deletion
 from ..accounts.models import Account
 from ..authn.password import check_current_password
@@ -49,10 +50,13 @@ def update(organisation: Organisation, form) -> Result:
         data[name] = saved[name]
     if errors:
         return Result(data, errors)
+    changed = [name for name in (*policy.ORGANISATION_FIELDS, "admins_use_services") if data[name] != saved[name]]
     for name in policy.ORGANISATION_FIELDS:
         if name not in locked:
             setattr(organisation, name, (data[name] or None) if name in OPTIONAL_FIELDS else data[name])
     organisation.admins_use_services = data["admins_use_services"]
+    if changed:
+        audit.record("organisation.changed", organisation_id=organisation.id, fields=changed)
     db.session.commit()
     return Result(data)
 
@@ -83,4 +87,5 @@ def delete_organisation(organisation: Organisation) -> None:
     # The members' rows went with their accounts (ON DELETE CASCADE); a bulk delete
     # keeps the ORM from deleting them a second time.
     db.session.execute(delete(Organisation).where(Organisation.id == organisation_id))
+    audit.record("organisation.deleted", organisation_id=organisation_id, accounts=len(member_ids))
     db.session.commit()

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 
+from .. import audit
 from ..accounts.models import Account
 from ..authn.sessions import LoginSession
 from ..extensions import db
@@ -155,8 +156,18 @@ def create(actor: OrganisationMember, form) -> Draft:
     delegation = Delegation(organisation_id=actor.organisation_id, principal_id=data["principal"],
                             deputy_id=data["deputy"], starts_on=starts_on, ends_on=ends_on, scope=data["scope"])
     db.session.add(delegation)
+    db.session.flush()
+    _audit(delegation, "set", actor)
     db.session.commit()
     return Draft(data, delegation=delegation)
+
+
+def _audit(delegation: Delegation, what: str, actor: OrganisationMember | None) -> None:
+    """On the principal's account; who set it up or ended it, when not the principal."""
+    by_other = actor is not None and actor.account_id != delegation.principal_id
+    audit.record("organisation.delegation", organisation_id=delegation.organisation_id,
+                 account_id=delegation.principal_id, actor=f"admin:{actor.account_id}" if by_other else None,
+                 what=what, delegation=delegation.id, scope=delegation.scope)
 
 
 def find(actor: OrganisationMember, delegation_id: int, as_deputy: bool = False) -> Delegation | None:
@@ -172,9 +183,9 @@ def find(actor: OrganisationMember, delegation_id: int, as_deputy: bool = False)
     return None
 
 
-def end(delegation: Delegation) -> str | None:
-    """"Vertretung beenden" before its end date; sessions acting under it stop acting.
-    Returns a message when there is nothing left to end."""
+def end(delegation: Delegation, actor: OrganisationMember | None = None) -> str | None:
+    """"Vertretung beenden" before its end date (by `actor`); sessions acting under it
+    stop acting. Returns a message when there is nothing left to end."""
     current = state(delegation)
     if current == "beendet":
         return "Diese Vertretung ist bereits beendet."
@@ -183,6 +194,7 @@ def end(delegation: Delegation) -> str | None:
     delegation.ended_at = utcnow()
     db.session.execute(update(LoginSession).where(LoginSession.delegation_id == delegation.id)
                        .values(delegation_id=None))
+    _audit(delegation, "ended", actor)
     db.session.commit()
     return None
 

@@ -30,7 +30,7 @@ def index():
 @organisation_required
 def end(delegation_id: int):
     delegation = delegations.find(g.member, delegation_id) or abort(404)
-    if refusal := delegations.end(delegation):
+    if refusal := delegations.end(delegation, g.member):
         return _page(refusal=refusal), 400
     return redirect(url_for("vertretung.index", hinweis="beendet"))
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from .. import audit
 from ..accounts.models import Account
 from ..extensions import db
 from ..oidc.models import Client
@@ -80,10 +81,19 @@ def save(organisation: Organisation, account: Account, granted: set[str],
         asked = [ServiceRow(row.client, row.client.client_id in granted, roles.get(row.client.client_id, []),
                             row.groups) for row in rows_for(organisation, account)]
         return SaveResult(asked, errors)
+    before = _granted(rows_for(organisation, account))
     for client_id, client in active.items():
         _set(account, client, client_id in granted, roles.get(client_id, []))
+    rows = rows_for(organisation, account)
+    if (after := _granted(rows)) != before:
+        audit.record("organisation.roles_changed", organisation_id=organisation.id, account_id=account.id,
+                     what="services", which=sorted(after))
     db.session.commit()
-    return SaveResult(rows_for(organisation, account))
+    return SaveResult(rows)
+
+
+def _granted(rows: list[ServiceRow]) -> dict[str, list[str]]:
+    return {row.client.client_id: row.roles for row in rows if row.granted}
 
 
 def _set(account: Account, client: Client, granted: bool, roles: list[str]) -> None:

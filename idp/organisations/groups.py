@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import func, select
 
+from .. import audit
 from ..accounts.models import Account
 from ..extensions import db
 from ..oidc.models import Client
@@ -151,6 +152,8 @@ def delete(group: Group) -> None:
     direct grants (ServiceGrant) are not the group's and stay."""
     for table in (GroupMember, GroupService, FunctionMailboxGroup):
         db.session.execute(sql_delete(table).where(table.group_id == group.id))
+    audit.record("organisation.roles_changed", organisation_id=group.organisation_id, what="group_deleted",
+                 group=group.id)
     db.session.delete(group)
     db.session.commit()
 
@@ -169,7 +172,17 @@ def set_members(group: Group, organisation: Organisation, chosen: set[str]) -> N
         db.session.execute(sql_delete(GroupMember).where(GroupMember.group_id == group.id,
                                                          GroupMember.account_id.in_(gone)))
     db.session.add_all(GroupMember(group_id=group.id, account_id=account_id) for account_id in wanted - present)
+    audit_people(organisation.id, wanted - present, gone, ("group_joined", "group_left"), group=group.id)
     db.session.commit()
+
+
+def audit_people(organisation_id: str, added: set[str], removed: set[str], what: tuple[str, str],
+                 **details) -> None:
+    """One event per person whose rights changed (`what`: the names for added and
+    removed), so that a search by person finds it."""
+    for account_id, change in sorted([(a, what[0]) for a in added] + [(a, what[1]) for a in removed]):
+        audit.record("organisation.roles_changed", organisation_id=organisation_id, account_id=account_id,
+                     what=change, **details)
 
 
 # -- services ----------------------------------------------------------------------------------
@@ -217,6 +230,12 @@ def set_services(group: Group, organisation: Organisation, assigned: set[str],
         return ServicesResult(choices, errors)
     carried = {row.client_id: row for row in
                db.session.scalars(select(GroupService).where(GroupService.group_id == group.id))}
+    before = {c.client.client_id: sorted(carried[c.client.client_id].roles or [])
+              for c in choices if c.client.client_id in carried}
+    after = {c.client.client_id: sorted(c.roles) for c in choices if c.assigned}
+    if after != before:
+        audit.record("organisation.roles_changed", organisation_id=organisation.id, what="group_services",
+                     group=group.id, which=sorted(after))
     for choice in choices:
         row = carried.get(choice.client.client_id)
         if choice.assigned and row is None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from .. import audit
 from ..accounts.models import Account
 from ..accounts.policy import normalize_email
 from ..extensions import db
@@ -47,8 +48,13 @@ def grant(client_id: str, email: str) -> LeitstelleMember:
     if member is None:
         member = LeitstelleMember(client_id=client.client_id, account_id=account.id)
         db.session.add(member)
+        _audit(client, account, "grant")
         db.session.commit()
     return member
+
+
+def _audit(client: Client, account: Account, what: str) -> None:
+    audit.record("operator.role", account_id=account.id, client_id=client.client_id, what=what, which="leitstelle")
 
 
 def revoke(client_id: str, email: str) -> bool:
@@ -58,6 +64,7 @@ def revoke(client_id: str, email: str) -> bool:
     if member is None:
         return False
     db.session.delete(member)
+    _audit(client, account, "revoke")
     db.session.commit()
     return True
 

@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import Select, or_, select
 
+from .. import audit
 from ..accounts.models import Account
 from ..extensions import db
 from ..oidc.models import Client
-from .groups import check_text, groups_of, usable_services, users_of
+from .groups import audit_people, check_text, groups_of, usable_services, users_of
 from .models import (FunctionMailbox, FunctionMailboxGroup, FunctionMailboxMember, GroupMember, Organisation,
                      OrganisationMember)
 
@@ -188,10 +189,21 @@ def save(organisation: Organisation, form, chosen_groups: set[str], chosen_perso
         db.session.add(mailbox)
     mailbox.name, mailbox.description = data["name"], data["description"] or None
     db.session.flush()
+    _audit_entitlements(mailbox, entered.groups, entered.persons)
     _replace_entitlements(mailbox, entered.groups, entered.persons)
     db.session.commit()
     entered.mailbox = mailbox
     return entered
+
+
+def _audit_entitlements(mailbox: FunctionMailbox, group_set: set[int], person_set: set[str]) -> None:
+    """Who may read a mailbox is a right: an event per person let in or out, one for the groups."""
+    before = person_ids(mailbox)
+    audit_people(mailbox.organisation_id, person_set - before, before - person_set,
+                 ("mailbox_granted", "mailbox_revoked"), mailbox=mailbox.id)
+    if group_set != group_ids(mailbox):
+        audit.record("organisation.roles_changed", organisation_id=mailbox.organisation_id, what="mailbox_groups",
+                     mailbox=mailbox.id, which=sorted(group_set))
 
 
 def _replace_entitlements(mailbox: FunctionMailbox, group_set: set[int], person_set: set[str]) -> None:

@@ -12,6 +12,7 @@ from typing import Callable, Iterable
 
 from sqlalchemy import select
 
+from .. import audit
 from ..accounts import links
 from ..accounts import registration as citizen_registration
 from ..accounts.models import Account, RegistrationDraft
@@ -130,6 +131,7 @@ def complete(draft: RegistrationDraft, link_for: Callable[[str], str], source: s
     if existing is not None and not _replaceable(existing):
         queue_template_mail(existing.email, "Registrierung einer Organisation mit Ihrer E-Mail-Adresse",
                             "org_already_registered.txt", account=existing)
+        audit.record("organisation.registered", succeeded=False, email=admin["email"], reason="address_taken")
     else:
         if existing is not None:
             _discard(existing)
@@ -140,6 +142,8 @@ def complete(draft: RegistrationDraft, link_for: Callable[[str], str], source: s
         queue_template_mail(account.email, "Aktivieren Sie Ihr Servicekonto Business", "org_activation.txt",
                             account=account, organisation=organisation, link=link_for(secret),
                             hours=int(VALIDITY.total_seconds() // 3600))
+        audit.record("organisation.registered", organisation_id=organisation.id, account_id=account.id,
+                     email=account.email, services=len(entries(draft, "services")))
     db.session.delete(draft)
     db.session.commit()
     return None
@@ -203,5 +207,7 @@ def activate(secret: str) -> tuple[Account | None, links.LinkProblem | None]:
         # A service may have been removed or turned to citizens only since.
         if client is not None and client.for_organisations:
             subscriptions.subscribe(organisation, client)
+    audit.record("organisation.activated", organisation_id=organisation.id, account_id=account.id,
+                 email=account.email)
     db.session.commit()
     return account, None

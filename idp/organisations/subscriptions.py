@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import delete, select
 
+from .. import audit
 from ..accounts.models import Account
 from ..extensions import db
 from ..mail import queue_template_mail
@@ -86,6 +87,8 @@ def add(organisation: Organisation, client_id: str) -> ServiceSubscription:
     if client is None:
         raise SubscriptionError("Bitte wählen Sie einen Online-Dienst aus der Liste.", "client_id")
     sub = subscribe(organisation, client)
+    audit.record("organisation.subscription", organisation_id=organisation.id, client_id=client.client_id,
+                 what="add", status=sub.status)
     db.session.commit()
     return sub
 
@@ -107,6 +110,7 @@ def unsubscribe(organisation: Organisation, client_id: str) -> None:
                                                   GroupService.group_id.in_(groups)))
     db.session.execute(delete(ServiceSubscription).where(ServiceSubscription.organisation_id == organisation.id,
                                                          ServiceSubscription.client_id == client_id))
+    audit.record("organisation.subscription", organisation_id=organisation.id, client_id=client_id, what="remove")
     db.session.commit()
 
 
@@ -130,6 +134,10 @@ def decide(sub: ServiceSubscription, approve: bool, reason: str, by_account: Acc
         raise SubscriptionError("Über diese Anfrage ist bereits entschieden.")
     sub.status = "active" if approve else "refused"
     sub.decided_at, sub.decided_by, sub.reason = utcnow(), by_account.id, reason
+    # The reason is free text: it stays with the subscription, not in the log.
+    audit.record("organisation.approval", organisation_id=sub.organisation_id,
+                 client_id=sub.client_id, actor=f"leitstelle:{by_account.id}",
+                 decision="approved" if approve else "refused")
     organisation = db.session.get(Organisation, sub.organisation_id)
     client = db.session.get(Client, sub.client_id)
     subject = (f"Online-Dienst freigeschaltet: {client.name}" if approve

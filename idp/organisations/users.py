@@ -10,6 +10,7 @@ from typing import Callable
 
 from sqlalchemy import select
 
+from .. import audit
 from ..accounts import deletion, email_change, links
 from ..accounts import policy as account_policy
 from ..accounts.models import Account
@@ -82,6 +83,8 @@ def create(organisation: Organisation, form, link_for: Callable[[str], str], sou
     db.session.flush()
     db.session.add(OrganisationMember(account_id=account.id, organisation_id=organisation.id, is_admin=admin))
     send_activation(account, organisation, link_for)
+    audit.record("organisation.member_added", organisation_id=organisation.id, account_id=account.id,
+                 email=account.email, admin=admin)
     db.session.commit()
     return Result(data, account=account)
 
@@ -112,6 +115,9 @@ def activate(link, form) -> Result:
     account.status, account.activated_at = "active", utcnow()
     account.set_attribute("email", account.email, Level.NIEDRIG, "self")
     links.consume(link)
+    member = db.session.get(OrganisationMember, account.id)
+    audit.record("account.activated", account_id=account.id, email=account.email,
+                 organisation_id=member.organisation_id if member is not None else None)
     db.session.commit()
     return Result({}, account=account)
 
@@ -132,7 +138,14 @@ def update(member: OrganisationMember, form) -> Result:
         errors["is_admin"] = [admins.LAST_ADMIN_KEEPS_ROLE]
     if errors:
         return Result(data, errors)
+    before = current(member)
     _set_person(member.account, data)
+    if changed := [name for name in DATA_FIELDS if (data.get(name) or "") != before[name]]:
+        audit.record("account.changed", account_id=member.account_id, organisation_id=member.organisation_id,
+                     fields=changed)
+    if member.is_admin != admin:
+        audit.record("organisation.roles_changed", account_id=member.account_id,
+                     organisation_id=member.organisation_id, what="grant" if admin else "revoke", which="admin")
     member.is_admin = admin
     db.session.commit()
     return Result(data, account=member.account)
@@ -158,8 +171,7 @@ def request_email_change(member: OrganisationMember, form, confirm_link: Callabl
     if account.is_active:
         return email_change.request_change(account, form, confirm_link, requested_by=member.organisation.name,
                                            source=source)
-    account.email = result.data["email"]
-    account.email_normalized = account_policy.normalize_email(result.data["email"])
+    email_change.set_address(account, result.data["email"])
     send_activation(account, member.organisation, activation_link_for)
     db.session.commit()
     return result
@@ -180,7 +192,9 @@ def delete(member: OrganisationMember) -> None:
     """The account goes the way of "Servicekonto löschen"; the user learns it by mail."""
     account = member.account
     email, display_name, organisation_name = account.email, account.display_name, member.organisation.name
-    deletion.remove_account(account.id)
+    account_id, organisation_id = account.id, member.organisation_id
+    deletion.remove_account(account_id)
+    audit.record("organisation.member_removed", organisation_id=organisation_id, account_id=account_id)
     # Queued after the removal, which clears the outbox for the address.
     queue_template_mail(email, "Ihr Servicekonto wurde gelöscht", "org_user_deleted.txt",
                         display_name=display_name, organisation_name=organisation_name)

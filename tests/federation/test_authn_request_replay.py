@@ -9,29 +9,24 @@ from urllib.parse import urlparse
 import pytest
 from sqlalchemy import func, select
 
-from federation import partners
 from federation.models import UsedAuthnRequest
 from federation.saml import bindings, messages, xmldsig
 from idp import timeutil
 from idp.extensions import db
-from idp.loa import Level
 from idp.maintenance import purge_expired
-from tests.federation.saml.support import make_account, make_keypair
+from tests.support.federation import add_saml_partner, land_b as land_b_state
 
 REPLAYED = "bereits verwendet"
 
 
 @pytest.fixture(scope="module")
 def land_b():
-    return make_account("land-b", make_keypair("Land B signing"), make_keypair("Land B encryption"), "Land B")
+    return land_b_state()
 
 
 @pytest.fixture
 def partner(app, tmp_path, land_b):
-    source = tmp_path / "land-b.xml"
-    source.write_bytes(land_b.metadata_xml)
-    with app.app_context():
-        partners.add("Land B", "saml", str(source), Level.SUBSTANZIELL)
+    add_saml_partner(app, tmp_path, land_b)
 
 
 def _request(app, land_b):

@@ -11,41 +11,16 @@ import pytest
 from sqlalchemy import select
 
 from federation import broker
-from federation.models import FederatedLink, FederationPartner
-from federation.remote import RemoteAttribute, RemoteIdentity
-from federation.views import BROWSER_KEY
+from federation.models import FederatedLink
 from idp import timeutil
 from idp.accounts.models import Account
 from idp.extensions import db
-from idp.loa import Level
 from tests.conftest import Browserless, csrf_from
-
-REMOTE = [("given_name", "Berta"), ("family_name", "Beispiel"), ("email", "berta@example.org")]
-
+from tests.support.federation import add_oidc_partner, arrived
 
 @pytest.fixture
 def partner_id(app):
-    with app.app_context():
-        partner = FederationPartner(name="Land C", protocol="oidc", entity_id="https://land-c.example",
-                                    source="https://land-c.example", discovery={"issuer": "https://land-c.example"},
-                                    client_id="c", client_secret="s", max_level=int(Level.SUBSTANZIELL))
-        db.session.add(partner)
-        db.session.commit()
-        return partner.id
-
-
-def arrived(app, user_agent, partner_id, *, purpose="login", account_id=None, subject="sub-berta") -> str:
-    """A login at the partner that came back with Berta's identity, in this browser."""
-    with app.app_context():
-        partner = db.session.get(FederationPartner, partner_id)
-        login, secret = broker.begin(partner, purpose, account_id=account_id)
-        db.session.commit()
-        broker.arrived(login, RemoteIdentity(partner_id, subject, Level.HOCH, ("pwd",), tuple(
-            RemoteAttribute(name, value, Level.HOCH) for name, value in REMOTE)))
-        login_id = login.id
-    with user_agent.client.session_transaction() as session:
-        session[BROWSER_KEY] = [login_id, secret]
-    return f"/anmelden/servicekonto/ergebnis/{login_id}"
+    return add_oidc_partner(app)
 
 
 def account(app, email):

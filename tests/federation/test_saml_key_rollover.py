@@ -9,6 +9,7 @@ partner that took a snapshot of our metadata would.
 """
 from __future__ import annotations
 
+import contextvars
 import os
 import stat
 import subprocess
@@ -21,12 +22,14 @@ import pytest
 import requests
 from click.testing import CliRunner
 from cryptography.hazmat.primitives import hashes
+from flask import has_app_context
 
 from federation.credentials import SamlCredentials
 from federation.saml import SignatureRefused, load_certificate, parse_redirect, post_fields, safexml
 from federation.saml.messages import build_response
 from federation.saml.metadata import EntityMetadata, parse_metadata
 from idp.cli import main
+from idp.extensions import db
 from idp.loa import Level
 from tests.conftest import Browserless
 from tests.federation.saml.support import GIVEN_NAME, LEVEL_3, SURNAME, make_account, make_keypair
@@ -37,8 +40,24 @@ REPO = Path(__file__).resolve().parents[2]
 PICKUP_SECONDS = 5.0
 
 
+@pytest.fixture(autouse=True)
+def operator_database(monkeypatch, database_url):
+    """The steps that change keys are audited: the command writes to a database."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+
+
 def cli(keys_dir: Path, *args: str):
-    return CliRunner().invoke(main, ["federation", "keys", *args], env={"SERVICEKONTO_KEYS_DIR": str(keys_dir)})
+    # In a context of its own: the command sets the audit source and pushes the app
+    # context of an app of its own, as in a process of its own; neither may outlive
+    # it here, nor may that app's database connections.
+    def invoke():
+        result = CliRunner().invoke(main, ["federation", "keys", *args], env={"SERVICEKONTO_KEYS_DIR": str(keys_dir)})
+        if has_app_context():
+            db.session.remove()
+            db.engine.dispose()
+        return result
+
+    return contextvars.copy_context().run(invoke)
 
 
 def cert(keys_dir: Path, use: str, state: str = "current") -> bytes:
