@@ -68,6 +68,9 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     # First, so that the request id exists before any other hook can log.
     hooks.init_app(app)
+    from . import outage
+
+    outage.init_app(app)
     from .audit import web as audit_web
 
     audit_web.init_app(app)

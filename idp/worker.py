@@ -45,7 +45,8 @@ class OutboxWorker:
         with self.app.app_context():
             delivered = 0
             for name, job in (("mail", lambda: deliver_due(settings.smtp_url, settings.mail_from,
-                                                           ca_file=settings.smtp_ca_file)),
+                                                           ca_file=settings.smtp_ca_file,
+                                                           first_retry_seconds=settings.mail_retry_seconds)),
                               ("back-channel logout", backchannel.deliver_due)):
                 try:
                     delivered += job()
