@@ -68,14 +68,14 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     # First, so that the request id exists before any other hook can log.
     hooks.init_app(app)
-    from . import outage
-
-    outage.init_app(app)
     from .audit import web as audit_web
 
     audit_web.init_app(app)
     app.jinja_env.add_extension("jinja2.ext.do")
     db.init_app(app)
+    from . import outage
+
+    outage.init_app(app)
     csrf.init_app(app)
 
     from .oidc.server import init_server

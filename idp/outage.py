@@ -1,6 +1,6 @@
 """The database out of reach for a moment (a restart, a fail-over, a connection the
 server dropped): the caller gets 503 with Retry-After in the form it understands,
-never a 500 page.
+never a 500 page, and an answer made before the connection dropped stands.
 
 The pool does not test connections before use (no pre-ping round trip per request),
 so after a database restart the first request on a stale connection fails; SQLAlchemy
@@ -14,19 +14,12 @@ import logging
 from flask import Flask, jsonify, render_template, request
 from sqlalchemy.exc import DBAPIError
 
-from .extensions import db
+from . import database
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 5
 # Endpoints of the OpenID provider that a browser shows, not a service's HTTP client.
 BROWSER_ENDPOINTS = {"oidc.authorize_endpoint", "oidc.resume", "oidc.end_session"}
-
-
-def is_outage(error: DBAPIError) -> bool:
-    """The connection was lost (SQLAlchemy recognised a disconnect and invalidated it)
-    or none could be opened (no statement was sent). Every other database error, a
-    constraint or a bad query, stays a 500: it is a defect, not an outage."""
-    return error.connection_invalidated or error.statement is None
 
 
 def _answer():
@@ -45,14 +38,19 @@ def _answer():
 
 
 def init_app(app: Flask) -> None:
+    """After `db.init_app`: this app's session teardown then runs before Flask-SQLAlchemy's."""
+
     @app.errorhandler(DBAPIError)
     def database_unavailable(error: DBAPIError):
-        if not is_outage(error):
-            raise error  # Flask's 500 handling: logged with its stack
-        db.session.rollback()
+        if not database.is_outage(error):
+            raise error  # Flask's 500 handling: logged with its stack (a defect stays visible)
         # The class only: a database error's message may repeat the values it refused.
         log.warning("database unavailable (%s): answered 503", type(error.orig).__name__)
         response = app.make_response(_answer())
         response.status_code = 503
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
+
+    @app.teardown_appcontext
+    def end_session(exc):
+        database.end_session()

@@ -10,7 +10,7 @@ import threading
 from flask import Flask
 
 from .authn import backchannel
-from .extensions import db
+from . import database
 from .mail.outbox import deliver_due
 
 log = logging.getLogger(__name__)
@@ -52,9 +52,8 @@ class OutboxWorker:
                     delivered += job()
                 except Exception:  # a worker that dies silently would lose nothing but deliver nothing
                     log.exception("%s delivery round failed", name)
-                    db.session.rollback()
                 finally:
-                    db.session.remove()
+                    database.end_session()  # the rollback, also on a connection the server dropped
             return delivered
 
     def _run(self) -> None:

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from idp import outage
+from idp import database, outage
 from idp.authn.web import SESSION_KEY
 from idp.extensions import db
 from tests.conftest import free_port
@@ -71,4 +71,4 @@ def test_a_faulty_statement_is_no_outage(app_ctx):
     with pytest.raises(DBAPIError) as refused:
         db.session.execute(text("SELECT no_such_column FROM account"))
     db.session.rollback()
-    assert not outage.is_outage(refused.value)
+    assert not database.is_outage(refused.value)
