@@ -1,7 +1,7 @@
 """What the clients of a load test saw: every request with the kind of its answer, so
 that the test can tell a clean error from a defect afterwards.
 
-Kinds of answers (README "Production", "What to expect"):
+Kinds of answers (README "Production", "What to expect when something fails"):
 
 - OK: 2xx or 3xx.
 - REFUSED: a standard refusal, OAuth error JSON at a protocol endpoint (`invalid_grant`
