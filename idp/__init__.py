@@ -73,6 +73,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     audit_web.init_app(app)
     app.jinja_env.add_extension("jinja2.ext.do")
     db.init_app(app)
+    from . import outage
+
+    outage.init_app(app)
     csrf.init_app(app)
 
     from .oidc.server import init_server

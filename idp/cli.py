@@ -504,8 +504,10 @@ def mail():
 
 
 @mail.command("send")
-@click.option("--loop", is_flag=True, help="Keep delivering every 10 s (its own process in production).")
-def mail_send(loop):
+@click.option("--loop", is_flag=True, help="Keep delivering (its own process in production).")
+@click.option("--interval", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
+              help="Seconds between two rounds with --loop.")
+def mail_send(loop, interval):
     """Deliver the outbox: queued mail and back-channel logout notices."""
     from .observability import logs
     from .worker import OutboxWorker
@@ -519,7 +521,7 @@ def mail_send(loop):
         click.echo(f"sent {worker.run_once()}")
         if not loop:
             return
-        time.sleep(10)
+        time.sleep(interval)
 
 
 @main.command()

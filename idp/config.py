@@ -43,6 +43,9 @@ class Settings:
     # CA bundle (PEM) that vouches for the SMTP server's TLS certificate instead of the
     # system store, e.g. for a mail relay with an internal CA.
     smtp_ca_file: Path | None = None
+    # The first retry of a mail the SMTP server did not take, in seconds; each further
+    # one waits twice as long, up to an hour.
+    mail_retry_seconds: int = 30
     keys_dir: Path = PROJECT_ROOT / "keys"
     # Reverse proxies in front of us that append to X-Forwarded-For and set
     # X-Forwarded-Proto (werkzeug's ProxyFix counts hops; it cannot match addresses).
@@ -102,6 +105,7 @@ class Settings:
             mail_from=env.get("MAIL_FROM", cls.mail_from),
             keys_dir=Path(env.get("SERVICEKONTO_KEYS_DIR", PROJECT_ROOT / "keys")),
             smtp_ca_file=_path(env.get("SMTP_CA_FILE")),
+            mail_retry_seconds=_int(env, "SERVICEKONTO_MAIL_RETRY_SECONDS", cls.mail_retry_seconds),
             trusted_proxies=_int(env, "SERVICEKONTO_TRUSTED_PROXIES", cls.trusted_proxies),
             metrics_networks=_list(env.get("SERVICEKONTO_METRICS_NETWORKS")) or cls.metrics_networks,
             prometheus_multiproc_dir=_path(env.get("PROMETHEUS_MULTIPROC_DIR")),
@@ -140,6 +144,8 @@ class Settings:
                              "or smtps://user:password@host:port")
         if self.smtp_url and urlparse(self.smtp_url).password and urlparse(self.smtp_url).scheme == "smtp":
             raise ValueError("SMTP_URL with a password needs TLS: smtp+starttls:// or smtps://")
+        if not 1 <= self.mail_retry_seconds <= 3600:
+            raise ValueError("SERVICEKONTO_MAIL_RETRY_SECONDS must be between 1 and 3600")
         if self.audit_retention_days < 1:
             raise ValueError("SERVICEKONTO_AUDIT_RETENTION_DAYS must be 1 or more")
         if self.trusted_proxies < 0:

@@ -10,7 +10,7 @@ import threading
 from flask import Flask
 
 from .authn import backchannel
-from .extensions import db
+from . import database
 from .mail.outbox import deliver_due
 
 log = logging.getLogger(__name__)
@@ -45,15 +45,15 @@ class OutboxWorker:
         with self.app.app_context():
             delivered = 0
             for name, job in (("mail", lambda: deliver_due(settings.smtp_url, settings.mail_from,
-                                                           ca_file=settings.smtp_ca_file)),
+                                                           ca_file=settings.smtp_ca_file,
+                                                           first_retry_seconds=settings.mail_retry_seconds)),
                               ("back-channel logout", backchannel.deliver_due)):
                 try:
                     delivered += job()
                 except Exception:  # a worker that dies silently would lose nothing but deliver nothing
                     log.exception("%s delivery round failed", name)
-                    db.session.rollback()
                 finally:
-                    db.session.remove()
+                    database.end_session()  # the rollback, also on a connection the server dropped
             return delivered
 
     def _run(self) -> None:

@@ -25,11 +25,18 @@ def test_defaults_are_local_development():
     assert settings.smtp_url is None and not settings.is_production
 
 
+def test_the_first_mail_retry_comes_from_the_environment():
+    assert Settings.from_env({}).mail_retry_seconds == 30
+    assert Settings.from_env({"SERVICEKONTO_MAIL_RETRY_SECONDS": "5"}).mail_retry_seconds == 5
+
+
 @pytest.mark.parametrize("env, problem", [
     ({"SERVICEKONTO_ISSUER": "http://konto.example.de"}, "https"),
     ({"SERVICEKONTO_ISSUER": "konto.example.de"}, "absolute"),
     ({"SMTP_URL": "mail.example.de:25"}, "smtp://"),
     ({"SERVICEKONTO_ISSUER": "https://konto.example.de", "SERVICEKONTO_SIMULATORS": "1"}, "development"),
+    ({"SERVICEKONTO_MAIL_RETRY_SECONDS": "0"}, "SERVICEKONTO_MAIL_RETRY_SECONDS"),
+    ({"SERVICEKONTO_MAIL_RETRY_SECONDS": "eine Minute"}, "SERVICEKONTO_MAIL_RETRY_SECONDS"),
 ])
 def test_unsafe_settings_are_refused(env, problem):
     with pytest.raises(ValueError, match=problem):

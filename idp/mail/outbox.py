@@ -18,6 +18,7 @@ from ..timeutil import utcnow
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 20
+LONGEST_WAIT = 3600  # seconds between two attempts at most
 # Delivered mails hold personal data; they are kept only as long as the demo needs
 # to show them, and purged after this.
 KEEP_SENT = timedelta(days=7)
@@ -109,7 +110,14 @@ def _claim_due(now: datetime) -> OutboxMail | None:
     )
 
 
-def deliver_due(smtp_url: str | None, mail_from: str, limit: int = 50, ca_file: Path | None = None) -> int:
+def retry_delay(attempts: int, first_retry_seconds: int = 30) -> timedelta:
+    """How long a mail waits after its `attempts`-th failed attempt: doubling from
+    the first retry, at most an hour."""
+    return timedelta(seconds=min(LONGEST_WAIT, first_retry_seconds * 2 ** (attempts - 1)))
+
+
+def deliver_due(smtp_url: str | None, mail_from: str, limit: int = 50, ca_file: Path | None = None,
+                first_retry_seconds: int = 30) -> int:
     """Send what is due, one mail per transaction. Without SMTP the mails stay in the
     outbox (development)."""
     if not smtp_url:
@@ -128,8 +136,8 @@ def deliver_due(smtp_url: str | None, mail_from: str, limit: int = 50, ca_file: 
                 # Server away or busy: nothing is wrong with the mail, so it is never given
                 # up (the backoff stays at its maximum instead).
                 mail.attempts = min(mail.attempts, MAX_ATTEMPTS - 1)
-            # Back off up to an hour; the error class only, never addresses, goes to the log.
-            mail.next_attempt_at = now + timedelta(seconds=min(3600, 15 * 2 ** mail.attempts))
+            # The error class only, never addresses, goes to the log.
+            mail.next_attempt_at = now + retry_delay(mail.attempts, first_retry_seconds)
             mail.last_error = type(exc).__name__
             log.warning("mail %s not delivered (attempt %s): %s", mail.id, mail.attempts, type(exc).__name__)
         else:

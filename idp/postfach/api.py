@@ -36,6 +36,7 @@ PROBLEM_TITLES = {
     "idempotency-key-wiederverwendet": "Der Idempotency-Key wurde für eine andere Anfrage verwendet.",
     "adresse-unbekannt": "Diese Adresse gibt es in der Schnittstelle nicht.",
     "methode": "Diese Methode ist hier nicht erlaubt.",
+    "nicht-verfuegbar": "Der Dienst ist vorübergehend nicht erreichbar.",
 }
 
 

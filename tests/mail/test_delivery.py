@@ -161,3 +161,30 @@ def test_mail_refused_for_good_does_not_hold_up_the_others(app, mailbox, mail_wo
         assert 5 <= handler.tries["unbekannt@example.org"] < 39
     finally:
         controller.stop()
+
+
+def test_the_operator_sets_the_first_retry_and_each_next_waits_twice_as_long(app, smtp_down, mail_worker_stopped,
+                                                                            monkeypatch):
+    """SERVICEKONTO_MAIL_RETRY_SECONDS (default 30): how soon a mail is tried again."""
+    import dataclasses
+
+    from idp.worker import OutboxWorker
+
+    monkeypatch.setitem(app.config, "SERVICEKONTO", dataclasses.replace(app.config["SERVICEKONTO"],
+                                                                        mail_retry_seconds=5))
+    worker = OutboxWorker(app)
+    with app.app_context():
+        queue_mail("erika@example.org", "Neue Nachricht im Postfach", "Sie haben eine neue Nachricht.")
+        db.session.commit()
+    waits = []
+    for _ in range(3):
+        [waiting] = outbox(app)
+        timeutil.travel(waiting.next_attempt_at - waiting.created_at)  # just when it is due
+        before = timeutil.utcnow()
+        assert worker.run_once() == 0
+        [waiting] = outbox(app)
+        waits.append(round((waiting.next_attempt_at - before).total_seconds()))
+    assert waits == [5, 10, 20]
+    smtp_down.start()
+    timeutil.travel(outbox(app)[0].next_attempt_at - outbox(app)[0].created_at)
+    assert worker.run_once() == 1

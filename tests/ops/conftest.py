@@ -35,7 +35,8 @@ class ProductionServer:
         self.env.update(PYTHONPATH=str(REPO), DATABASE_URL=app.config["SERVICEKONTO"].database_url,
                         SERVICEKONTO_ISSUER=self.url, SERVICEKONTO_KEYS_DIR=str(tmp_path / "keys"),
                         SERVICEKONTO_INSTANCE_DIR=str(tmp_path / "instance"),
-                        PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"), **env)
+                        PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"))
+        self.env.update(env)  # e.g. the issuer of a proxy in front
         self.workers = workers
         self.process: subprocess.Popen | None = None
 

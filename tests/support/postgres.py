@@ -340,6 +340,19 @@ class PostgresServer:
             f"{last_error}{self._log_excerpt()}"
         )
 
+    def shut_down(self) -> None:
+        """Stop the server as an operator would for a restart (``pg_ctl stop -m fast``:
+        open transactions are rolled back, every client is disconnected), keeping its
+        data and port for :meth:`start_again`."""
+        self._run(self.bindir / "pg_ctl", "-D", self.datadir, "-m", "fast", "-w", "-t", str(int(self.timeout)),
+                  "stop")
+
+    def start_again(self) -> None:
+        """Start the server stopped by :meth:`shut_down`; returns once it accepts connections."""
+        self._run(self.bindir / "pg_ctl", "-D", self.datadir, "-l", self.logfile, "-w", "-t",
+                  str(int(self.timeout)), "start")
+        self._wait_ready()
+
     def _pg_ctl_stop(self) -> None:
         if self.base is not None:
             _stop_cluster(self.bindir, self.run_as, self.base)

@@ -1,0 +1,33 @@
+"""The database connection when the server goes away (a restart, a fail-over): how
+to tell that from a defect, and how to let go of a session whose connection is gone."""
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.exc import DBAPIError
+
+from .extensions import db
+
+log = logging.getLogger(__name__)
+
+
+def is_outage(error: DBAPIError) -> bool:
+    """The connection was lost (SQLAlchemy recognised a disconnect and invalidated it)
+    or none could be opened (no statement was sent). Every other database error, a
+    constraint or a bad query, is a defect, not an outage."""
+    return error.connection_invalidated or error.statement is None
+
+
+def end_session() -> None:
+    """Remove the current session, also when the server dropped its connection since
+    the last statement: the rollback on closing fails then, and must neither turn an
+    answer already made into a 500 nor stop the outbox worker. The transaction ended
+    with the connection anyway."""
+    try:
+        db.session.remove()
+    except DBAPIError as error:
+        if not is_outage(error):
+            raise
+        db.session.registry().invalidate()
+        db.session.registry.clear()
+        log.warning("database connection lost before the session ended (%s)", type(error.orig).__name__)
