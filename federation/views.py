@@ -194,7 +194,7 @@ def _log_in(login, account, partner, remote):
     except AuthenticationFailed as exc:
         return failed(str(exc))
     broker.finish(login)
-    web.start_login_session(secret)
+    web.start_login_session(secret, account.id)
     return after_login(record_id, next_url)
 
 

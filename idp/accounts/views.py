@@ -126,7 +126,7 @@ def activation_page(secret: str, activate_link: Callable[[str], tuple[Account | 
     # secret by mail is worth no more than niedrig.
     _, cookie_secret = core.log_in(Identity(method="activation", amr=("otp",), ceiling=Level.NIEDRIG,
                                             account_id=account.id))
-    web.start_login_session(cookie_secret)
+    web.start_login_session(cookie_secret, account.id)
     return redirect(landing)
 
 
@@ -175,7 +175,8 @@ def confirm_email(secret):
         email = (request.form.get("email") or "").strip()
         try:
             identity = PasswordBackend().authenticate(email=email, password=request.form.get("password") or "",
-                                                      address=request.remote_addr or "")
+                                                      address=request.remote_addr or "",
+                                                      devices_seen=web.known_device_tokens())
         except AuthenticationFailed as exc:
             errors["form"] = [str(exc)]
         else:
@@ -184,7 +185,7 @@ def confirm_email(secret):
                 errors["form"] = [refusal]
             else:
                 _, cookie_secret = core.log_in(identity)
-                web.start_login_session(cookie_secret)
+                web.start_login_session(cookie_secret, identity.account_id)
                 return render_template("accounts/email_changed.html", new_email=new_email)
     return render_template("accounts/email_confirm.html", secret=secret, new_email=link.payload["email"],
                            errors=errors, email=email), 400 if errors else 200
