@@ -41,8 +41,10 @@ class PasswordBackend(LoginBackend):
             audit.record("login.failed", succeeded=False, email=email, method=self.name, reason="credentials")
             db.session.commit()
             raise
-        # Committed with the login (or the change the password was asked for).
+        # Committed at once: the attempt was counted before the check, and a form that
+        # is refused for another reason (a weak new password) must not leave it counted.
         throttle.succeeded(attempt.counters)
+        db.session.commit()
         return identity
 
     def _verify(self, email: str, password: str) -> Identity:

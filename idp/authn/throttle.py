@@ -121,7 +121,7 @@ class Attempt:
 
 def attempt(counters: tuple[Counter, ...]) -> Attempt:
     """Count one password attempt against every counter, or against none when one of
-    them is waiting (`refused_until`). Commits."""
+    them is waiting (`refused_until`). A counted attempt is committed at once."""
     keys = [c.key for c in counters]
     for _ in range(CLAIM_TRIES):
         now = utcnow()
@@ -130,7 +130,6 @@ def attempt(counters: tuple[Counter, ...]) -> Attempt:
             LoginBackoff.not_before, LoginBackoff.version).where(LoginBackoff.key.in_(keys)))}
         waiting = [row.not_before for row in rows.values() if row.not_before and row.not_before > now]
         if waiting:
-            db.session.commit()
             return Attempt(counters, refused_until=max(waiting))
         if _claim(counters, rows, now):
             db.session.commit()

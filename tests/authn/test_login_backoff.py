@@ -214,6 +214,17 @@ def test_a_claim_made_on_a_stale_reading_is_refused(app_ctx):
     assert throttle.recent_failures(EMAIL, "192.0.2.1") == (5, 5)
 
 
+def test_the_right_current_password_with_a_refused_new_one_counts_nothing(app, make_account):
+    make_account()
+    agent = browser(app, "198.51.100.55")
+    assert admitted(agent.login())
+    for _ in range(throttle.FREE_ATTEMPTS + 1):
+        r = agent.submit("/mein-bereich/passwort", {"current_password": "ABab1234", "password": "kurz",
+                                                    "password_repeat": "kurz"})
+        assert r.status_code == 400 and THROTTLED not in r.text
+    assert counted(app, address="198.51.100.55") == (0, 0)
+
+
 # -- the source address ------------------------------------------------------------------------
 def test_many_failures_from_one_address_block_that_address_even_for_a_known_browser(app, make_account):
     make_account(email="opfer@example.org")

@@ -4,32 +4,17 @@ to wait, and the ID card gets her in at once."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
-from idp import timeutil
-from idp.authn import throttle
+from tests.authn.test_login_backoff import strangers_guess
 from tests.browser.support import assert_accessible, log_in, log_in_to_mein_bereich
 from tests.browser.test_eid import log_in_with_card, upgrade_with_card
-from tests.conftest import Browserless
 
 pytestmark = pytest.mark.browser
 
 WAIT = re.compile(r"Zu viele fehlgeschlagene Anmeldeversuche\. .* ab \d\d:\d\d Uhr wieder möglich \(in \d+ Minuten?\)")
-
-
-def strangers_guess(app, times: int) -> None:
-    """Wrong passwords for Erika from ever other addresses, each once the wait is over."""
-    minute = 0.0
-    for n in range(times):
-        if n >= throttle.FREE_ATTEMPTS:
-            minute += throttle.wait_after(n).total_seconds() / 60 + 0.1
-            timeutil.travel(timedelta(minutes=minute))
-        stranger = Browserless(app)
-        stranger.client.environ_base["REMOTE_ADDR"] = f"203.0.113.{n + 1}"
-        assert stranger.login(password="Falsch-123").status_code == 400
 
 
 @pytest.fixture
