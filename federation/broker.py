@@ -136,10 +136,11 @@ def identity(account: Account, partner: FederationPartner, remote: RemoteIdentit
 
 
 def create_account(partner: FederationPartner, remote: RemoteIdentity, email: str,
-                   link_for: Callable[[str], str]) -> tuple[Account | None, str | None]:
+                   link_for: Callable[[str], str], carried: dict | None = None) -> tuple[Account | None, str | None]:
     """An account made of the partner's data, linked to the remote identity. Active at
     once when the e-mail address is the one the partner vouches for; otherwise it
-    waits for the activation link like a registration. Returns (account, refusal)."""
+    waits for the activation link like a registration, which then continues where
+    the login was going (`carried`: `registration.continuation`). Returns (account, refusal)."""
     if not (remote.value("given_name") and remote.value("family_name")):
         return None, NAMES_MISSING
     normalized = policy.normalize_email(email)
@@ -163,7 +164,7 @@ def create_account(partner: FederationPartner, remote: RemoteIdentity, email: st
         account.set_attribute("email", account.email, mail.level, source(partner))
         audit.record("account.activated", account_id=account.id, email=account.email, method=METHOD)
     else:
-        send_activation(account, link_for)
+        send_activation(account, link_for, carried)
     db.session.commit()
     return account, None
 

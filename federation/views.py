@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 
-from idp.accounts import policy
+from idp.accounts import policy, registration
 from idp.accounts.models import Account
 from idp.accounts.links import absolute_link
 from idp.authn import core, web
@@ -172,13 +172,16 @@ def arrive(login_id):
         if problems := policy.check_email(email):
             errors["email"] = problems
         else:
-            account, refusal = broker.create_account(partner, remote, email,
-                                                     absolute_link("accounts.activate"))
+            account, refusal = broker.create_account(
+                partner, remote, email, absolute_link("accounts.activate"),
+                carried=registration.continuation(login.record_id, login.next_url))
             if refusal:
                 errors["form"] = [refusal]
             elif not account.is_active:
+                for_service = login.record_id is not None
                 broker.finish(login)
-                return render_template("federation/activation_sent.html", email=account.email)
+                return render_template("federation/activation_sent.html", email=account.email,
+                                       for_service=for_service)
             else:
                 return _log_in(login, account, partner, remote)
     return render_template("federation/take_over.html", partner=partner, remote=remote, data=data, login=login,
@@ -195,7 +198,7 @@ def _log_in(login, account, partner, remote):
     except AuthenticationFailed as exc:
         return failed(str(exc))
     broker.finish(login)
-    web.start_login_session(secret)
+    web.start_login_session(secret, account.id)
     return after_login(record_id, next_url)
 
 

@@ -10,7 +10,7 @@ from .accounts.models import EmailLink
 from .accounts import upgrade
 from .accounts.registration import purge_unactivated
 from .audit import retention as audit
-from .authn import backchannel, eid, sessions, throttle
+from .authn import backchannel, devices, eid, sessions, throttle
 from .consent import releases
 from .extensions import db
 from .mail.outbox import purge_sent
@@ -45,6 +45,7 @@ def purge_expired() -> dict[str, int]:
         "pushed authorization requests": par.purge(),
         "initial access tokens": registration.purge(),
         "login failures": throttle.purge(),
+        "known devices": devices.purge(),
         "sessions": sessions.purge(),
         "mails": purge_sent(),
         "back-channel logout notices given up": backchannel.purge(),

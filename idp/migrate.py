@@ -16,6 +16,7 @@ def model_metadata():
     import idp.accounts.models  # noqa: F401
     import idp.audit.models  # noqa: F401
     import idp.authn.backchannel  # noqa: F401
+    import idp.authn.devices  # noqa: F401
     import idp.authn.eid  # noqa: F401
     import idp.authn.sessions  # noqa: F401
     import idp.authn.throttle  # noqa: F401

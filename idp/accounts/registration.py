@@ -40,12 +40,18 @@ def get_draft(draft_id: str | None) -> RegistrationDraft | None:
     return draft
 
 
-def save_draft(draft: RegistrationDraft | None, form: dict[str, str], with_card: bool = False) -> DraftResult:
+def save_draft(draft: RegistrationDraft | None, form: dict[str, str], with_card: bool = False,
+               record_id: str | None = None) -> DraftResult:
     """Check the form; keep the entries either way so nothing is typed twice.
 
     With the ID card (`with_card`) the names come from the card, not from the form.
+    `record_id` names the online service's authorization request the registration
+    was started from; the activation continues it.
     """
     data = {name: (form.get(name) or "").strip() for name in FIELDS}
+    kept = (draft.data or {}).get("anfrage") if draft is not None else None
+    if record_id or kept:
+        data["anfrage"] = record_id or kept
     if with_card:
         data.update(given_name="", family_name="", title="")
     errors: dict[str, list[str]] = {}
@@ -171,7 +177,7 @@ def complete(draft: RegistrationDraft, link_for: Callable[[str], str], source: s
             # Linked elsewhere since the card was read: the account is Plus all the
             # same, only eID login waits for "Daten mit Ausweis synchronisieren".
             eid.link_digest(account, data["card_pseudonym"])
-        send_activation(account, link_for)
+        send_activation(account, link_for, continuation(data.get("anfrage")))
         audit.record("account.registered", account_id=account.id, email=account.email,
                      method="eid" if card else "password")
     db.session.delete(draft)
@@ -179,8 +185,24 @@ def complete(draft: RegistrationDraft, link_for: Callable[[str], str], source: s
     return None
 
 
-def send_activation(account: Account, link_for: Callable[[str], str]) -> None:
-    secret = links.issue_link(account, "activation", links.ACTIVATION_VALIDITY)
+def continuation(record_id: str | None, next_url: str | None = None) -> dict | None:
+    """What an activation link carries of the step that sent the mail: the online
+    service's authorization request that waits (its id), or a local page."""
+    payload = {key: value for key, value in (("anfrage", record_id), ("next", next_url)) if value}
+    return payload or None
+
+
+def continuation_of(secret: str) -> tuple[str | None, str | None]:
+    """The (request id, local page) an activation link carries; read before it is used."""
+    link, _ = links.find_link(secret, "activation")
+    payload = (link.payload if link is not None else None) or {}
+    return payload.get("anfrage"), payload.get("next")
+
+
+def send_activation(account: Account, link_for: Callable[[str], str], carried: dict | None = None) -> None:
+    """Mail the activation link; `carried` (see `continuation`) stays on the server with
+    the link, so the link continues the service's request in any browser."""
+    secret = links.issue_link(account, "activation", links.ACTIVATION_VALIDITY, payload=carried)
     queue_template_mail(account.email, "Aktivieren Sie Ihr Servicekonto", "activation.txt", account=account,
                         link=link_for(secret), hours=int(links.ACTIVATION_VALIDITY.total_seconds() // 3600))
 

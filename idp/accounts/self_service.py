@@ -39,6 +39,8 @@ def home():
 
 NOTICES = {
     "aktiviert": "Ihr Servicekonto ist aktiviert. Willkommen!",
+    "anfrage-abgelaufen": "Ihr Servicekonto ist aktiviert. Die Anmeldung beim Online-Dienst ist inzwischen "
+                          "abgelaufen: Bitte starten Sie den Online-Dienst erneut.",
     "profil": "Ihre Daten wurden gespeichert.",
     "passwort": "Ihr Passwort wurde geändert. Alle anderen Sitzungen wurden beendet.",
 }

@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from typing import Callable
 
-from flask import Blueprint, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, g, redirect, render_template, request, session, url_for
 
 from ..authn import core, web
 from ..authn.identity import AuthenticationFailed, Identity
 from ..authn.eid import Purpose
 from ..authn.eid_views import begin
 from ..authn.password import PasswordBackend
+from ..authn.views import after_login
+from ..oidc import authorize
 from ..security import uniform_duration
 from ..loa import Level
 from . import email_change, links, password_reset, registration
@@ -55,12 +57,18 @@ def start():
     return render_template("start.html")
 
 
+def _waiting_request(record_id: str | None) -> str | None:
+    """The online service's authorization request a page was opened for, if it still waits."""
+    return record_id if record_id and authorize.load(record_id) is not None else None
+
+
 @bp.route("/registrierung", methods=["GET", "POST"])
 def register():
     draft = _draft()
     with_card = request.values.get("mit") == "ausweis"
+    record_id = _waiting_request(request.values.get("anfrage"))
     if request.method == "POST":
-        result = registration.save_draft(draft, request.form, with_card=with_card)
+        result = registration.save_draft(draft, request.form, with_card=with_card, record_id=record_id)
         session[DRAFT_KEY] = result.draft.id
         if not result.errors:
             if with_card and not registration.card_of(result.draft):
@@ -68,9 +76,10 @@ def register():
             return redirect(url_for("accounts.overview"))
         return render_template("accounts/register.html", data=result.draft.data, errors=result.errors,
                                password_kept=bool(result.draft.password_hash), with_card=with_card,
-                               salutations=registration.SALUTATIONS), 400
+                               record_id=result.draft.data.get("anfrage"), salutations=registration.SALUTATIONS), 400
     return render_template("accounts/register.html", data=draft.data if draft else {}, errors={},
                            password_kept=bool(draft and draft.password_hash), with_card=with_card,
+                           record_id=record_id or (draft.data.get("anfrage") if draft else None),
                            salutations=registration.SALUTATIONS)
 
 
@@ -107,15 +116,27 @@ def registered():
 
 @bp.route("/registrierung/aktivieren/<secret>", methods=["GET", "POST"])
 def activate(secret):
+    record_id, next_url = registration.continuation_of(secret) if request.method == "POST" else (None, None)
     return activation_page(secret, registration.activate, "accounts/activate.html", "accounts/activation_failed.html",
-                           LINK_MESSAGES, url_for("mein_bereich.home", hinweis="aktiviert"))
+                           LINK_MESSAGES, lambda: _continue(record_id, next_url))
+
+
+def _continue(record_id: str | None, next_url: str | None):
+    """After the activation: on into the online service's request the registration
+    was made for, as after any login; if it has expired meanwhile, Mein Bereich says
+    that the service must be started again."""
+    if record_id and authorize.load(record_id) is None:
+        return redirect(url_for("mein_bereich.home", hinweis="anfrage-abgelaufen"))
+    if record_id or next_url:
+        return after_login(record_id, next_url)
+    return redirect(url_for("mein_bereich.home", hinweis="aktiviert"))
 
 
 def activation_page(secret: str, activate_link: Callable[[str], tuple[Account | None, LinkProblem | None]],
                     template: str, failed_template: str, messages: dict[LinkProblem, str],
-                    landing: str):
+                    landing: str | Callable[[], Response]):
     """The page behind an activation link: the GET asks, the POST activates and logs
-    the user in."""
+    the user in, then goes to `landing` (a URL, or a function giving the answer)."""
     # A click confirms: mail scanners that prefetch links must not use them up.
     if request.method == "GET":
         return render_template(template, secret=secret)
@@ -126,8 +147,8 @@ def activation_page(secret: str, activate_link: Callable[[str], tuple[Account | 
     # secret by mail is worth no more than niedrig.
     _, cookie_secret = core.log_in(Identity(method="activation", amr=("otp",), ceiling=Level.NIEDRIG,
                                             account_id=account.id))
-    web.start_login_session(cookie_secret)
-    return redirect(landing)
+    web.start_login_session(cookie_secret, account.id)
+    return landing() if callable(landing) else redirect(landing)
 
 
 @bp.route("/passwort-vergessen", methods=["GET", "POST"])
@@ -175,7 +196,8 @@ def confirm_email(secret):
         email = (request.form.get("email") or "").strip()
         try:
             identity = PasswordBackend().authenticate(email=email, password=request.form.get("password") or "",
-                                                      address=request.remote_addr or "")
+                                                      address=request.remote_addr or "",
+                                                      devices_seen=web.known_device_tokens())
         except AuthenticationFailed as exc:
             errors["form"] = [str(exc)]
         else:
@@ -184,7 +206,7 @@ def confirm_email(secret):
                 errors["form"] = [refusal]
             else:
                 _, cookie_secret = core.log_in(identity)
-                web.start_login_session(cookie_secret)
+                web.start_login_session(cookie_secret, identity.account_id)
                 return render_template("accounts/email_changed.html", new_email=new_email)
     return render_template("accounts/email_confirm.html", secret=secret, new_email=link.payload["email"],
                            errors=errors, email=email), 400 if errors else 200

@@ -78,10 +78,10 @@ def _log_in(result: eid.CardResult, must_be: str | None = None):
         if must_be is not None and identity.account_id != must_be:
             core.refused(identity.method, "other_account", account_id=must_be)
             raise AuthenticationFailed("Dieser Ausweis gehört nicht zu dem Servicekonto, mit dem Sie angemeldet sind.")
-        _, secret = core.log_in(identity, client_id=authorize.client_id_of(tx.record_id))
+        login_session, secret = core.log_in(identity, client_id=authorize.client_id_of(tx.record_id))
     except AuthenticationFailed as exc:
         return render_template("authn/eid_failed.html", message=str(exc), retry=retry), 400
-    web.start_login_session(secret)
+    web.start_login_session(secret, login_session.account_id)
     return after_login(tx.record_id, tx.next_url)
 
 

@@ -9,7 +9,7 @@ from ..accounts.models import Account
 from ..accounts.policy import normalize_email
 from ..extensions import db
 from ..loa import Level
-from . import throttle
+from . import devices, throttle
 from .identity import AuthenticationFailed, Identity, LoginBackend
 
 WRONG_CREDENTIALS = "E-Mail-Adresse oder Passwort ist nicht korrekt."
@@ -22,23 +22,29 @@ class LoginThrottled(AuthenticationFailed):
 class PasswordBackend(LoginBackend):
     name = "password"
 
-    def authenticate(self, *, email: str, password: str, address: str = "") -> Identity:
-        """Check e-mail and password; failures count against the account and the
-        client `address`, and while either is throttled nothing is checked."""
-        failures = throttle.recent_failures(email, address)
-        if throttle.over_limit(failures):
+    def authenticate(self, *, email: str, password: str, address: str = "",
+                     devices_seen: list[str] | None = None) -> Identity:
+        """Check e-mail and password. The attempt counts against the client `address`
+        and against the account, or, from a browser that logged in to the account
+        before (`devices_seen`: its known-device tokens), against that device; while
+        one of them waits, nothing is checked."""
+        device = devices.find(devices_seen or [], email)
+        own = throttle.device_counter(device.token_hash) if device else throttle.account_counter(email)
+        attempt = throttle.attempt((own, throttle.address_counter(address)))
+        if attempt.refused_until is not None:
             audit.record("login.failed", succeeded=False, email=email, method=self.name, reason="throttled")
             db.session.commit()
-            raise LoginThrottled(throttle.THROTTLED)
+            raise LoginThrottled(throttle.refusal(attempt.refused_until))
         try:
             identity = self._verify(email, password)
         except AuthenticationFailed:
             audit.record("login.failed", succeeded=False, email=email, method=self.name, reason="credentials")
-            throttle.record_failure(email, address)
+            db.session.commit()
             raise
-        if failures[0]:
-            # Committed with the login (or the change the password was asked for).
-            throttle.clear(email)
+        # Committed at once: the attempt was counted before the check, and a form that
+        # is refused for another reason (a weak new password) must not leave it counted.
+        throttle.succeeded(attempt.counters)
+        db.session.commit()
         return identity
 
     def _verify(self, email: str, password: str) -> Identity:

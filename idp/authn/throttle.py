@@ -1,13 +1,34 @@
-"""Throttling of failed logins per account and per client address (SPEC §3).
+"""Limits on password attempts (SPEC §3): they slow a guesser down and never lock the
+owner out.
 
-Keys are digests, so the table holds neither addresses nor e-mails in clear; rows
-older than the window are purged.
+Three counters, each a row keyed by a digest (the table holds neither addresses nor
+e-mails in clear):
+
+- per account — the address as typed, whether or not it has an account, so the answer
+  tells nothing: a few attempts are free, then each failure doubles the wait before
+  the next attempt (1, 2, 4 … 60 minutes); attempts within the wait are refused
+  without checking the password. The count is forgotten a day after the last failure.
+- per known device — a browser that logged in to the account before (`devices`)
+  counts on its own row instead of the account's, with the same back-off, so that
+  strangers' failures do not keep the owner out;
+- per source address — strict: at most MAX_PER_ADDRESS failures in ADDRESS_WINDOW.
+
+An attempt counts as a failure before the password is checked, claimed by
+compare-and-set on the rows' version and committed at once, so requests in parallel
+worker processes get no more guesses than one after the other; a success gives the
+claim back. The password-reset link (`clear`) ends the account's back-off.
+
+`LoginFailure` is the older table of single events, still used by `request_limits`.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, String, delete, func, select
+from sqlalchemy import Integer, String, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..accounts.policy import normalize_email
@@ -15,11 +36,20 @@ from ..extensions import db
 from ..secrets import digest
 from ..timeutil import utcnow
 
-WINDOW = timedelta(minutes=15)
-MAX_PER_ACCOUNT = 5
+WINDOW = timedelta(minutes=15)  # of `LoginFailure` (request_limits)
+
+FREE_ATTEMPTS = 5
+FIRST_WAIT = timedelta(minutes=1)
+LONGEST_WAIT = timedelta(minutes=60)
+FORGET_AFTER = timedelta(hours=24)
+ADDRESS_WINDOW = timedelta(minutes=15)
 MAX_PER_ADDRESS = 30
-THROTTLED = ("Zu viele fehlgeschlagene Anmeldeversuche. Bitte warten Sie 15 Minuten oder setzen Sie "
-             "Ihr Passwort zurück.")
+# Compare-and-set retries before an attempt that keeps colliding is refused.
+CLAIM_TRIES = 5
+# The clock the message names is the citizen's.
+LOCAL_TIME = ZoneInfo("Europe/Berlin")
+
+THROTTLED = "Zu viele fehlgeschlagene Anmeldeversuche."
 
 
 class LoginFailure(db.Model):
@@ -30,41 +60,149 @@ class LoginFailure(db.Model):
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
-def _keys(email: str, address: str) -> tuple[str, str]:
-    return digest("acct:" + normalize_email(email)), digest("addr:" + (address or ""))
+class LoginBackoff(db.Model):
+    __tablename__ = "login_backoff"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    # Start of the address's window; last counted attempt; no attempt before not_before.
+    first_at: Mapped[datetime]
+    last_at: Mapped[datetime] = mapped_column(index=True)
+    not_before: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer, default=0)
 
 
-def _count(key: str) -> int:
-    since = utcnow() - WINDOW
-    return db.session.scalar(select(func.count()).where(LoginFailure.key == key, LoginFailure.at > since))
+@dataclass(frozen=True)
+class Counter:
+    key: str
+    strict: bool  # the address's fixed window, else the account's (or device's) back-off
 
 
-def recent_failures(email: str, address: str) -> tuple[int, int]:
-    """Failures within the window: of the account, of the client address."""
-    account_key, address_key = _keys(email, address)
-    return _count(account_key), _count(address_key)
+def account_counter(email: str) -> Counter:
+    return Counter(digest("acct:" + normalize_email(email)), strict=False)
 
 
-def over_limit(failures: tuple[int, int]) -> bool:
-    return failures[0] >= MAX_PER_ACCOUNT or failures[1] >= MAX_PER_ADDRESS
+def device_counter(device_id: str) -> Counter:
+    return Counter(digest("device:" + device_id), strict=False)
 
 
-def is_throttled(email: str, address: str) -> bool:
-    return over_limit(recent_failures(email, address))
+def address_counter(address: str) -> Counter:
+    return Counter(digest("addr:" + (address or "")), strict=True)
 
 
-def record_failure(email: str, address: str) -> None:
-    for key in _keys(email, address):
-        db.session.add(LoginFailure(key=key))
-    db.session.commit()
+def wait_after(failures: int) -> timedelta:
+    if failures < FREE_ATTEMPTS:
+        return timedelta(0)
+    return min(FIRST_WAIT * 2 ** min(failures - FREE_ATTEMPTS, 16), LONGEST_WAIT)
+
+
+def _stale(counter: Counter, first_at: datetime, last_at: datetime, now: datetime) -> bool:
+    return first_at <= now - ADDRESS_WINDOW if counter.strict else last_at <= now - FORGET_AFTER
+
+
+def _counted(counter: Counter, row, now: datetime) -> dict:
+    """The row after one more attempt."""
+    failures, first_at = (0, now) if row is None or _stale(counter, row.first_at, row.last_at, now) \
+        else (row.failures, row.first_at)
+    failures += 1
+    if counter.strict:
+        not_before = first_at + ADDRESS_WINDOW if failures >= MAX_PER_ADDRESS else None
+    else:
+        wait = wait_after(failures)
+        not_before = now + wait if wait else None
+    return dict(failures=failures, first_at=first_at, last_at=now, not_before=not_before)
+
+
+@dataclass
+class Attempt:
+    counters: tuple[Counter, ...]
+    refused_until: datetime | None = None
+
+
+def attempt(counters: tuple[Counter, ...]) -> Attempt:
+    """Count one password attempt against every counter, or against none when one of
+    them is waiting (`refused_until`). A counted attempt is committed at once."""
+    keys = [c.key for c in counters]
+    for _ in range(CLAIM_TRIES):
+        now = utcnow()
+        rows = {row.key: row for row in db.session.execute(select(
+            LoginBackoff.key, LoginBackoff.failures, LoginBackoff.first_at, LoginBackoff.last_at,
+            LoginBackoff.not_before, LoginBackoff.version).where(LoginBackoff.key.in_(keys)))}
+        waiting = [row.not_before for row in rows.values() if row.not_before and row.not_before > now]
+        if waiting:
+            return Attempt(counters, refused_until=max(waiting))
+        if _claim(counters, rows, now):
+            db.session.commit()
+            return Attempt(counters)
+    return Attempt(counters, refused_until=utcnow() + FIRST_WAIT)
+
+
+class _Collision(Exception):
+    pass
+
+
+def _claim(counters, rows, now) -> bool:
+    try:
+        with db.session.begin_nested():
+            for counter in counters:
+                row = rows.get(counter.key)
+                values = _counted(counter, row, now)
+                if row is None:
+                    db.session.execute(insert(LoginBackoff).values(key=counter.key, version=0, **values))
+                    continue
+                done = db.session.execute(update(LoginBackoff).where(
+                    LoginBackoff.key == counter.key, LoginBackoff.version == row.version).values(
+                    version=row.version + 1, **values))
+                if done.rowcount != 1:
+                    raise _Collision
+    except (_Collision, IntegrityError):
+        return False
+    return True
+
+
+def succeeded(counters: tuple[Counter, ...]) -> None:
+    """The password was right: the back-off starts again, and the address gets its
+    claim back (a shared office address must not fill up with successful logins).
+    In the caller's transaction."""
+    for counter in counters:
+        if counter.strict:
+            db.session.execute(update(LoginBackoff).where(
+                LoginBackoff.key == counter.key, LoginBackoff.failures > 0).values(
+                failures=LoginBackoff.failures - 1, not_before=None, version=LoginBackoff.version + 1))
+        else:
+            db.session.execute(delete(LoginBackoff).where(LoginBackoff.key == counter.key))
 
 
 def clear(email: str) -> None:
-    """Forget the account's failures, in the caller's transaction."""
-    account_key, _ = _keys(email, "")
-    db.session.execute(delete(LoginFailure).where(LoginFailure.key == account_key))
+    """End the account's back-off (reset link, deletion), in the caller's transaction."""
+    succeeded((account_counter(email),))
+
+
+def recent_failures(email: str, address: str) -> tuple[int, int]:
+    """Counted failures: of the account, of the client address."""
+    now = utcnow()
+    counts = []
+    for counter in (account_counter(email), address_counter(address)):
+        row = db.session.execute(select(LoginBackoff.failures, LoginBackoff.first_at, LoginBackoff.last_at)
+                                 .where(LoginBackoff.key == counter.key)).first()
+        counts.append(0 if row is None or _stale(counter, row.first_at, row.last_at, now) else row.failures)
+    return counts[0], counts[1]
+
+
+def refusal(until: datetime) -> str:
+    """The message for an attempt within the wait: when to try again, and what works at once."""
+    minutes = max(1, math.ceil((until - utcnow()).total_seconds() / 60))
+    # The next whole minute, so "ab 10:05 Uhr" is never a moment too early.
+    at = (until + timedelta(seconds=59)).replace(second=0, microsecond=0)
+    clock = at.replace(tzinfo=timezone.utc).astimezone(LOCAL_TIME).strftime("%H:%M")
+    span = "1 Minute" if minutes == 1 else f"{minutes} Minuten"
+    return (f"{THROTTLED} Zu Ihrem Schutz ist die Anmeldung mit Passwort erst ab {clock} Uhr wieder möglich "
+            f"(in {span}). Sofort möglich ist die Anmeldung mit der Online-Ausweisfunktion oder ein neues "
+            "Passwort über „Passwort vergessen?“.")
 
 
 def purge() -> int:
-    result = db.session.execute(delete(LoginFailure).where(LoginFailure.at < utcnow() - WINDOW))
-    return result.rowcount or 0
+    now = utcnow()
+    failures = db.session.execute(delete(LoginFailure).where(LoginFailure.at < now - WINDOW)).rowcount or 0
+    backoffs = db.session.execute(delete(LoginBackoff).where(LoginBackoff.last_at < now - FORGET_AFTER)).rowcount
+    return failures + (backoffs or 0)

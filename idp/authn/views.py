@@ -41,12 +41,13 @@ def login():
         if not errors:
             try:
                 identity = password_backend.authenticate(email=email, password=password,
-                                                         address=request.remote_addr or "")
-                _, secret = core.log_in(identity, client_id=record.client_id if record else None)
+                                                         address=request.remote_addr or "",
+                                                         devices_seen=web.known_device_tokens())
+                login_session, secret = core.log_in(identity, client_id=record.client_id if record else None)
             except AuthenticationFailed as exc:
                 errors["form"] = [str(exc)]
             else:
-                web.start_login_session(secret)
+                web.start_login_session(secret, login_session.account_id)
                 return after_login(record_id, next_url)
     status = 200 if not errors else 400
     return render_template("authn/login.html", errors=errors, email=email, record=record,

@@ -4,9 +4,11 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlparse
 
-from flask import g, redirect, request, session, url_for
+from flask import after_this_request, current_app, g, redirect, request, session, url_for
+from itsdangerous import BadSignature, URLSafeSerializer
 
-from . import sessions
+from ..extensions import db
+from . import devices, sessions
 
 SESSION_KEY = "login"
 
@@ -25,11 +27,46 @@ def load_login_session() -> None:
     g.login_session = login
 
 
-def start_login_session(secret: str) -> None:
+def start_login_session(secret: str, account_id: str) -> None:
     # A new login never reuses anything from the cookie before it.
     session.clear()
     session[SESSION_KEY] = secret
     session.permanent = False
+    remember_device(account_id)
+
+
+# -- known devices (`devices`): a cookie of its own, as it outlives every session ----------
+def _device_cookie() -> tuple[str, URLSafeSerializer]:
+    # Named after the session cookie: two instances on one host (the two-state demo)
+    # must not overwrite each other's.
+    name = current_app.config["SESSION_COOKIE_NAME"] + "_geraete"
+    return name, URLSafeSerializer(current_app.secret_key, salt="known-devices")
+
+
+def known_device_tokens() -> list[str]:
+    """The known-device tokens this browser carries; none if the cookie was not ours."""
+    name, serializer = _device_cookie()
+    try:
+        tokens = serializer.loads(request.cookies.get(name) or "")
+    except BadSignature:
+        return []
+    if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens):
+        return []
+    return tokens[:devices.MAX_PER_BROWSER]
+
+
+def remember_device(account_id: str) -> None:
+    """This browser logged in to the account: it is a known device for it from now on."""
+    tokens = devices.remember(account_id, known_device_tokens())
+    db.session.commit()
+    name, serializer = _device_cookie()
+    value = serializer.dumps(tokens)
+
+    @after_this_request
+    def set_cookie(response):
+        response.set_cookie(name, value, max_age=int(devices.VALIDITY.total_seconds()), httponly=True,
+                            secure=current_app.config["SESSION_COOKIE_SECURE"], samesite="Lax")
+        return response
 
 
 def forget_login_session() -> None:

@@ -169,7 +169,7 @@ def activate(secret):
             # Like the citizens' activation: the link proves the mailbox, worth niedrig.
             _, cookie_secret = core.log_in(Identity(method="activation", amr=("otp",), ceiling=Level.NIEDRIG,
                                                     account_id=result.account.id))
-            web.start_login_session(cookie_secret)
+            web.start_login_session(cookie_secret, result.account.id)
             return redirect(url_for("mein_bereich.home", hinweis="aktiviert"))
         errors = result.errors
     return render_template("organisations/user_activate.html", secret=secret, errors=errors), \

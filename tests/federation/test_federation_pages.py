@@ -15,8 +15,10 @@ from federation.models import FederatedLink
 from idp import timeutil
 from idp.accounts.models import Account
 from idp.extensions import db
-from tests.conftest import Browserless, csrf_from
+from tests.conftest import Browserless, csrf_from, pkce_pair, query_of
 from tests.support.federation import add_oidc_partner, arrived
+from tests.support.flows import authorize_query, consent, location
+
 
 @pytest.fixture
 def partner_id(app):
@@ -67,6 +69,22 @@ def test_other_address_activates_by_mail_then_the_partner_logs_in(app, user_agen
     assert account(app, "berta.neu@example.org")[1] == "active"
     r = user_agent.client.get(arrived(app, user_agent, partner_id))
     assert r.status_code == 302 and r.location.endswith("/mein-bereich")
+
+
+def test_other_address_confirmed_continues_the_services_request(app, user_agent, partner_id, mailbox, make_client):
+    rp = make_client()
+    r = user_agent.get("/authorize", query_string=authorize_query(rp, pkce_pair()[1]))
+    record_id = query_of(location(r))["anfrage"]
+    page = arrived(app, user_agent, partner_id, record_id=record_id)
+    r = user_agent.submit(page, {"decision": "zustimmen", "email": "berta.neu@example.org"})
+    assert "E-Mail-Adresse bestätigen" in r.text and "beim Online-Dienst weiter" in r.text
+    link = next(x for x in mailbox.wait_for("berta.neu@example.org", "Aktivieren").links() if "aktivieren" in x)
+    # Opened in the mail program's browser: the request goes on there, as after a login.
+    elsewhere = Browserless(app)
+    r = elsewhere.submit(re.sub(r"^https?://[^/]+", "", link), {})
+    assert r.location.endswith(f"/authorize/weiter/{record_id}")
+    answer = location(consent(elsewhere, location(elsewhere.get(r.location))))
+    assert answer.startswith(rp.redirect_uri + "?") and query_of(answer)["code"]
 
 
 def test_a_remote_identity_links_to_one_account_only(app, user_agent, partner_id, make_account):

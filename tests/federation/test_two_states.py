@@ -4,6 +4,7 @@ asserting, both sides ours, over SAML in a real browser."""
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 
 import pytest
 from playwright.sync_api import expect
@@ -12,6 +13,7 @@ from idp.devserver import federate
 from idp.extensions import db
 from idp.loa import Level
 from tests.browser.support import submit_login_form
+from tests.conftest import pkce_pair, query_of
 from tests.support.two_states import two_states
 
 pytestmark = pytest.mark.browser
@@ -24,17 +26,17 @@ def lands(tmp_path_factory):
         yield app_a, app_b
 
 
-def _citizen_of_b(app_b) -> None:
+def _citizen_of_b(app_b, email="berta@example.org") -> None:
     from idp.accounts.models import Account
     from idp.accounts.passwords import hash_password
     from idp.accounts.policy import normalize_email
 
     with app_b.app_context():
-        account = Account(email="berta@example.org", email_normalized=normalize_email("berta@example.org"),
+        account = Account(email=email, email_normalized=normalize_email(email),
                           password_hash=hash_password("ABab1234"), status="active")
         db.session.add(account)
         for name, value in (("given_name", "Berta"), ("family_name", "Beispiel"), ("city", "Bremen"),
-                            ("email", "berta@example.org")):
+                            ("email", email)):
             account.set_attribute(name, value, Level.NIEDRIG, "self")
         db.session.commit()
 
@@ -85,5 +87,67 @@ def test_citizen_of_land_b_registers_in_land_a(browser, lands):
         # Land A's session is untouched by Land B's cookies.
         page.goto(a + "/mein-bereich")
         expect(page.get_by_role("heading", level=1)).to_have_text("Mein Bereich")
+    finally:
+        context.close()
+
+
+def _online_service_of_a(app_a) -> tuple[str, str]:
+    from idp.clients import add_client
+
+    with app_a.app_context():
+        client, _ = add_client(name="Wohngeld", redirect_uris=[SERVICE + "/callback"])
+        return client.client_id, SERVICE + "/callback"
+
+
+def _activation_link_in(app, email) -> str:
+    from sqlalchemy import select
+
+    from idp.mail.outbox import OutboxMail
+
+    with app.app_context():
+        body = db.session.scalar(select(OutboxMail.body).where(OutboxMail.recipient == email))
+    return next(x for x in re.findall(r"https?://\S+", body) if "/registrierung/aktivieren/" in x)
+
+
+SERVICE = "http://127.0.0.1:9"  # answered by the browser's route: nothing listens there
+
+
+def test_citizen_of_land_b_with_another_address_ends_at_the_online_service(browser, lands):
+    """The take-over with an address the partner did not vouch for waits for the
+    activation link; the link then continues the online service's request."""
+    app_a, app_b = lands
+    _citizen_of_b(app_b, "clara@example.org")
+    client_id, redirect_uri = _online_service_of_a(app_a)
+    a = app_a.config["SERVICEKONTO"].issuer
+    context = browser.new_context(locale="de-DE")
+    context.set_default_timeout(15000)
+    context.route(SERVICE + "/**", lambda route: route.fulfill(status=200, content_type="text/plain",
+                                                                 body="Online-Dienst"))
+    page = context.new_page()
+    try:
+        page.goto(a + "/authorize?" + urlencode(dict(
+            response_type="code", client_id=client_id, redirect_uri=redirect_uri, scope="openid profile",
+            state="zustand-7", code_challenge=pkce_pair()[1], code_challenge_method="S256")))
+        expect(page.get_by_role("heading", level=1)).to_have_text("Anmelden")
+        page.get_by_role("link", name="Mit anderem Servicekonto anmelden").click()
+        page.get_by_label("Land B").check()
+        page.get_by_role("button", name="Weiter").click()
+        page.get_by_role("link", name="Weiter zur Anmeldung").click()
+        submit_login_form(page, "clara@example.org", "ABab1234")
+        page.get_by_role("button", name="Zustimmen").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Daten aus „Land B“ übernehmen")
+        page.get_by_label("E-Mail-Adresse").fill("clara.neu@example.org")
+        page.get_by_role("button", name="Zustimmen").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("E-Mail-Adresse bestätigen")
+        expect(page.get_by_role("status")).to_contain_text("beim Online-Dienst weiter")
+
+        page.goto(_activation_link_in(app_a, "clara.neu@example.org"))
+        page.get_by_role("button", name="Servicekonto aktivieren").click()
+        # Land A asks for the consent to the online service, then answers it.
+        expect(page.get_by_role("button", name="Zustimmen")).to_be_visible()
+        page.get_by_role("button", name="Zustimmen").click()
+        expect(page).to_have_url(re.compile("^" + re.escape(redirect_uri) + r"\?"))
+        answer = query_of(page.url)
+        assert answer["code"] and answer["state"] == "zustand-7" and answer["iss"] == a
     finally:
         context.close()

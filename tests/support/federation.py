@@ -25,12 +25,13 @@ def add_oidc_partner(app) -> str:
         return partner.id
 
 
-def arrived(app, user_agent, partner_id, *, purpose="login", account_id=None, subject="sub-berta") -> str:
+def arrived(app, user_agent, partner_id, *, purpose="login", account_id=None, subject="sub-berta",
+            record_id=None) -> str:
     """A login at the partner that came back with Berta's identity, in this browser;
     returns the page it leads to."""
     with app.app_context():
         partner = db.session.get(FederationPartner, partner_id)
-        login, secret = broker.begin(partner, purpose, account_id=account_id)
+        login, secret = broker.begin(partner, purpose, account_id=account_id, record_id=record_id)
         db.session.commit()
         broker.arrived(login, RemoteIdentity(partner_id, subject, Level.HOCH, ("pwd",), tuple(
             RemoteAttribute(name, value, Level.HOCH) for name, value in REMOTE)))

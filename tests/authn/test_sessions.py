@@ -1,5 +1,5 @@
-"""Login sessions (SPEC §2 limits), throttling of failed logins (SPEC §3) and logout,
-as the citizen at the browser and the online service see them."""
+"""Login sessions (SPEC §2 limits) and logout, as the citizen at the browser and the
+online service see them. (Failed logins: test_login_backoff.)"""
 from datetime import timedelta
 
 from idp import timeutil
@@ -8,8 +8,6 @@ from tests.conftest import Browserless
 from tests.support.flows import location, path_of, refresh, tokens, userinfo
 from tests.support.sessions import log_in_at_level
 
-THROTTLED = "Zu viele fehlgeschlagene Anmeldeversuche"
-WRONG = "E-Mail-Adresse oder Passwort ist nicht korrekt."
 EXPIRED_TITLE = "Sitzung abgelaufen"
 
 
@@ -143,72 +141,6 @@ def test_refresh_token_ends_at_the_total_limit(user_agent, make_account, make_cl
     at(121)
     r = refresh(user_agent, rp, current)
     assert r.status_code == 400 and r.json["error"] == "invalid_grant"
-
-
-# -- throttling --------------------------------------------------------------------------------
-def fail(user_agent, email="erika@example.org", times=1):
-    for _ in range(times):
-        r = user_agent.login(email=email, password="Falsch-123")
-        assert r.status_code == 400
-        assert WRONG in r.text, "failed logins before the limit say only that the data are wrong"
-
-
-def test_five_failures_block_even_the_right_password_for_15_minutes(app, user_agent, make_account):
-    make_account()
-    fail(user_agent, times=5)
-    r = user_agent.login()
-    assert r.status_code == 400
-    assert THROTTLED in r.text and "15 Minuten" in r.text
-    assert path_of(location(home(user_agent))) == "/anmelden"  # no session
-    at(10)
-    assert THROTTLED in user_agent.login().text
-    at(16)
-    r = user_agent.login()
-    assert path_of(location(r)) == "/mein-bereich"
-    assert_logged_in(user_agent)
-
-
-def test_throttle_message_is_the_same_for_unknown_addresses(user_agent, make_account):
-    make_account()
-    fail(user_agent, email="niemand@example.org", times=5)
-    unknown = user_agent.login(email="niemand@example.org", password="Irgendwas-1")
-    fail(user_agent, times=5)
-    known = user_agent.login()
-    assert THROTTLED in unknown.text and THROTTLED in known.text
-    assert unknown.status_code == known.status_code == 400
-
-
-def test_a_successful_login_resets_the_count(user_agent, make_account):
-    make_account()
-    fail(user_agent, times=4)
-    assert path_of(location(user_agent.login())) == "/mein-bereich"
-    fail(Browserless(user_agent.client.application), times=4)
-    assert path_of(location(Browserless(user_agent.client.application).login())) == "/mein-bereich"
-
-
-def test_failures_count_per_account_whatever_the_spelling_and_the_address(app, make_account):
-    make_account()
-    first = Browserless(app)
-    first.client.environ_base["REMOTE_ADDR"] = "192.0.2.10"
-    for spelling in ("ERIKA@example.org", "Erika@Example.org", " erika@EXAMPLE.org", "erika@example.org",
-                     "eRiKa@example.org"):
-        fail(first, email=spelling)
-    elsewhere = Browserless(app)
-    elsewhere.client.environ_base["REMOTE_ADDR"] = "198.51.100.7"
-    assert THROTTLED in elsewhere.login().text
-
-
-def test_many_failures_from_one_address_block_that_address(app, make_account):
-    make_account(email="opfer@example.org")
-    attacker = Browserless(app)
-    attacker.client.environ_base["REMOTE_ADDR"] = "203.0.113.5"
-    for n in range(30):
-        fail(attacker, email=f"versuch{n}@example.org")
-    assert THROTTLED in attacker.login(email="opfer@example.org").text
-    # The account owner at another address is not locked out by that.
-    owner = Browserless(app)
-    owner.client.environ_base["REMOTE_ADDR"] = "198.51.100.8"
-    assert path_of(location(owner.login(email="opfer@example.org"))) == "/mein-bereich"
 
 
 # -- logout ------------------------------------------------------------------------------------
