@@ -59,3 +59,16 @@ def login_required(view):
         return view(*args, **kwargs)
 
     return wrapper
+
+
+def hoch_required(account, current, again: str, purpose: str):
+    """The answer of a staff area to a login below hoch: log in again with the ID card
+    (or set it up first), then back to `again`. `purpose` completes "… nur nach einer
+    Anmeldung mit dem Vertrauensniveau „hoch“"."""
+    from flask import render_template
+
+    from ..loa import Level
+    from .levels import remedy
+
+    return render_template("authn/hoch_required.html", required=Level.HOCH, current=current, again=again,
+                           purpose=purpose, remedy=remedy(account, Level.HOCH).value), 403

@@ -1,0 +1,63 @@
+"""The console's form for a new federation partner: what the operator typed, checked
+with German messages by field, then `partners.add`."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from idp.loa import Level
+from idp.operations.client_forms import CHOICE_REFUSED, LEVELS
+
+from . import partners
+from .models import FederationPartner
+
+PROTOCOLS = {"saml": "SAML 2.0 (Metadaten)", "oidc": "OpenID Connect (Discovery)"}
+NAME_MISSING = "Bitte geben Sie den Namen an, unter dem Bürgerinnen und Bürger den Partner sehen."
+SOURCE_REFUSED = ("Bitte geben Sie die Adresse der Metadaten (SAML) oder des Ausstellers (OpenID Connect) als "
+                  "https-Adresse an.")
+CLIENT_MISSING = "Für einen Partner mit OpenID Connect sind Client-ID und Client-Secret nötig."
+
+
+@dataclass
+class PartnerForm:
+    name: str = ""
+    protocol: str = "saml"
+    source: str = ""
+    max_loa: str = "substanziell"
+    client_id: str = ""
+    client_secret: str = ""
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, form) -> "PartnerForm":
+        return cls(**{name: (form.get(name) or "").strip() for name in
+                      ("name", "protocol", "source", "max_loa", "client_id", "client_secret")})
+
+    def refuse(self, name: str, message: str) -> None:
+        self.errors.setdefault(name, []).append(message)
+
+
+def add(form: PartnerForm) -> FederationPartner | None:
+    """The new partner, or None with `form.errors`. Only URLs: a path would read a file
+    of the server."""
+    if not form.name:
+        form.refuse("name", NAME_MISSING)
+    if form.protocol not in PROTOCOLS:
+        form.refuse("protocol", CHOICE_REFUSED)
+    if form.max_loa not in LEVELS:
+        form.refuse("max_loa", CHOICE_REFUSED)
+    if not form.source.startswith(("https://", "http://")):
+        form.refuse("source", SOURCE_REFUSED)
+    if form.protocol == "oidc":
+        for name in ("client_id", "client_secret"):
+            if not getattr(form, name):
+                form.refuse(name, CLIENT_MISSING)
+    if form.errors:
+        return None
+    oidc = form.protocol == "oidc"
+    try:
+        return partners.add(form.name, form.protocol, form.source, Level.from_word(form.max_loa),
+                            client_id=form.client_id if oidc else None,
+                            client_secret=form.client_secret if oidc else None)
+    except partners.PartnerError as exc:
+        form.refuse("source", str(exc))
+        return None
