@@ -39,6 +39,10 @@ def _check_uri(uri: str, what: str, error: type[ClientError] = ClientError) -> s
     return uri
 
 
+def check_redirect_uris(uris: list[str]) -> list[str]:
+    return [_check_uri(u, "redirect URI", RedirectUriError) for u in uris]
+
+
 def new_client_id() -> str:
     """A random client id that a command line cannot take for an option (urlsafe
     base64 may start with "-")."""
@@ -105,7 +109,7 @@ def client_settings(name: str, redirect_uris: list[str], min_loa: str = "niedrig
     method, jwks, jwks_uri = _authentication(public, token_endpoint_auth_method, jwks, jwks_uri)
     return dict(
         name=name.strip(),
-        redirect_uris=[_check_uri(u, "redirect URI", RedirectUriError) for u in redirect_uris],
+        redirect_uris=check_redirect_uris(redirect_uris),
         post_logout_redirect_uris=[_check_uri(u, "post-logout redirect URI") for u in post_logout_redirect_uris or []],
         backchannel_logout_uri=_check_uri(backchannel_logout_uri, "back-channel logout URI") if backchannel_logout_uri else None,
         min_level=int(level),
@@ -188,7 +192,7 @@ def change_redirects_and_level(client_id: str, redirect_uris: list[str], min_loa
     if "authorization_code" not in client.grant_types and redirect_uris:
         raise RedirectUriError("redirect URIs belong to clients with the authorization_code grant")
     level = _level(min_loa)
-    client.redirect_uris = [_check_uri(u, "redirect URI", RedirectUriError) for u in redirect_uris]
+    client.redirect_uris = check_redirect_uris(redirect_uris)
     client.min_level = int(level)
     db.session.commit()
     return client

@@ -56,6 +56,14 @@ class ClientForm:
             if getattr(self, name) not in choices[name]:
                 self.refuse(name, CHOICE_REFUSED)
 
+    def _check_uris(self) -> None:
+        """All of the form's refusals at once: the URIs before the service sees the rest."""
+        try:
+            if not clients.check_redirect_uris(self.uris):
+                self.refuse("redirect_uris", REDIRECTS_REFUSED)
+        except clients.RedirectUriError:
+            self.refuse("redirect_uris", REDIRECTS_REFUSED)
+
     def _translate(self, exc: clients.ClientError) -> None:
         if isinstance(exc, clients.RedirectUriError):
             self.refuse("redirect_uris", REDIRECTS_REFUSED)
@@ -71,8 +79,7 @@ def add(form: ClientForm) -> tuple[Client, str | None] | None:
     elif len(form.name) > 120:
         form.refuse("name", NAME_TOO_LONG)
     form._check_choices("min_loa", "audience", "kind")
-    if not form.uris:
-        form.refuse("redirect_uris", REDIRECTS_REFUSED)
+    form._check_uris()
     if form.errors:
         return None
     try:
