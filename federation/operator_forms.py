@@ -2,10 +2,11 @@
 with German messages by field, then `partners.add`."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from idp.loa import Level
-from idp.operations.client_forms import CHOICE_REFUSED, LEVELS
+from idp.operations.client_forms import LEVELS
+from idp.operations.forms import EnteredForm
 
 from . import partners
 from .models import FederationPartner
@@ -18,22 +19,13 @@ CLIENT_MISSING = "Für einen Partner mit OpenID Connect sind Client-ID und Clien
 
 
 @dataclass
-class PartnerForm:
+class PartnerForm(EnteredForm):
     name: str = ""
     protocol: str = "saml"
     source: str = ""
     max_loa: str = "substanziell"
     client_id: str = ""
     client_secret: str = ""
-    errors: dict[str, list[str]] = field(default_factory=dict)
-
-    @classmethod
-    def read(cls, form) -> "PartnerForm":
-        return cls(**{name: (form.get(name) or "").strip() for name in
-                      ("name", "protocol", "source", "max_loa", "client_id", "client_secret")})
-
-    def refuse(self, name: str, message: str) -> None:
-        self.errors.setdefault(name, []).append(message)
 
 
 def add(form: PartnerForm) -> FederationPartner | None:
@@ -41,10 +33,8 @@ def add(form: PartnerForm) -> FederationPartner | None:
     of the server."""
     if not form.name:
         form.refuse("name", NAME_MISSING)
-    if form.protocol not in PROTOCOLS:
-        form.refuse("protocol", CHOICE_REFUSED)
-    if form.max_loa not in LEVELS:
-        form.refuse("max_loa", CHOICE_REFUSED)
+    form.check_choice("protocol", PROTOCOLS)
+    form.check_choice("max_loa", LEVELS)
     if not form.source.startswith(("https://", "http://")):
         form.refuse("source", SOURCE_REFUSED)
     if form.protocol == "oidc":

@@ -2,13 +2,14 @@
 arguments of `idp.clients`, and its refusals into German messages by field."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .. import audit
 from .. import clients
 from ..extensions import db
 from ..loa import Level
 from ..oidc.models import Client
+from .forms import EnteredForm
 
 LEVELS = {level.word: level.label for level in Level}
 AUDIENCES = {"citizens": "Bürgerinnen und Bürger", "organisations": "Organisationen (Servicekonto Business)",
@@ -19,24 +20,15 @@ NAME_MISSING = "Bitte geben Sie den Namen des Online-Dienstes an."
 NAME_TOO_LONG = "Der Name darf höchstens 120 Zeichen lang sein."
 REDIRECTS_REFUSED = ("Bitte geben Sie mindestens eine Weiterleitungsadresse an, eine je Zeile: eine vollständige "
                      "https-Adresse ohne Fragment (#); http nur für 127.0.0.1 oder localhost.")
-CHOICE_REFUSED = "Bitte wählen Sie einen der angebotenen Werte."
 
 
 @dataclass
-class ClientForm:
-    """What the operator entered, kept for the page when it is refused."""
-
+class ClientForm(EnteredForm):
     name: str = ""
     redirect_uris: str = ""
     min_loa: str = "niedrig"
     audience: str = "citizens"
     kind: str = "vertraulich"
-    errors: dict[str, list[str]] = field(default_factory=dict)
-
-    @classmethod
-    def read(cls, form) -> "ClientForm":
-        return cls(**{name: (form.get(name) or "").strip() for name in
-                      ("name", "redirect_uris", "min_loa", "audience", "kind")})
 
     @classmethod
     def of(cls, client: Client) -> "ClientForm":
@@ -46,15 +38,6 @@ class ClientForm:
     @property
     def uris(self) -> list[str]:
         return [line.strip() for line in self.redirect_uris.splitlines() if line.strip()]
-
-    def refuse(self, name: str, message: str) -> None:
-        self.errors.setdefault(name, []).append(message)
-
-    def _check_choices(self, *names: str) -> None:
-        choices = {"min_loa": LEVELS, "audience": AUDIENCES, "kind": KINDS}
-        for name in names:
-            if getattr(self, name) not in choices[name]:
-                self.refuse(name, CHOICE_REFUSED)
 
     def _check_uris(self) -> None:
         """All of the form's refusals at once: the URIs before the service sees the rest."""
@@ -78,7 +61,8 @@ def add(form: ClientForm) -> tuple[Client, str | None] | None:
         form.refuse("name", NAME_MISSING)
     elif len(form.name) > 120:
         form.refuse("name", NAME_TOO_LONG)
-    form._check_choices("min_loa", "audience", "kind")
+    for name, choices in (("min_loa", LEVELS), ("audience", AUDIENCES), ("kind", KINDS)):
+        form.check_choice(name, choices)
     form._check_uris()
     if form.errors:
         return None
@@ -93,7 +77,7 @@ def add(form: ClientForm) -> tuple[Client, str | None] | None:
 def change(client_id: str, form: ClientForm) -> Client | None:
     """The client with its new redirect URIs and minimum level, or None with `form.errors`
     (or when there is no such client)."""
-    form._check_choices("min_loa")
+    form.check_choice("min_loa", LEVELS)
     if form.errors:
         return None
     # `idp.clients` audits what the command line can do too; this change only the console
