@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from ..audit import EVENTS
 from ..audit.models import AuditEvent
 from ..audit.search import Query, count, search
+from ..postfach.dates import parse_day
 
 PAGE_SIZE = 50
 DATE_REFUSED = "Bitte geben Sie ein Datum als TT.MM.JJJJ an."
@@ -24,12 +25,9 @@ def event_choices() -> dict[str, str]:
 
 
 def _date(value: str) -> datetime | None:
-    for pattern in ("%d.%m.%Y", "%Y-%m-%d"):  # typed, or from a date picker
-        try:
-            return datetime.strptime(value, pattern)
-        except ValueError:
-            continue
-    return None
+    # The log shows UTC, so its days are UTC days.
+    day = parse_day(value)
+    return datetime.combine(day, time.min) if day else None
 
 
 @dataclass

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from .. import audit
 from ..accounts.models import Account
 from ..accounts.staff import active_by_email
 from ..extensions import db
@@ -14,6 +15,9 @@ from ..oidc.models import Client
 from . import entitlements, subscriptions
 from .models import LeitstelleMember, Organisation, ServiceSubscription
 from .subscriptions import SubscriptionError
+
+
+ROLE = "leitstelle"
 
 
 class LeitstelleError(ValueError):
@@ -46,6 +50,8 @@ def grant(client_id: str, email: str) -> LeitstelleMember:
     if member is None:
         member = LeitstelleMember(client_id=client.client_id, account_id=account.id)
         db.session.add(member)
+        audit.record("operator.role", account_id=account.id, client_id=client.client_id, email=account.email,
+                     role=ROLE, change="grant")
         db.session.commit()
     return member
 
@@ -57,6 +63,8 @@ def revoke(client_id: str, email: str) -> bool:
     if member is None:
         return False
     db.session.delete(member)
+    audit.record("operator.role", account_id=account.id, client_id=client.client_id, email=account.email,
+                 role=ROLE, change="revoke")
     db.session.commit()
     return True
 

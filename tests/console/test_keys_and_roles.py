@@ -65,7 +65,7 @@ def test_a_role_for_an_unknown_address_is_refused_and_kept(app, console):
     assert r.status_code == 400 and "Bitte geben Sie die E-Mail-Adresse eines Servicekontos an." in r.text
 
 
-def test_leitstelle_members_are_named_and_removed(app, console, make_account, make_client):
+def test_leitstelle_members_are_named_and_removed(app, console, operator, make_account, make_client):
     rp = make_client(name="Gewerbeanmeldung", approval="leitstelle", audience="organisations")
     member_id = make_account(email="leitstelle@amt.example")
 
@@ -93,3 +93,7 @@ def test_leitstelle_members_are_named_and_removed(app, console, make_account, ma
     again = console.submit(ROLES, {"client_id": rp.client_id, "email": "leitstelle@amt.example"},
                            action=f"{ROLES}/leitstelle/entziehen")
     assert again.status_code == 404
+    assert [(e.client_id, e.actor, e.details) for e in audit_events(app, "operator.role")
+            if e.account_id == member_id] == [
+        (rp.client_id, operator.actor, {"role": "leitstelle", "change": "grant"}),
+        (rp.client_id, operator.actor, {"role": "leitstelle", "change": "revoke"})]
