@@ -4,9 +4,11 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlparse
 
-from flask import g, redirect, request, session, url_for
+from flask import g, redirect, render_template, request, session, url_for
 
+from ..loa import Level
 from . import sessions
+from .levels import remedy
 
 SESSION_KEY = "login"
 
@@ -65,10 +67,5 @@ def hoch_required(account, current, again: str, purpose: str):
     """The answer of a staff area to a login below hoch: log in again with the ID card
     (or set it up first), then back to `again`. `purpose` completes "… nur nach einer
     Anmeldung mit dem Vertrauensniveau „hoch“"."""
-    from flask import render_template
-
-    from ..loa import Level
-    from .levels import remedy
-
     return render_template("authn/hoch_required.html", required=Level.HOCH, current=current, again=again,
                            purpose=purpose, remedy=remedy(account, Level.HOCH).value), 403

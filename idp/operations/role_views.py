@@ -40,9 +40,9 @@ def index():
 @bp.route("/meldebehoerde", methods=["POST"])
 def grant_clerk():
     email = (request.form.get("clerk_email") or "").strip()
+    if not email:
+        return _page({"clerk_email": [NO_EMAIL]})
     try:
-        if not email:
-            return _page({"clerk_email": [NO_EMAIL]})
         staff.set_role(email, MELDEBEHOERDE)
     except staff.StaffError:
         return _page({"clerk_email": [NO_ACCOUNT]}, {"clerk_email": email})

@@ -50,6 +50,9 @@ def test_a_public_service_has_no_secret(app, console):
     client_id = re.search(r'<code id="client-id">([^<]+)</code>', r.text).group(1)
     page = console.get(f"{PAGES}/{client_id}").text
     assert "Neues Secret erzeugen" not in page
+    assert console.submit(f"{PAGES}/{client_id}", {}, action=f"{PAGES}/{client_id}/secret").status_code == 404
+    with app.app_context():
+        assert db.session.get(Client, client_id).client_secret_hash is None
 
 
 def test_refused_input_is_kept_with_german_messages(app, console):
