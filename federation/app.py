@@ -1,5 +1,6 @@
 """Wiring federation into the app: this IdP's names and endpoints as partners see
-them, its SAML keys, its metadata, and the two blueprints."""
+them, its SAML keys, its metadata, its blueprints and its section of the operator
+console."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -69,8 +70,13 @@ def init_app(app) -> None:
     credentials.ensure()
     app.extensions["servicekonto.federation"] = FederationServices(settings, credentials)
 
+    from idp.operations.web import add_section
+
+    from .operator_views import bp as operator_bp
     from .saml_idp_views import bp as saml_idp_bp
     from .views import bp as federation_bp
 
     app.register_blueprint(federation_bp)
     app.register_blueprint(saml_idp_bp)
+    app.register_blueprint(operator_bp)
+    add_section(app, "Föderationspartner", "betrieb_partner.index", after="betrieb_dienste.index")

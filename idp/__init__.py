@@ -100,6 +100,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     from .catalogue.views import bp as catalogue_bp
     from .consent.views import bp as consent_bp
     from .observability.views import bp as observability_bp
+    from .operations import views as operations_views
     from .oidc.views import bp as oidc_bp
     from .organisations import (admin_views, delegation_views, group_views, leitstelle_views, mailbox_views,
                                 registration_views, service_views)
@@ -117,6 +118,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     app.register_blueprint(oidc_bp)
     app.register_blueprint(registry_office_bp)
     app.register_blueprint(catalogue_bp)
+    operations_views.init_app(app)
     for area in (registration_views, admin_views, group_views, service_views, leitstelle_views, mailbox_views,
                  delegation_views, postfach_views, postfach_api):
         app.register_blueprint(area.bp)

@@ -218,15 +218,57 @@ def accounts():
 @click.option("--revoke", is_flag=True, help="Take the staff role away.")
 def accounts_role(email, grant, revoke):
     """Give or take the staff role of the account with EMAIL."""
-    from .accounts.upgrade import set_role
+    from .accounts.staff import StaffError, set_role
 
     if bool(grant) == revoke:
         raise click.UsageError("give either --grant ROLE or --revoke")
     _app()
-    account = set_role(email, None if revoke else grant)
-    if account is None:
-        raise click.ClickException(f"no active account {email}")
+    try:
+        account = set_role(email, None if revoke else grant)
+    except StaffError as exc:
+        raise click.ClickException(str(exc)) from exc
     click.echo(f"{email}: {account.role or 'no role'}")
+
+
+# -- operators ------------------------------------------------------------------------------
+@main.group()
+def operators():
+    """Accounts that may use the operator console "Betrieb" (after an ID card login)."""
+
+
+@operators.command("grant")
+@click.argument("email")
+def operators_grant(email):
+    from .operations import operators as registry
+
+    _app()
+    try:
+        registry.grant(email)
+    except registry.OperatorError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{email}: operator")
+
+
+@operators.command("revoke")
+@click.argument("email")
+def operators_revoke(email):
+    from .operations import operators as registry
+
+    _app()
+    try:
+        was = registry.revoke(email)
+    except registry.OperatorError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{email}: no longer operator" if was else f"{email} was no operator")
+
+
+@operators.command("list")
+def operators_list():
+    from .operations import operators as registry
+
+    _app()
+    for account in registry.all_operators():
+        click.echo(account.email)
 
 
 # -- keys ----------------------------------------------------------------------------------

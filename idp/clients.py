@@ -40,6 +40,10 @@ def _check_uri(uri: str, what: str, error: type[ClientError] = ClientError) -> s
     return uri
 
 
+def check_redirect_uris(uris: list[str]) -> list[str]:
+    return [_check_uri(u, "redirect URI", RedirectUriError) for u in uris]
+
+
 def new_client_id() -> str:
     """A random client id that a command line cannot take for an option (urlsafe
     base64 may start with "-")."""
@@ -98,10 +102,7 @@ def client_settings(name: str, redirect_uris: list[str], min_loa: str = "niedrig
     if "authorization_code" not in grant_types and (redirect_uris or post_logout_redirect_uris
                                                     or backchannel_logout_uri):
         raise ClientError("redirect and logout URIs belong to clients with the authorization_code grant")
-    try:
-        level = Level.from_word(min_loa)
-    except KeyError as exc:
-        raise ClientError("min-loa must be niedrig, substanziell or hoch") from exc
+    level = _level(min_loa)
     if id_token_alg not in SIGNING_ALGORITHMS:
         raise ClientError("id-token-alg must be ES256 or RS256")
     if userinfo_alg is not None and userinfo_alg not in SIGNING_ALGORITHMS:
@@ -116,7 +117,7 @@ def client_settings(name: str, redirect_uris: list[str], min_loa: str = "niedrig
     method, jwks, jwks_uri = _authentication(public, token_endpoint_auth_method, jwks, jwks_uri)
     return dict(
         name=name.strip(),
-        redirect_uris=[_check_uri(u, "redirect URI", RedirectUriError) for u in redirect_uris],
+        redirect_uris=check_redirect_uris(redirect_uris),
         post_logout_redirect_uris=[_check_uri(u, "post-logout redirect URI") for u in post_logout_redirect_uris or []],
         backchannel_logout_uri=_check_uri(backchannel_logout_uri, "back-channel logout URI") if backchannel_logout_uri else None,
         min_level=int(level),
@@ -189,6 +190,23 @@ def change_catalogue(client_id: str, changes: dict, listed: bool | None = None) 
     return client
 
 
+def change_redirects_and_level(client_id: str, redirect_uris: list[str], min_loa: str) -> Client | None:
+    """The operator's change of a client's redirect URIs and minimum level, by the rules
+    of `client_settings`."""
+    client = db.session.get(Client, client_id)
+    if client is None:
+        return None
+    if "authorization_code" in client.grant_types and not redirect_uris:
+        raise RedirectUriError("at least one redirect URI is required")
+    if "authorization_code" not in client.grant_types and redirect_uris:
+        raise RedirectUriError("redirect URIs belong to clients with the authorization_code grant")
+    level = _level(min_loa)
+    client.redirect_uris = check_redirect_uris(redirect_uris)
+    client.min_level = int(level)
+    db.session.commit()
+    return client
+
+
 def rotate_secret(client: Client) -> str:
     """A new secret for a confidential client; the old one stops working at once."""
     secret = new_secret(32)
@@ -196,6 +214,13 @@ def rotate_secret(client: Client) -> str:
     audit_change(client.client_id, "secret")
     db.session.commit()
     return secret
+
+
+def _level(min_loa: str) -> Level:
+    try:
+        return Level.from_word(min_loa)
+    except KeyError as exc:
+        raise ClientError("min-loa must be niedrig, substanziell or hoch") from exc
 
 
 def _grant_types(grants: list[str] | None, public: bool, method: str | None) -> list[str]:

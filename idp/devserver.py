@@ -78,6 +78,43 @@ def _demo_client(app, demo_url: str):
         return client.client_id, secret
 
 
+# The demo's operator (issue #14): logs in with this test card of the eID-Client
+# simulator (level hoch) and finds the operator console "Betrieb".
+DEMO_OPERATOR_EMAIL = "betrieb@servicekonto.example"
+DEMO_OPERATOR_CARD = "ohne-wohnsitz"
+
+
+def demo_operator(app, simulators) -> str | None:
+    """Create the demo operator once, linked to DEMO_OPERATOR_CARD at the simulators;
+    None (with a message) when that card already belongs to another account."""
+    from eid_connector.personal_data import map_personal_data
+    from eid_connector.simulator import cards
+
+    from .accounts.models import Account
+    from .accounts.policy import normalize_email
+    from .authn import eid
+    from .operations import operators
+
+    with app.app_context():
+        account = db.session.scalar(select(Account).where(
+            Account.email_normalized == normalize_email(DEMO_OPERATOR_EMAIL)))
+        if account is None:
+            account = Account(email=DEMO_OPERATOR_EMAIL, email_normalized=normalize_email(DEMO_OPERATOR_EMAIL),
+                              status="active")
+            db.session.add(account)
+            account.set_attribute("email", DEMO_OPERATOR_EMAIL, Level.NIEDRIG, "self")
+            eid.apply_card(account, map_personal_data(cards.card(DEMO_OPERATOR_CARD).data))
+        # The simulators' keys may be new since the last start, and with them the pseudonym.
+        refused = eid.link(account, simulators.pseudonym(DEMO_OPERATOR_CARD))
+        if refused:
+            db.session.rollback()
+            return None
+        db.session.commit()
+        if not operators.is_operator(account.id):
+            operators.grant(DEMO_OPERATOR_EMAIL)
+        return cards.card(DEMO_OPERATOR_CARD).label
+
+
 def run(port: int, demo_port: int) -> int:
     # Request lines carry one-time secrets (activation links, codes): not for the log.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -91,13 +128,14 @@ def run(port: int, demo_port: int) -> int:
     app_b = _land_b(settings, simulators)
     demo_url = f"http://127.0.0.1:{demo_port}"
     client_id, secret = _demo_client(app, demo_url)
+    operator_card = demo_operator(app, simulators) if simulators is not None else None
     demo = create_demo_app(settings.issuer, client_id, secret, demo_url)
 
     # Every server gets a thread: federating needs both IdPs answering at once.
     servers = [_serve(app, port), _serve(app_b, LAND_B_PORT), _serve(demo, demo_port)]
     try:
         _federate_or_warn(app, app_b)
-        _print_addresses(settings, app_b.config["SERVICEKONTO"], demo_url, simulators)
+        _print_addresses(settings, app_b.config["SERVICEKONTO"], demo_url, simulators, operator_card)
         threading.Event().wait()
     except KeyboardInterrupt:
         pass
@@ -171,7 +209,8 @@ def _federate_or_warn(app_a, app_b) -> None:
         print(f"Föderation Land A ↔ Land B nicht eingerichtet: {exc}", flush=True)
 
 
-def _print_addresses(settings: Settings, settings_b: Settings, demo_url: str, simulators) -> None:
+def _print_addresses(settings: Settings, settings_b: Settings, demo_url: str, simulators,
+                     operator_card: str | None = None) -> None:
     rows = [(f"{settings.display_name} (IdP)", f"{settings.issuer}/"),
             ("Demo-Online-Dienst", f"{demo_url}/"),
             (settings_b.display_name, f"{settings_b.issuer}/ (mit Land A föderiert, SAML)")]
@@ -181,6 +220,12 @@ def _print_addresses(settings: Settings, settings_b: Settings, demo_url: str, si
     if simulators is not None:
         rows.append(("eID-Server-Simulator", simulators.eid_server_url))
         rows.append(("eID-Client-Simulator", f"{simulators.eid_client.url}/ (Testausweise, PIN 123456)"))
+    if operator_card:
+        rows.append(("Betrieb (Konsole)", f"{settings.issuer}/betrieb (Anmeldung mit Online-Ausweisfunktion, "
+                                          f"Testausweis „{operator_card}“)"))
+    elif simulators is not None:
+        rows.append(("Betrieb (Konsole)", f"{settings.issuer}/betrieb (Demo-Betreiberkonto nicht eingerichtet: "
+                                          "der Testausweis gehört schon einem anderen Konto)"))
     width = max(len(label) for label, _ in rows) + 2
     for label, url in rows:
         print(f"{label + ':':{width}}{url}", flush=True)

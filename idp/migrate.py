@@ -23,6 +23,7 @@ def model_metadata():
     import idp.consent.releases  # noqa: F401
     import idp.mail.outbox  # noqa: F401
     import idp.oidc.models  # noqa: F401
+    import idp.operations.models  # noqa: F401
     import idp.organisations.models  # noqa: F401
     import idp.postfach.models  # noqa: F401
     import federation.models  # noqa: F401

@@ -15,6 +15,9 @@ import hmac
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+
 from ..messages import (
     FreetextPlace,
     GeneralDate,
@@ -141,6 +144,14 @@ def sector_key(server_secret: bytes, eservice_certificate_der: bytes) -> bytes:
     """Key of one eService's sector: the card's pseudonym differs per service (TR-03127
     Restricted Identification), and here per simulator key too."""
     return hmac.new(server_secret, b"sector|" + eservice_certificate_der, hashlib.sha256).digest()
+
+
+def eservice_sector(server_key_pem: bytes, eservice_cert_pem: bytes) -> bytes:
+    """The sector of the eService with this certificate at the simulator with this key."""
+    digest = hashes.Hash(hashes.SHA256())
+    digest.update(server_key_pem)
+    certificate = x509.load_pem_x509_certificate(eservice_cert_pem)
+    return sector_key(digest.finalize(), certificate.public_bytes(serialization.Encoding.DER))
 
 
 def restricted_id(card_id: str, sector: bytes) -> bytes:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from werkzeug.serving import make_server
 
+from . import cards
 from .client import EID_CLIENT_PATH, EID_CLIENT_PORT, create_eid_client_app
 from .devkeys import DevKeys, ensure_dev_keys
 from .server import CONTROL_PATH, SOAP_PATH, create_eid_server_app
@@ -80,6 +81,12 @@ class Simulators:
     def control_url(self) -> str:
         """POST minor=... here to force the next ResultMinor (see server.py)."""
         return self.eid_server.url + CONTROL_PATH
+
+    def pseudonym(self, card_id: str) -> str:
+        """The pseudonym (restricted ID, hex) the test card presents to the development
+        eService, as the Servicekonto receives it."""
+        sector = cards.eservice_sector(self.keys.server_key_pem, self.keys.eservice_cert_pem)
+        return cards.restricted_id(card_id, sector).hex()
 
     def stop(self) -> None:
         self.eid_client.stop()

@@ -49,7 +49,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import NameOID
 from flask import Flask, Response, jsonify, request
 from lxml import etree
@@ -147,10 +146,7 @@ class EidServerSimulator:
         names = client_cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
         self.provider = str(names[0].value) if names else client_cert.subject.rfc4514_string()
         # Pseudonyms: specific to the eService (its certificate) and to this simulator's key.
-        digest = hashes.Hash(hashes.SHA256())
-        digest.update(server_key_pem)
-        self._sector = cards.sector_key(digest.finalize(),
-                                        client_cert.public_bytes(serialization.Encoding.DER))
+        self._sector = cards.eservice_sector(server_key_pem, trusted_client_cert_pem)
         self._lock = threading.Lock()
         self._sessions: dict[str, _Session] = {}
         self._by_psk: dict[str, str] = {}

@@ -20,7 +20,7 @@ from ..extensions import db
 from ..loa import Level
 from ..mail import queue_template_mail
 from ..timeutil import utcnow
-from . import policy, profile
+from . import profile
 from .models import Account, UpgradeRequest
 
 ROLE = "meldebehoerde"
@@ -55,20 +55,6 @@ class RequestResult:
 
 def is_clerk(account: Account | None) -> bool:
     return account is not None and account.role == ROLE
-
-
-def set_role(email: str, role: str | None) -> Account | None:
-    """The operator gives the active account with `email` a staff role (or takes it
-    with None); None when there is no such account."""
-    account = db.session.scalar(select(Account).where(Account.email_normalized == policy.normalize_email(email),
-                                                      Account.status == "active"))
-    if account is None:
-        return None
-    previous, account.role = account.role, role
-    audit.record("operator.role", account_id=account.id, what="revoke" if role is None else "grant",
-                 which=role or previous)
-    db.session.commit()
-    return account
 
 
 def clerk_level_met(level: Level) -> bool:

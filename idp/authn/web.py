@@ -4,11 +4,13 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlparse
 
-from flask import after_this_request, current_app, g, redirect, request, session, url_for
+from flask import after_this_request, current_app, g, redirect, render_template, request, session, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from ..extensions import db
+from ..loa import Level
 from . import devices, sessions
+from .levels import remedy
 
 SESSION_KEY = "login"
 
@@ -96,3 +98,11 @@ def login_required(view):
         return view(*args, **kwargs)
 
     return wrapper
+
+
+def hoch_required(account, current, again: str, purpose: str):
+    """The answer of a staff area to a login below hoch: log in again with the ID card
+    (or set it up first), then back to `again`. `purpose` completes "… nur nach einer
+    Anmeldung mit dem Vertrauensniveau „hoch“"."""
+    return render_template("authn/hoch_required.html", required=Level.HOCH, current=current, again=again,
+                           purpose=purpose, remedy=remedy(account, Level.HOCH).value), 403

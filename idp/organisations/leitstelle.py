@@ -9,12 +9,15 @@ from sqlalchemy import select
 
 from .. import audit
 from ..accounts.models import Account
-from ..accounts.policy import normalize_email
+from ..accounts.staff import active_by_email
 from ..extensions import db
 from ..oidc.models import Client
 from . import entitlements, subscriptions
 from .models import LeitstelleMember, Organisation, ServiceSubscription
 from .subscriptions import SubscriptionError
+
+
+ROLE = "leitstelle"
 
 
 class LeitstelleError(ValueError):
@@ -34,8 +37,7 @@ def _client_and_account(client_id: str, email: str) -> tuple[Client, Account]:
     client = db.session.get(Client, client_id)
     if client is None:
         raise LeitstelleError(f"no client {client_id}")
-    account = db.session.scalar(select(Account).where(Account.email_normalized == normalize_email(email),
-                                                      Account.status == "active"))
+    account = active_by_email(email)
     if account is None:
         raise LeitstelleError(f"no active account {email}")
     return client, account
@@ -54,7 +56,8 @@ def grant(client_id: str, email: str) -> LeitstelleMember:
 
 
 def _audit(client: Client, account: Account, what: str) -> None:
-    audit.record("operator.role", account_id=account.id, client_id=client.client_id, what=what, which="leitstelle")
+    audit.record("operator.role", account_id=account.id, client_id=client.client_id, email=account.email,
+                 what=what, which=ROLE)
 
 
 def revoke(client_id: str, email: str) -> bool:
@@ -67,6 +70,14 @@ def revoke(client_id: str, email: str) -> bool:
     _audit(client, account, "revoke")
     db.session.commit()
     return True
+
+
+def all_members() -> list[tuple[Client, Account]]:
+    """Every service's Leitstelle, by service name, then address (the operator's overview)."""
+    return [tuple(row) for row in db.session.execute(
+        select(Client, Account).join(LeitstelleMember, LeitstelleMember.client_id == Client.client_id)
+        .join(Account, Account.id == LeitstelleMember.account_id)
+        .order_by(Client.name, Account.email_normalized))]
 
 
 def services_of(account: Account | None) -> list[str]:

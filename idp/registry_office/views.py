@@ -6,7 +6,6 @@ from flask import Blueprint, abort, g, redirect, render_template, request, url_f
 from ..accounts import upgrade
 from ..accounts.models import Account, UpgradeRequest
 from ..authn import web
-from ..authn import levels
 from ..extensions import db
 
 bp = Blueprint("registry_office", __name__, url_prefix="/meldebehoerde")
@@ -19,9 +18,8 @@ def _require_clerk():
     if not upgrade.is_clerk(g.clerk):
         abort(403)
     if not upgrade.clerk_level_met(g.login_session.loa):
-        return render_template("registry_office/step_up.html", required=upgrade.CLERK_LEVEL,
-                               current=g.login_session.loa, again=request.full_path.rstrip("?"),
-                               remedy=levels.remedy(g.clerk, upgrade.CLERK_LEVEL).value), 403
+        return web.hoch_required(g.clerk, g.login_session.loa, request.full_path.rstrip("?"),
+                                 "Upgrade-Anträge der Meldebehörde bearbeiten Sie")
 
 
 @bp.route("")
