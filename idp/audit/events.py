@@ -27,6 +27,8 @@ EVENTS: dict[str, str] = {
     "organisation.member_removed": "Benutzer entfernt",
     "organisation.roles_changed": "Rechte geändert",
     "organisation.delegation": "Vertretung geändert",
+    "organisation.elster_linked": "ELSTER-Zertifikat hinterlegt",
+    "organisation.elster_unlinked": "ELSTER-Verknüpfung gelöst",
     # Consent
     "consent.given": "Einwilligung erteilt",
     "consent.revoked": "Einwilligung widerrufen",

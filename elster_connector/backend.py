@@ -1,0 +1,23 @@
+"""ELSTER as a login back end: a certificate linked to an organisation user."""
+from __future__ import annotations
+
+from idp.authn.identity import AuthenticationFailed, Identity, LoginBackend
+from idp.loa import Level
+from idp.organisations import elster_links
+from idp.organisations.elster_links import Certificate
+
+METHOD = "elster"
+# SPEC §2: a software certificate and its password.
+AMR = ("swk", "pwd")
+# What an ELSTER certificate proves here (SPEC §2), whatever ELSTER asserts above it.
+CEILING = Level.SUBSTANZIELL
+
+
+class ElsterBackend(LoginBackend):
+    name = METHOD
+
+    def authenticate(self, *, certificate: Certificate) -> Identity:
+        account_id, refusal = elster_links.logging_in(certificate)
+        if refusal:
+            raise AuthenticationFailed(refusal)
+        return Identity(method=METHOD, amr=AMR, ceiling=min(certificate.level, CEILING), account_id=account_id)
