@@ -18,12 +18,12 @@ class AuditEvent(db.Model):
     succeeded: Mapped[bool] = mapped_column(default=True)
     # Record numbers, not names: they stay meaningful (and harmless) after the
     # personal columns are erased, and they outlive nothing that was deleted.
-    account_id: Mapped[int | None] = mapped_column(Integer, index=True)
-    organisation_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    account_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    organisation_id: Mapped[str | None] = mapped_column(String(36), index=True)
     client_id: Mapped[str | None] = mapped_column(String(64), index=True)
     # Who did it when it was not the account itself: "operator:<id>", "cli",
-    # "clerk:<id>", "system".
-    actor: Mapped[str | None] = mapped_column(String(40))
+    # "clerk:<id>", "system" (ids are account ids, UUIDs).
+    actor: Mapped[str | None] = mapped_column(String(64))
     # Non-personal facts: method, level, reason, what changed (names, not values).
     details: Mapped[dict] = mapped_column(JSON, default=dict)
     request_id: Mapped[str | None] = mapped_column(String(128))

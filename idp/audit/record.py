@@ -52,8 +52,8 @@ def reset_source(token: contextvars.Token) -> None:
     _source.reset(token)
 
 
-def record(event: str, *, succeeded: bool = True, account_id: int | None = None,
-           organisation_id: int | None = None, client_id: str | None = None, email: str | None = None,
+def record(event: str, *, succeeded: bool = True, account_id: str | None = None,
+           organisation_id: str | None = None, client_id: str | None = None, email: str | None = None,
            actor: str | None = None, **details) -> AuditEvent:
     """Add an event to the caller's transaction (the caller commits).
 

@@ -18,7 +18,7 @@ class Query:
     email: str | None = None  # the account's current address, or the address an event names
     event: str | None = None  # an event name, or its prefix ending in "." ("login.")
     client_id: str | None = None
-    organisation_id: int | None = None
+    organisation_id: str | None = None
     since: datetime | None = None
     until: datetime | None = None
 
