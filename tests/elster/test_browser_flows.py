@@ -9,9 +9,13 @@ import re
 
 import pytest
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 
-from idp.organisations import elster_links
-from tests.browser.support import assert_accessible, log_in, path_is
+from idp.accounts.models import Account
+from idp.extensions import db
+from idp.organisations import elster_links, entitlements
+from tests.browser.support import assert_accessible, field, log_in, path_is
+from tests.browser.test_organisation_registration import fill, fill_password
 from tests.browser.test_organisation_services_login import demo_client_id
 from tests.conftest import Browserless
 from tests.support.organisations import PASSWORD, grant, make_organisation, subscribe
@@ -71,7 +75,8 @@ def test_a_user_is_refused_a_certificate_of_another_company(app, page: Page):
         assert elster_links.link_of(business.accounts[USER]) is None
 
 
-def test_registration_mit_elsterid_prefills_and_locks_the_organisation(app, page: Page, mailbox):
+def test_a_newcomer_registers_mit_elsterid_and_logs_in_to_the_demo_with_it(app, page: Page, mailbox,
+                                                                           demo_service):
     page.goto("/organisation/registrierung")
     page.get_by_role("button", name="Mit ElsterID registrieren").click()
     pick_at_elster(page, "Musterbau GmbH – Anna Berger")
@@ -80,9 +85,44 @@ def test_registration_mit_elsterid_prefills_and_locks_the_organisation(app, page
     expect(name).to_have_value("Musterbau GmbH")
     expect(name).to_be_disabled()
     expect(page.get_by_label("Handelsregisternummer")).to_have_value("HRB 123456")
+    expect(page.get_by_label("Handelsregisternummer")).to_be_disabled()
     assert_accessible(page, "Organisation registrieren mit ElsterID")
     page.get_by_role("button", name="Weiter").click()
-    expect(page.get_by_label("Vorname")).to_have_value("Anna")
+
+    expect(field(page, "Vorname")).to_have_value("Anna")
+    expect(field(page, "Nachname")).to_have_value("Berger")
+    fill(page, {"Geburtsdatum": "12.04.1980", "Telefonnummer": "040 123456",
+                "E-Mail-Adresse": "anna.berger@musterbau.example"})
+    fill_password(page)
+    page.get_by_role("button", name="Weiter").click()
+    page.get_by_role("button", name="Weiter").click()
+    expect(page.get_by_role("main")).to_contain_text("Musterbau GmbH")
+    page.get_by_label(re.compile("Datenverarbeitung")).check()
+    page.get_by_role("button", name="Servicekonto Business anlegen").click()
+    mail = mailbox.wait_for("anna.berger@musterbau.example", "Servicekonto Business")
+    page.goto(next(link for link in mail.links() if "/organisation/registrierung/aktivieren/" in link))
+    page.get_by_role("button", name="Servicekonto Business aktivieren").click()
+    expect(page).to_have_url(path_is("/administration"))
+
+    # What the administration pages do (tested elsewhere): may use the demo service.
+    with app.app_context():
+        admin = db.session.scalar(select(Account).where(Account.email == "anna.berger@musterbau.example"))
+        organisation = entitlements.membership(admin.id).organisation
+        organisation.admins_use_services = True
+        db.session.commit()
+        admin_id, organisation_id = admin.id, organisation.id
+    subscribe(app, organisation_id, demo_client_id(app))
+    grant(app, admin_id, demo_client_id(app), roles=["Freigabe"])
+    page.get_by_role("navigation").get_by_role("button", name="Abmelden").click()
+
+    page.goto(demo_service + "/login")
+    page.get_by_role("link", name="Mit ElsterID").click()
+    pick_at_elster(page, "Musterbau GmbH – Anna Berger")
+    page.get_by_role("button", name="Zustimmen").click()
+    expect(page.get_by_text("Sie sind angemeldet.")).to_be_visible()
+    expect(page.locator('#id-token [data-claim="loa"]')).to_have_text("substanziell")
+    expect(page.locator('[data-organisation="name"]')).to_have_text("Musterbau GmbH")
+    expect(page.locator('[data-organisation="roles"]')).to_have_text("Freigabe")
 
 
 def test_login_mit_elsterid_reaches_the_demo_with_organisation_and_roles(app, page: Page, demo_service):
