@@ -21,9 +21,6 @@ from ..loa import Level
 from . import entitlements
 from .models import ACCOUNT_KIND, ELSTER_FIELDS, ElsterLink, ElsterOrganisation, Organisation
 
-SOURCE = "elster"
-# Account attributes of the certificate holder that ELSTER vouches for.
-PERSON_FIELDS = ("given_name", "family_name", "birth_date")
 
 CITIZEN_ACCOUNT = ("Sie nutzen ein Bürgerkonto. Für Bürgerkonten steht ELSTER-ID nicht zur Verfügung: ELSTER-"
                    "Zertifikate lassen sich nur mit dem Servicekonto einer Organisation verknüpfen.")
@@ -53,7 +50,7 @@ class Certificate:
     # ELSTER's key of the organisation (its tax number); None for a private certificate.
     organisation_key: str | None = None
     organisation: dict[str, str] = field(default_factory=dict)  # ELSTER_FIELDS it provides
-    person: dict[str, str] = field(default_factory=dict)  # PERSON_FIELDS it provides
+    person: dict[str, str] = field(default_factory=dict)  # the holder: given_name, family_name, birth_date
 
 
 def _digest(purpose: str, value: str) -> str:
@@ -128,25 +125,25 @@ def link(account: Account, certificate: Certificate) -> str | None:
                                   certificate_digest=certificate_digest(certificate)))
     else:
         existing.certificate_digest = certificate_digest(certificate)
-    take_over(organisation, account, certificate)
+    take_over(organisation, certificate)
     audit.record("organisation.elster_linked", account_id=account.id, organisation_id=organisation.id,
                  fields=sorted(certificate.organisation))
     db.session.commit()
     return None
 
 
-def take_over(organisation: Organisation, account: Account, certificate: Certificate) -> None:
-    """ELSTER's organisation data replace what was entered and are locked from now on;
-    the holder's names become the account's at the certificate's level. Also at every
-    login: changes at ELSTER reach the organisation only this way."""
+def take_over(organisation: Organisation, certificate: Certificate) -> None:
+    """ELSTER's organisation data replace what was entered and are locked from now on.
+    Also at every login: changes at ELSTER reach the organisation only this way.
+
+    The holder's personal data are not stored at ELSTER's level: they are proven at an
+    ELSTER login only, and a later password login must stay at the level of what the
+    organisation entered (SPEC §6)."""
     for name in ELSTER_FIELDS:
         if value := certificate.organisation.get(name):
             # Columns are sized for what people type; ELSTER's names may be longer.
             setattr(organisation, name, value[:Organisation.__table__.c[name].type.length])
     organisation.locked_fields = sorted(set(organisation.locked_fields or ()) | set(certificate.organisation))
-    for name in PERSON_FIELDS:
-        if value := certificate.person.get(name):
-            account.set_attribute(name, value, certificate.level, SOURCE)
 
 
 def unlink(account: Account) -> bool:
@@ -159,11 +156,6 @@ def unlink(account: Account) -> bool:
     organisation_id = link_row.organisation_id
     db.session.delete(link_row)
     db.session.flush()
-    for name in PERSON_FIELDS:
-        attribute = account.attribute(name)
-        if attribute is not None and attribute.source == SOURCE:
-            # Still the holder's data, but no longer vouched for by a linked certificate.
-            attribute.level, attribute.source = int(Level.NIEDRIG), "self"
     if linked_count(organisation_id) == 0:
         db.session.execute(delete(ElsterOrganisation).where(ElsterOrganisation.organisation_id == organisation_id))
         db.session.get(Organisation, organisation_id).locked_fields = []
@@ -181,7 +173,7 @@ def logging_in(certificate: Certificate) -> tuple[str | None, str | None]:
     member = entitlements.membership(account_id) if account_id else None
     if account is None or member is None:
         return None, NOT_LINKED
-    take_over(member.organisation, account, certificate)
+    take_over(member.organisation, certificate)
     db.session.commit()
     return account.id, None
 
@@ -201,9 +193,7 @@ def registration_refusal(certificate: Certificate) -> str | None:
 def registration_payload(certificate: Certificate) -> dict:
     """What a registration draft keeps of the certificate: digests, not identifiers."""
     return {"certificate_digest": certificate_digest(certificate),
-            "organisation_digest": organisation_digest(certificate),
-            "level": int(certificate.level), "locked": sorted(certificate.organisation),
-            "person": dict(certificate.person)}
+            "organisation_digest": organisation_digest(certificate), "locked": sorted(certificate.organisation)}
 
 
 def bind_registered(organisation: Organisation, account: Account, payload: dict) -> None:
@@ -214,6 +204,3 @@ def bind_registered(organisation: Organisation, account: Account, payload: dict)
                                       organisation_digest=payload["organisation_digest"]))
     db.session.add(ElsterLink(account_id=account.id, organisation_id=organisation.id,
                               certificate_digest=payload["certificate_digest"]))
-    for name in PERSON_FIELDS:
-        if value := payload["person"].get(name):
-            account.set_attribute(name, value, Level(payload["level"]), SOURCE)

@@ -131,6 +131,9 @@ def test_a_linked_certificate_logs_in_at_substanziell_with_swk_and_pwd(app, org,
     assert landed.status_code == 302 and landed.headers["Location"].endswith("/mein-bereich")
     session = current_session(app, org.accounts[ADMIN])
     assert (session.level, session.method, session.amr) == (int(Level.SUBSTANZIELL), "elster", ["swk", "pwd"])
+    # The certificate proves the person at an ELSTER login only: the password stays niedrig.
+    user_agent.login(ADMIN, PASSWORD)
+    assert current_session(app, org.accounts[ADMIN]).level == int(Level.NIEDRIG)
 
 
 def test_a_certificate_at_level_hoch_gives_substanziell_never_more(app, live_server, user_agent, user_agent_2):
