@@ -21,6 +21,7 @@ from idp.extensions import csrf, db
 from idp.oidc import authorize
 from idp.organisations import elster_links, entitlements
 from idp.organisations import registration as org_registration
+from idp.organisations.policy import ORGANISATION_LABELS
 from idp.organisations.registration_views import DRAFT_KEY
 
 from . import app as elster_app
@@ -101,8 +102,9 @@ def start_link():
 @web.login_required
 def unlink():
     account = db.session.get(Account, g.login_session.account_id)
-    elster_links.unlink(account)
-    return redirect(url_for("elster.manage", hinweis="geloest"), code=303)
+    if elster_links.unlink(account):
+        return redirect(url_for("elster.manage", hinweis="geloest"), code=303)
+    return redirect(url_for("elster.manage"), code=303)
 
 
 @bp.route("/elster/metadata")
@@ -137,17 +139,19 @@ def acs():
     return redirect(url_for("elster.arrive", login_id=login.id), code=303)
 
 
-@bp.route("/elster/ergebnis/<login_id>")
+@bp.route("/elster/ergebnis/<login_id>", methods=["GET", "POST"])
 def arrive(login_id):
-    kept_id, secret = session.pop(BROWSER_KEY, None) or [None, None]
+    kept_id, secret = session.get(BROWSER_KEY) or [None, None]
     login = logins.find(login_id, secret) if kept_id == login_id else None
     certificate = logins.certificate_of(login) if login else None
     if certificate is None:
         return failed(NOT_THIS_BROWSER)
-    purpose, account_id, record_id, next_url = login.purpose, login.account_id, login.record_id, login.next_url
+    if login.purpose == "link":
+        return _link(login, certificate)
+    session.pop(BROWSER_KEY, None)
+    record_id, next_url = login.record_id, login.next_url
+    purpose = login.purpose
     logins.finish(login)
-    if purpose == "link":
-        return _link(account_id, certificate)
     if purpose == "register":
         return _register(certificate)
     try:
@@ -159,10 +163,26 @@ def arrive(login_id):
     return after_login(record_id, next_url)
 
 
-def _link(account_id: str | None, certificate):
+def _link(login, certificate):
+    """Seed 003: the user checks what ELSTER sent before it is linked; the first
+    certificate binds the organisation for good, so it is worth a look."""
+    account_id = login.account_id
     if g.login_session is None or g.login_session.account_id != account_id:
+        logins.finish(login)
         return redirect(url_for("authn.expired"))
-    if refusal := elster_links.link(db.session.get(Account, account_id), certificate):
+    account = db.session.get(Account, account_id)
+    refusal = elster_links.link_refusal(account, certificate)
+    if refusal is None and request.method == "GET":
+        return render_template("elster/confirm.html", certificate=certificate, login_id=login.id,
+                               first=elster_links.linked_count(entitlements.membership(account_id).organisation_id) == 0,
+                               labels=ORGANISATION_LABELS)
+    session.pop(BROWSER_KEY, None)
+    logins.finish(login)
+    if refusal is not None:
+        return failed(refusal, "link")
+    if request.form.get("decision") != "bestaetigen":
+        return redirect(url_for("elster.manage"), code=303)
+    if refusal := elster_links.link(account, certificate):
         db.session.rollback()
         return failed(refusal, "link")
     return redirect(url_for("elster.manage", hinweis="hinterlegt"), code=303)

@@ -39,12 +39,8 @@ def through_elster(user_agent, start, certificate: str | None):
     browser ends on (after the ACS's redirect)."""
     assert start.status_code == 200, start.text
     acs_url, fields = simulator_answer(start.text, certificate)
-    page = user_agent.post(urlsplit(acs_url).path, data=fields)
     # Our own "see other" steps are followed; a login's final redirect (302) is left to the test.
-    while page.status_code == 303:
-        target = urlsplit(page.headers["Location"])
-        page = user_agent.get(target.path + (f"?{target.query}" if target.query else ""))
-    return page
+    return follow(user_agent, user_agent.post(urlsplit(acs_url).path, data=fields))
 
 
 def start_login(user_agent, **query):
@@ -57,3 +53,19 @@ def start_link(user_agent):
 
 def start_registration(user_agent):
     return user_agent.submit("/organisation/registrierung", {}, action="/organisation/registrierung/elster")
+
+
+def link_certificate(user_agent, certificate: str):
+    """"Zertifikat hinterlegen" for the logged-in user, confirmed on our check page;
+    returns the page the browser ends on (a refusal comes before the check page)."""
+    page = through_elster(user_agent, start_link(user_agent), certificate)
+    if page.status_code != 200 or "ELSTER-Zertifikat prüfen" not in page.text:
+        return page
+    return follow(user_agent, user_agent.submit(page.request.path, {"decision": "bestaetigen"}))
+
+
+def follow(user_agent, page):
+    while page.status_code == 303:
+        target = urlsplit(page.headers["Location"])
+        page = user_agent.get(target.path + (f"?{target.query}" if target.query else ""))
+    return page

@@ -20,7 +20,7 @@ from tests.browser.test_organisation_services_login import demo_client_id
 from tests.conftest import Browserless
 from tests.support.organisations import PASSWORD, grant, make_organisation, subscribe
 
-from .support import start_link, through_elster
+from .support import link_certificate
 
 pytestmark = pytest.mark.browser
 
@@ -37,12 +37,15 @@ def pick_at_elster(page: Page, label: str | None) -> None:
     page.get_by_role("button", name="Anmelden und Daten übermitteln").click()
 
 
-def link_in_mein_bereich(page: Page, label: str) -> None:
+def link_in_mein_bereich(page: Page, label: str, *, confirm: bool = True) -> None:
     page.goto("/mein-bereich")
     page.get_by_role("link", name="ElsterID-Zertifikat verwalten").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("ElsterID-Zertifikat verwalten")
     page.get_by_role("button", name="Zertifikat hinterlegen").click()
     pick_at_elster(page, label)
+    if confirm:
+        expect(page.get_by_role("heading", level=1)).to_have_text("ELSTER-Zertifikat prüfen")
+        page.get_by_role("button", name="Bestätigen und hinterlegen").click()
 
 
 def test_the_administrator_links_the_first_certificate_and_the_company_data_lock(app, page: Page):
@@ -50,7 +53,12 @@ def test_the_administrator_links_the_first_certificate_and_the_company_data_lock
     log_in(page, ADMIN, PASSWORD)
     page.goto("/mein-bereich/elster")
     assert_accessible(page, "ElsterID-Zertifikat verwalten")
-    link_in_mein_bereich(page, "Musterbau GmbH – Anna Berger")
+    link_in_mein_bereich(page, "Musterbau GmbH – Anna Berger", confirm=False)
+    expect(page.get_by_role("heading", level=1)).to_have_text("ELSTER-Zertifikat prüfen")
+    expect(page.get_by_role("status")).to_contain_text("erste ELSTER-Zertifikat Ihrer Organisation")
+    expect(page.get_by_role("main")).to_contain_text("HRB 123456")
+    assert_accessible(page, "ELSTER-Zertifikat prüfen")
+    page.get_by_role("button", name="Bestätigen und hinterlegen").click()
     expect(page.get_by_role("status")).to_contain_text("Ihr ELSTER-Zertifikat ist hinterlegt")
     expect(page.get_by_role("button", name="ELSTER-Verknüpfung lösen")).to_be_visible()
     assert_accessible(page, "ElsterID-Zertifikat hinterlegt")
@@ -66,9 +74,9 @@ def test_a_user_is_refused_a_certificate_of_another_company(app, page: Page):
     business = make_organisation(app)
     admin = Browserless(app)
     admin.login(ADMIN, PASSWORD)
-    through_elster(admin, start_link(admin), "musterbau-berger")
+    link_certificate(admin, "musterbau-berger")
     log_in(page, USER, PASSWORD)
-    link_in_mein_bereich(page, "Nordlicht Handels KG – Clara Vogt")
+    link_in_mein_bereich(page, "Nordlicht Handels KG – Clara Vogt", confirm=False)
     expect(page.get_by_role("alert")).to_contain_text("gehört zu einer anderen Organisation")
     assert_accessible(page, "ElsterID nicht möglich")
     with app.app_context():
@@ -133,7 +141,7 @@ def test_login_mit_elsterid_reaches_the_demo_with_organisation_and_roles(app, pa
     for email, certificate in ((ADMIN, "musterbau-berger"), (USER, "musterbau-krueger")):
         agent = Browserless(app)
         agent.login(email, PASSWORD)
-        through_elster(agent, start_link(agent), certificate)
+        link_certificate(agent, certificate)
 
     page.goto(demo_service + "/login")
     expect(page.get_by_role("heading", level=1)).to_have_text("Anmelden")

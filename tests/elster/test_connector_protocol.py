@@ -12,7 +12,7 @@ from cryptography.utils import CryptographyDeprecationWarning
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", CryptographyDeprecationWarning)
-    import saml2.cryptography.symmetric  # noqa: F401
+    import saml2.cryptography.symmetric  # noqa: F401 (quiet import, see tests/federation/saml/conftest.py)
 
 from saml2.saml import NAMEID_FORMAT_TRANSIENT, NameID
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256

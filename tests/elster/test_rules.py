@@ -22,7 +22,8 @@ from idp.organisations.models import ElsterLink, Organisation
 from tests.organisations.test_registration import ADMINISTRATOR, STEP2, activate, activation_link, error_of
 from tests.support.organisations import PASSWORD, make_organisation
 
-from .support import (simulator_answer, start_link, start_login, start_registration, through_elster)
+from .support import (link_certificate, simulator_answer, start_link, start_login, start_registration,
+                      through_elster)
 
 ADMIN, USER = "admin@muster.example", "anna@muster.example"
 BERGER, KRUEGER, NORDLICHT = "musterbau-berger", "musterbau-krueger", "nordlicht-vogt"
@@ -46,7 +47,7 @@ def message_in(page, message: str) -> bool:
 
 def link(user_agent, email, certificate):
     user_agent.login(email, PASSWORD)
-    return through_elster(user_agent, start_link(user_agent), certificate)
+    return link_certificate(user_agent, certificate)
 
 
 def organisation(app, organisation_id) -> Organisation:
@@ -81,6 +82,16 @@ def test_an_administrator_links_the_first_certificate_and_the_data_are_taken_and
         stored = db.session.get(ElsterLink, org.accounts[ADMIN])
         # Only a keyed digest of the certificate's pseudonym is kept.
         assert "sim-musterbau-berger" not in stored.certificate_digest and len(stored.certificate_digest) == 64
+
+
+def test_declining_on_the_check_page_links_nothing(app, org, user_agent):
+    user_agent.login(ADMIN, PASSWORD)
+    check = through_elster(user_agent, start_link(user_agent), BERGER)
+    assert "ELSTER-Zertifikat prüfen" in check.text and "Musterbau GmbH" in check.text
+    assert user_agent.submit(check.request.path, {"decision": "abbrechen"}).status_code == 303
+    with app.app_context():
+        assert elster_links.linked_count(org.organisation_id) == 0
+    assert organisation(app, org.organisation_id).locked_fields == []
 
 
 def test_the_first_certificate_not_by_an_administrator_is_refused(app, org, user_agent):

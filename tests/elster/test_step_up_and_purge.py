@@ -18,7 +18,7 @@ from tests.conftest import Browserless
 from tests.support.flows import Grant, authorize_query, consent, exchange, location, pkce_pair, query_of
 from tests.support.organisations import PASSWORD, grant, make_organisation, subscribe
 
-from .support import simulator_answer, start_link, start_login, through_elster
+from .support import link_certificate, simulator_answer, start_login, through_elster
 
 ADMIN, USER = "admin@muster.example", "anna@muster.example"
 
@@ -30,7 +30,7 @@ def linked(app, live_server):
     for email, certificate in ((ADMIN, "musterbau-berger"), (USER, "musterbau-krueger")):
         agent = Browserless(app)
         agent.login(email, PASSWORD)
-        through_elster(agent, start_link(agent), certificate)
+        link_certificate(agent, certificate)
     return business
 
 
