@@ -4,13 +4,11 @@ blueprint."""
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from federation.credentials import self_signed
 from federation.saml.errors import SamlError
 from federation.saml.keys import KeyPair
 from federation.saml.metadata import EntityMetadata, parse_metadata
@@ -18,6 +16,7 @@ from idp.config import Settings
 from idp.timeutil import utcnow
 
 from . import sp
+from .keys import stored_pair
 from .errors import ElsterUnavailable
 
 log = logging.getLogger(__name__)
@@ -99,17 +98,8 @@ def _keypair(settings: Settings) -> KeyPair:
     """Our SP pair: the one registered with ELSTER, else one made here once."""
     if settings.elster_sp_key:
         return KeyPair(settings.elster_sp_key.read_bytes(), settings.elster_sp_cert.read_bytes())
-    key_path, cert_path = settings.keys_dir / "elster-sp.key.pem", settings.keys_dir / "elster-sp.cert.pem"
-    if not key_path.exists():
-        key_pem, cert_pem = self_signed(f"{settings.display_name} ELSTER")
-        settings.keys_dir.mkdir(parents=True, exist_ok=True)
-        for path, data, mode in ((cert_path, cert_pem, 0o644), (key_path, key_pem, 0o600)):
-            tmp = path.with_name(path.name + ".tmp")
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, path)
-    return KeyPair(key_path.read_bytes(), cert_path.read_bytes())
+    return stored_pair(settings.keys_dir / "elster-sp.key.pem", settings.keys_dir / "elster-sp.cert.pem",
+                       f"{settings.display_name} ELSTER")
 
 
 def services(app) -> ElsterServices:

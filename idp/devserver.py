@@ -197,28 +197,33 @@ def _print_addresses(settings: Settings, settings_b: Settings, demo_url: str, si
     print("Stop with Ctrl+C.", flush=True)
 
 
-def _start_eid_simulators(settings: Settings):
-    """Both eID simulators on 127.0.0.1, only in development; None if not started."""
+def _development_only(settings: Settings, start, failure: str):
+    """A simulator on 127.0.0.1, only in development; None if not started."""
     if not settings.simulators or settings.is_production:
         return None
-    from eid_connector.simulator.run import start_simulators
-
     try:
-        return start_simulators(EID_SERVER_SIMULATOR_PORT, keys_dir=settings.keys_dir / "eid-simulator")
+        return start()
     except OSError as exc:
-        # Typically a running AusweisApp holds 24727; the IdP runs on without simulators.
-        print(f"eID-Simulatoren nicht gestartet (Port belegt? läuft die AusweisApp?): {exc}", flush=True)
+        print(f"{failure}: {exc}", flush=True)
         return None
+
+
+def _start_eid_simulators(settings: Settings):
+    """Both eID simulators."""
+    def start():
+        from eid_connector.simulator.run import start_simulators
+
+        return start_simulators(EID_SERVER_SIMULATOR_PORT, keys_dir=settings.keys_dir / "eid-simulator")
+
+    # Typically a running AusweisApp holds 24727; the IdP runs on without simulators.
+    return _development_only(settings, start, "eID-Simulatoren nicht gestartet (Port belegt? läuft die AusweisApp?)")
 
 
 def _start_elster_simulator(settings: Settings):
-    """The ELSTER IdP simulator on 127.0.0.1, only in development; None if not started."""
-    if not settings.simulators or settings.is_production:
-        return None
-    from elster_connector.simulator.server import start_simulator
+    """The ELSTER IdP simulator."""
+    def start():
+        from elster_connector.simulator.server import start_simulator
 
-    try:
         return start_simulator(ELSTER_SIMULATOR_PORT, keys_dir=settings.keys_dir / "elster-simulator")
-    except OSError as exc:
-        print(f"ELSTER-Simulator nicht gestartet (Port {ELSTER_SIMULATOR_PORT} belegt?): {exc}", flush=True)
-        return None
+
+    return _development_only(settings, start, f"ELSTER-Simulator nicht gestartet (Port {ELSTER_SIMULATOR_PORT} belegt?)")

@@ -16,7 +16,6 @@ from urllib.parse import urlparse
 
 from flask import Flask, Response, abort, render_template, request
 
-from federation.credentials import self_signed
 from federation.saml import bindings, messages
 from federation.saml.errors import SamlError
 from federation.saml.keys import KeyPair
@@ -26,6 +25,7 @@ from idp.loa import Level
 from idp.secrets import new_secret
 
 from .. import attributes as names
+from ..keys import stored_pair
 from .certificates import BY_ID, CERTIFICATES
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -34,14 +34,8 @@ CSP = "default-src 'none'; style-src 'self'; script-src 'self'; form-action http
 
 def dev_keypair(keys_dir: Path) -> KeyPair:
     """The simulator's signing pair, made once (development keys, never committed)."""
-    key_path, cert_path = keys_dir / "signing.key.pem", keys_dir / "signing.cert.pem"
-    if not key_path.exists():
-        keys_dir.mkdir(parents=True, exist_ok=True)
-        key_pem, cert_pem = self_signed("ELSTER-IdP-Simulator", key_size=2048)
-        cert_path.write_bytes(cert_pem)
-        key_path.touch(mode=0o600)
-        key_path.write_bytes(key_pem)
-    return KeyPair(key_path.read_bytes(), cert_path.read_bytes())
+    return stored_pair(keys_dir / "signing.key.pem", keys_dir / "signing.cert.pem", "ELSTER-IdP-Simulator",
+                       key_size=2048)
 
 
 @dataclass

@@ -48,6 +48,18 @@ def link_in_mein_bereich(page: Page, label: str, *, confirm: bool = True) -> Non
         page.get_by_role("button", name="Bestätigen und hinterlegen").click()
 
 
+def log_in_at_the_demo_mit_elsterid(page: Page, demo_service: str, label: str) -> None:
+    """From the demo service through "Mit ElsterID" and the consent back to it, logged
+    in at substanziell."""
+    page.goto(demo_service + "/login")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Anmelden")
+    page.get_by_role("link", name="Mit ElsterID").click()
+    pick_at_elster(page, label)
+    page.get_by_role("button", name="Zustimmen").click()
+    expect(page.get_by_text("Sie sind angemeldet.")).to_be_visible()
+    expect(page.locator('#id-token [data-claim="loa"]')).to_have_text("substanziell")
+
+
 def test_the_administrator_links_the_first_certificate_and_the_company_data_lock(app, page: Page):
     make_organisation(app)
     log_in(page, ADMIN, PASSWORD)
@@ -123,12 +135,7 @@ def test_a_newcomer_registers_mit_elsterid_and_logs_in_to_the_demo_with_it(app, 
     grant(app, admin_id, demo_client_id(app), roles=["Freigabe"])
     page.get_by_role("navigation").get_by_role("button", name="Abmelden").click()
 
-    page.goto(demo_service + "/login")
-    page.get_by_role("link", name="Mit ElsterID").click()
-    pick_at_elster(page, "Musterbau GmbH – Anna Berger")
-    page.get_by_role("button", name="Zustimmen").click()
-    expect(page.get_by_text("Sie sind angemeldet.")).to_be_visible()
-    expect(page.locator('#id-token [data-claim="loa"]')).to_have_text("substanziell")
+    log_in_at_the_demo_mit_elsterid(page, demo_service, "Musterbau GmbH – Anna Berger")
     expect(page.locator('[data-organisation="name"]')).to_have_text("Musterbau GmbH")
     expect(page.locator('[data-organisation="roles"]')).to_have_text("Freigabe")
 
@@ -143,13 +150,7 @@ def test_login_mit_elsterid_reaches_the_demo_with_organisation_and_roles(app, pa
         agent.login(email, PASSWORD)
         link_certificate(agent, certificate)
 
-    page.goto(demo_service + "/login")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Anmelden")
-    page.get_by_role("link", name="Mit ElsterID").click()
-    pick_at_elster(page, "Musterbau GmbH – Ben Krüger")
-    page.get_by_role("button", name="Zustimmen").click()
-    expect(page.get_by_text("Sie sind angemeldet.")).to_be_visible()
-    expect(page.locator('#id-token [data-claim="loa"]')).to_have_text("substanziell")
+    log_in_at_the_demo_mit_elsterid(page, demo_service, "Musterbau GmbH – Ben Krüger")
     expect(page.locator('#id-token [data-claim="amr"]')).to_have_text(re.compile(r"swk.*pwd"))
     expect(page.locator('[data-organisation="name"]')).to_have_text("Musterbau GmbH")
     expect(page.locator('[data-organisation="legal_form"]')).to_have_text("GmbH")
