@@ -18,7 +18,9 @@ from idp.authn.sessions import LoginSession
 from idp.extensions import db
 from idp.loa import Level
 from idp.organisations import elster_links
-from idp.organisations.models import ElsterLink, Organisation
+from idp.audit.models import AuditEvent
+from idp.organisations.company import delete_organisation
+from idp.organisations.models import ElsterLink, ElsterOrganisation, Organisation
 from tests.organisations.test_registration import ADMINISTRATOR, STEP2, activate, activation_link, error_of
 from tests.support.organisations import PASSWORD, make_organisation
 
@@ -158,6 +160,21 @@ def test_a_certificate_at_level_hoch_gives_substanziell_never_more(app, live_ser
 def test_an_unlinked_certificate_does_not_log_in(app, org, user_agent):
     refused = through_elster(user_agent, start_login(user_agent), KRUEGER)
     assert refused.status_code == 400 and message_in(refused, elster_links.NOT_LINKED)
+    with app.app_context():
+        failed = db.session.scalars(select(AuditEvent).where(AuditEvent.event == "login.failed")).one()
+        assert failed.details == {"method": "elster", "reason": "certificate_not_linked"}
+
+
+def test_deleting_the_organisation_takes_its_certificate_links_along(app, org, user_agent, user_agent_2):
+    link(user_agent, ADMIN, BERGER)
+    link(user_agent_2, USER, KRUEGER)
+    with app.app_context():
+        delete_organisation(db.session.get(Organisation, org.organisation_id))
+        assert db.session.scalars(select(ElsterLink)).all() == []
+        assert db.session.scalars(select(ElsterOrganisation)).all() == []
+    # The company's certificates can register or be linked anew.
+    registration = through_elster(user_agent, start_registration(user_agent), BERGER)
+    assert registration.status_code == 200 and "aus ELSTER übernommen" in registration.text
 
 
 def test_cancelling_at_elster_logs_nobody_in(app, org, user_agent):
