@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
-from federation.saml import bindings, messages, xmldsig
+from federation.saml import bindings, messages, safexml, xmldsig
+from federation.saml.errors import SignatureRefused
 from federation.saml.keys import KeyPair
 from federation.saml.metadata import EntityMetadata, build_metadata
-from federation.saml.namespaces import HTTP_POST
+from federation.saml.namespaces import HTTP_POST, SAMLP, STATUS_SUCCESS, q
 from idp.loa import Level, parse_acr
 from idp.organisations.elster_links import Certificate
 
@@ -48,9 +49,15 @@ def read_response(idp: EntityMetadata, saml_response: str, *, sp_entity_id: str,
                   now: datetime | None = None) -> Certificate:
     """The certificate ELSTER vouches for. Raises a SamlError (signature, encryption,
     audience, validity, replay, status) or ElsterRefused (usable message)."""
+    raw = bindings.decode_post(saml_response)
+    response = safexml.parse(raw)
+    # The profile signs the Response too (the SAML core checks such a signature but
+    # accepts its absence); a failure status needs none, it can only end our login.
+    if response.tag == q(SAMLP, "Response") and not xmldsig.is_signed(response) and _succeeded(response):
+        raise SignatureRefused("ELSTER's Response is not signed")
     result = messages.parse_response(
-        bindings.decode_post(saml_response), idp=idp, sp_entity_id=sp_entity_id, acs_url=acs_url,
-        expected_request_id=expected_request_id, decryption_keys=decryption_keys, first_use=first_use, now=now)
+        raw, idp=idp, sp_entity_id=sp_entity_id, acs_url=acs_url, expected_request_id=expected_request_id,
+        decryption_keys=decryption_keys, first_use=first_use, now=now)
     values = {a.name: a.values[0] for a in result.attributes if a.values and a.values[0]}
     if values.get(names.TEST_ACCOUNT, "").lower() in ("true", "1", "ja") and not accept_test_accounts:
         raise ElsterRefused("test_account", TEST_ACCOUNT_REFUSED)
@@ -58,8 +65,24 @@ def read_response(idp: EntityMetadata, saml_response: str, *, sp_entity_id: str,
     if not pseudonym:
         raise ElsterRefused("no_pseudonym", NO_PSEUDONYM)
     return Certificate(pseudonym=pseudonym, level=_level(values, result.class_ref),
-                       organisation_key=values.get(names.STNR) if values.get(names.FIRMENNAME) else None,
-                       organisation=_organisation(values), person=_person(values))
+                       organisation_key=_organisation_key(values), organisation=_organisation(values),
+                       person=_person(values))
+
+
+def _succeeded(response) -> bool:
+    status = response.find(f"{q(SAMLP, 'Status')}/{q(SAMLP, 'StatusCode')}")
+    return status is not None and status.get("Value") == STATUS_SUCCESS
+
+
+def _organisation_key(values: dict[str, str]) -> str | None:
+    """ELSTER's key of the organisation: its tax number, else its register entry; a
+    certificate without a company has none (a private certificate)."""
+    if not values.get(names.FIRMENNAME):
+        return None
+    if values.get(names.STNR):
+        return "stnr:" + values[names.STNR]
+    register = [values.get(n, "") for n in (names.REGISTERGERICHT, names.REGISTERART, names.REGISTERNUMMER)]
+    return "register:" + "|".join(register) if all(register) else None
 
 
 def _level(values: dict[str, str], class_ref: str) -> Level:

@@ -124,7 +124,7 @@ def test_a_company_certificate_is_read_into_organisation_and_person_data(idp_met
     request_id, _, _ = _request(idp_metadata, our_keys)
     certificate = _read(idp_metadata, our_keys, _answer(elster_keys, our_keys, request_id), request_id)
     assert certificate.pseudonym == "sim-musterbau-berger-5f0c2a7e" and certificate.level is Level.SUBSTANZIELL
-    assert certificate.organisation_key == "2181508150"
+    assert certificate.organisation_key == "stnr:2181508150"
     assert certificate.organisation == {
         "name": "Musterbau GmbH", "legal_form": "GmbH", "register_number": "HRB 123456",
         "register_court": "Amtsgericht Hamburg", "street": "Hafenstraße", "house_number": "12",
@@ -156,7 +156,7 @@ def test_a_test_account_is_refused_in_production_configuration(idp_metadata, our
     with pytest.raises(ElsterRefused) as refused:
         _read(idp_metadata, our_keys, raw, request_id, accept_test_accounts=False)
     assert refused.value.code == "test_account" and "Testkonto" in refused.value.message
-    assert _read(idp_metadata, our_keys, raw, request_id, accept_test_accounts=True).organisation_key == "9198011310"
+    assert _read(idp_metadata, our_keys, raw, request_id, accept_test_accounts=True).organisation_key == "stnr:9198011310"
 
 
 def test_an_unsigned_response_is_refused(idp_metadata, our_keys, elster_keys):
@@ -268,14 +268,23 @@ def test_pysaml2_idp_verifies_our_request_and_we_read_its_answer(pysaml2_idp, id
     assert certificate.organisation["register_number"] == "HRB 123456" and certificate.person["given_name"] == "Ben"
 
 
-def test_pysaml2_answer_without_assertion_signature_is_refused(pysaml2_idp, idp_metadata, our_keys):
+def test_a_company_without_tax_number_is_known_by_its_register_entry(idp_metadata, our_keys, elster_keys):
+    request_id, _, _ = _request(idp_metadata, our_keys)
+    values = {n: v for n, v in BY_ID["musterbau-berger"].values.items() if n != "StNr"}
+    raw = _answer(elster_keys, our_keys, request_id, attributes=[(n, None, v, None) for n, v in values.items()])
+    assert _read(idp_metadata, our_keys, raw, request_id).organisation_key == "register:Amtsgericht Hamburg|HRB|123456"
+
+
+@pytest.mark.parametrize("sign_response, sign_assertion", [(False, True), (True, False)])
+def test_pysaml2_answer_without_response_or_assertion_signature_is_refused(pysaml2_idp, idp_metadata, our_keys,
+                                                                          sign_response, sign_assertion):
     request_id, _, _ = _request(idp_metadata, our_keys)
     response = pysaml2_idp.create_authn_response(
         identity={"DatenuebermittlerPseudonymId": ["x"], "ElsterVertrauensniveauAuthentifizierung": ["substanziell"]},
         in_response_to=request_id, destination=ACS, sp_entity_id=SP_ENTITY,
         name_id=NameID(format=NAMEID_FORMAT_TRANSIENT, text="t"),
         authn={"class_ref": Level.SUBSTANZIELL.eidas_uri, "authn_auth": IDP_ENTITY},
-        sign_response=True, sign_assertion=False, encrypt_assertion=True, sign_alg=SIG_RSA_SHA256,
-        digest_alg=DIGEST_SHA256)
+        sign_response=sign_response, sign_assertion=sign_assertion, encrypt_assertion=True,
+        sign_alg=SIG_RSA_SHA256, digest_alg=DIGEST_SHA256)
     with pytest.raises(SignatureRefused):
         _read(idp_metadata, our_keys, base64.b64encode(str(response).encode()).decode(), request_id)
