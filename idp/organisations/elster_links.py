@@ -147,21 +147,30 @@ def take_over(organisation: Organisation, certificate: Certificate) -> None:
 
 
 def unlink(account: Account) -> bool:
-    """"ELSTER-Verknüpfung lösen": the user's certificate goes; with the last one of
-    the organisation the organisation's data are no longer ELSTER's, so they are
-    unlocked, and the organisation may be bound anew."""
-    link_row = link_of(account.id)
-    if link_row is None:
+    """"ELSTER-Verknüpfung lösen"; False if nothing was linked."""
+    organisation_id = forget(account.id)
+    if organisation_id is None:
         return False
+    audit.record("organisation.elster_unlinked", account_id=account.id, organisation_id=organisation_id)
+    db.session.commit()
+    return True
+
+
+def forget(account_id: str) -> str | None:
+    """The account's certificate goes (unlinked, or the account is deleted); with the
+    last one of the organisation its data are no longer ELSTER's, so they are unlocked,
+    and the organisation may be bound anew. Returns the organisation's id if a link
+    went; the caller commits."""
+    link_row = link_of(account_id)
+    if link_row is None:
+        return None
     organisation_id = link_row.organisation_id
     db.session.delete(link_row)
     db.session.flush()
     if linked_count(organisation_id) == 0:
         db.session.execute(delete(ElsterOrganisation).where(ElsterOrganisation.organisation_id == organisation_id))
         db.session.get(Organisation, organisation_id).locked_fields = []
-    audit.record("organisation.elster_unlinked", account_id=account.id, organisation_id=organisation_id)
-    db.session.commit()
-    return True
+    return organisation_id
 
 
 # -- login -----------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from idp.authn.sessions import LoginSession
 from idp.extensions import db
 from idp.loa import Level
 from idp.organisations import elster_links
+from idp.accounts import deletion
 from idp.audit.models import AuditEvent
 from idp.organisations.company import delete_organisation
 from idp.organisations.models import ElsterLink, ElsterOrganisation, Organisation
@@ -229,6 +230,16 @@ def test_unlinking_unlocks_the_data_only_when_no_certificate_is_left(app, org, u
     assert not re.search(r'<input id="name"[^>]* disabled', page)
     # Unbound, the organisation may link a certificate of another company again.
     assert "Ihr ELSTER-Zertifikat ist hinterlegt" in link(user_agent, ADMIN, NORDLICHT).text
+
+
+def test_deleting_the_last_linked_user_unlocks_the_data(app, org, user_agent, user_agent_2):
+    link(user_agent, ADMIN, BERGER)
+    link(user_agent_2, USER, KRUEGER)
+    user_agent.submit(MANAGE, {}, action="/mein-bereich/elster/loesen")
+    assert organisation(app, org.organisation_id).locked_fields != []
+    with app.app_context():
+        deletion.delete_account(org.accounts[USER])
+    assert organisation(app, org.organisation_id).locked_fields == []
 
 
 # -- registration "Mit ElsterID" ---------------------------------------------------------------
