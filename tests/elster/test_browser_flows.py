@@ -80,6 +80,7 @@ def test_the_administrator_links_the_first_certificate_and_the_company_data_lock
     expect(page.get_by_label("Name der Organisation")).to_be_disabled()
     expect(page.get_by_label("Postleitzahl")).to_have_value("20457")
     expect(page.get_by_text("aus ELSTER übernommen").first).to_be_visible()
+    assert_accessible(page, "Unternehmensdaten aus ELSTER")
 
 
 def test_a_user_is_refused_a_certificate_of_another_company(app, page: Page):
