@@ -85,9 +85,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     _register_pages(app)
     _connect_domains()
 
+    import elster_connector.app
     import federation.app
 
     federation.app.init_app(app)
+    elster_connector.app.init_app(app)
     return app
 
 

@@ -83,6 +83,13 @@ class Settings:
     # How our WS-Security signature names its key: the WSDL policy of TR-03130 asks for
     # issuer/serial, but which form an eID-Server accepts is its operator's choice.
     eid_signature_key_reference: str = "bst"
+    # The ELSTER IdP (SPEC §7): its SAML metadata (an https URL or a file), the
+    # certificate that must have signed it (pinned), and our SP key pair (PEM files;
+    # without them a self-signed pair is made under keys/).
+    elster_metadata: str | None = None
+    elster_metadata_signer: Path | None = None
+    elster_sp_key: Path | None = None
+    elster_sp_cert: Path | None = None
     # The eID-Client (AusweisApp) listens here on the citizen's machine (TR-03124-1).
     eid_client_url: str = "http://127.0.0.1:24727/eID-Client"
     # The name citizens and partner states see (page header, SAML metadata), e.g.
@@ -119,6 +126,10 @@ class Settings:
             eid_tls_client_key=_path(env.get("EID_TLS_CLIENT_KEY")),
             eid_tls_ca=_path(env.get("EID_TLS_CA")),
             eid_signature_key_reference=env.get("EID_SIGNATURE_KEY_REFERENCE") or cls.eid_signature_key_reference,
+            elster_metadata=env.get("ELSTER_METADATA") or None,
+            elster_metadata_signer=_path(env.get("ELSTER_METADATA_SIGNER")),
+            elster_sp_key=_path(env.get("ELSTER_SP_KEY")),
+            elster_sp_cert=_path(env.get("ELSTER_SP_CERT")),
             display_name=env.get("SERVICEKONTO_NAME") or cls.display_name,
             argon2_time_cost=_int(env, "ARGON2_TIME_COST", cls.argon2_time_cost),
             argon2_memory_cost=_int(env, "ARGON2_MEMORY_COST", cls.argon2_memory_cost),
@@ -156,6 +167,7 @@ class Settings:
             except ValueError:
                 raise ValueError(f"SERVICEKONTO_METRICS_NETWORKS: {network!r} is no network like 10.0.0.0/8") from None
         self._validate_eid()
+        self._validate_elster()
         self._validate_argon2()
 
     def _validate_argon2(self) -> None:
@@ -183,6 +195,22 @@ class Settings:
         if self.eid_signature_key_reference not in EID_KEY_REFERENCES:
             raise ValueError(f"EID_SIGNATURE_KEY_REFERENCE must be one of {', '.join(EID_KEY_REFERENCES)}, "
                              f"not {self.eid_signature_key_reference!r}")
+
+    def _validate_elster(self) -> None:
+        if bool(self.elster_sp_key) != bool(self.elster_sp_cert):
+            raise ValueError("ELSTER_SP_KEY and ELSTER_SP_CERT must be set together (our SAML key and its "
+                             "certificate, as registered with ELSTER) or not at all")
+        if not self.elster_metadata or "://" not in self.elster_metadata:
+            return
+        parsed = urlparse(self.elster_metadata)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ValueError("ELSTER_METADATA must be an https URL or a file")
+        if parsed.scheme == "http" and parsed.hostname not in _LOCAL_HOSTS:
+            raise ValueError("ELSTER_METADATA must use https outside the local machine")
+        if self.is_production and not self.elster_metadata_signer:
+            # Fetched metadata names the keys every ELSTER login is checked with.
+            raise ValueError("ELSTER_METADATA from a URL needs ELSTER_METADATA_SIGNER (the pinned certificate "
+                             "that signs ELSTER's metadata)")
 
     @property
     def eid_configured(self) -> bool:

@@ -26,6 +26,7 @@ DEMO_NAME = "Demo-Online-Dienst"
 # eID simulators (SERVICEKONTO_SIMULATORS=1 only); the eID-Client simulator takes the
 # AusweisApp's port 24727.
 EID_SERVER_SIMULATOR_PORT = 5002
+ELSTER_SIMULATOR_PORT = 5003
 LAND_A_NAME = "Servicekonto Land A"
 LAND_B_NAME = "Servicekonto Land B"
 LAND_B_PORT = 5010
@@ -124,7 +125,8 @@ def run(port: int, demo_port: int) -> int:
     simulators = _start_eid_simulators(settings)
     if simulators is not None:
         settings = dataclasses.replace(settings, eid_client_url=simulators.eid_client_url)
-    app = _instance(settings, simulators)
+    elster = _start_elster_simulator(settings)
+    app = _instance(settings, simulators, elster)
     app_b = _land_b(settings, simulators)
     demo_url = f"http://127.0.0.1:{demo_port}"
     client_id, secret = _demo_client(app, demo_url)
@@ -135,7 +137,7 @@ def run(port: int, demo_port: int) -> int:
     servers = [_serve(app, port), _serve(app_b, LAND_B_PORT), _serve(demo, demo_port)]
     try:
         _federate_or_warn(app, app_b)
-        _print_addresses(settings, app_b.config["SERVICEKONTO"], demo_url, simulators, operator_card)
+        _print_addresses(settings, app_b.config["SERVICEKONTO"], demo_url, simulators, operator_card, elster)
         threading.Event().wait()
     except KeyboardInterrupt:
         pass
@@ -144,6 +146,8 @@ def run(port: int, demo_port: int) -> int:
             server.shutdown()
         if simulators is not None:
             simulators.stop()
+        if elster is not None:
+            elster.stop()
     return 0
 
 
@@ -164,10 +168,14 @@ def _land_b(settings_a: Settings, simulators):
     return app
 
 
-def _instance(settings: Settings, simulators):
+def _instance(settings: Settings, simulators, elster=None):
     app = create_app(settings)
     if simulators is not None:
         install_simulators(app, simulators)
+    if elster is not None and not settings.elster_metadata:
+        from elster_connector.app import install_simulator
+
+        install_simulator(app, elster)
     start_worker(app)
     return app
 
@@ -210,7 +218,7 @@ def _federate_or_warn(app_a, app_b) -> None:
 
 
 def _print_addresses(settings: Settings, settings_b: Settings, demo_url: str, simulators,
-                     operator_card: str | None = None) -> None:
+                     operator_card: str | None = None, elster=None) -> None:
     rows = [(f"{settings.display_name} (IdP)", f"{settings.issuer}/"),
             ("Demo-Online-Dienst", f"{demo_url}/"),
             (settings_b.display_name, f"{settings_b.issuer}/ (mit Land A föderiert, SAML)")]
@@ -226,21 +234,41 @@ def _print_addresses(settings: Settings, settings_b: Settings, demo_url: str, si
     elif simulators is not None:
         rows.append(("Betrieb (Konsole)", f"{settings.issuer}/betrieb (Demo-Betreiberkonto nicht eingerichtet: "
                                           "der Testausweis gehört schon einem anderen Konto)"))
+    if elster is not None:
+        rows.append(("ELSTER-Simulator", f"{elster.url}/ (Testzertifikate, „Mit ElsterID“)"))
     width = max(len(label) for label, _ in rows) + 2
     for label, url in rows:
         print(f"{label + ':':{width}}{url}", flush=True)
     print("Stop with Ctrl+C.", flush=True)
 
 
-def _start_eid_simulators(settings: Settings):
-    """Both eID simulators on 127.0.0.1, only in development; None if not started."""
+def _development_only(settings: Settings, start, failure: str):
+    """A simulator on 127.0.0.1, only in development; None if not started."""
     if not settings.simulators or settings.is_production:
         return None
-    from eid_connector.simulator.run import start_simulators
-
     try:
-        return start_simulators(EID_SERVER_SIMULATOR_PORT, keys_dir=settings.keys_dir / "eid-simulator")
+        return start()
     except OSError as exc:
-        # Typically a running AusweisApp holds 24727; the IdP runs on without simulators.
-        print(f"eID-Simulatoren nicht gestartet (Port belegt? läuft die AusweisApp?): {exc}", flush=True)
+        print(f"{failure}: {exc}", flush=True)
         return None
+
+
+def _start_eid_simulators(settings: Settings):
+    """Both eID simulators."""
+    def start():
+        from eid_connector.simulator.run import start_simulators
+
+        return start_simulators(EID_SERVER_SIMULATOR_PORT, keys_dir=settings.keys_dir / "eid-simulator")
+
+    # Typically a running AusweisApp holds 24727; the IdP runs on without simulators.
+    return _development_only(settings, start, "eID-Simulatoren nicht gestartet (Port belegt? läuft die AusweisApp?)")
+
+
+def _start_elster_simulator(settings: Settings):
+    """The ELSTER IdP simulator."""
+    def start():
+        from elster_connector.simulator.server import start_simulator
+
+        return start_simulator(ELSTER_SIMULATOR_PORT, keys_dir=settings.keys_dir / "elster-simulator")
+
+    return _development_only(settings, start, f"ELSTER-Simulator nicht gestartet (Port {ELSTER_SIMULATOR_PORT} belegt?)")

@@ -54,9 +54,16 @@ def purge_expired() -> dict[str, int]:
         "eID transactions": eid.purge(),
         "Postfach trash": purge_trash(),
         **_federation(),
+        **_elster(),
     }
     db.session.commit()
     return counts
+
+
+def _elster() -> dict[str, int]:
+    from elster_connector import logins
+
+    return logins.purge()
 
 
 def _federation() -> dict[str, int]:

@@ -178,7 +178,18 @@ def eid_simulators(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def app(database_url, smtp_server, idp_port, tmp_path_factory, eid_simulators):
+def elster_simulator(tmp_path_factory):
+    """The ELSTER IdP simulator on a free port (SAML, the connector's profile)."""
+    from elster_connector.simulator.server import start_simulator
+
+    simulator = start_simulator(0, keys_dir=tmp_path_factory.mktemp("elster-keys"))
+    yield simulator
+    simulator.stop()
+
+
+@pytest.fixture(scope="session")
+def app(database_url, smtp_server, idp_port, tmp_path_factory, eid_simulators, elster_simulator):
+    from elster_connector.app import install_simulator
     from idp.authn.eid import install_simulators
 
     keys = tmp_path_factory.mktemp("keys")
@@ -197,6 +208,7 @@ def app(database_url, smtp_server, idp_port, tmp_path_factory, eid_simulators):
     )
     application = create_app(settings)
     install_simulators(application, eid_simulators, retry_wait=0.05)
+    install_simulator(application, elster_simulator)
     upgrade(application)
     worker = start_worker(application, interval=0.5)
     yield application

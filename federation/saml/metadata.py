@@ -111,38 +111,8 @@ def _localized(parent: etree._Element, tag: str, text: str, lang: str = "de") ->
     node.text = text
 
 
-def build_metadata(
-    *,
-    entity_id: str,
-    signing: KeyPair,
-    sso_redirect_url: str,
-    sso_post_url: str | None = None,
-    acs_url: str,
-    display_name: str,
-    organization_url: str,
-    organization_name: str | None = None,
-    requested_attributes: Iterable[RequestedAttribute | tuple[str, str | None, bool]] = (),
-    service_name: str = "Servicekonto",
-    encryption_certs: Sequence[CertificateLike] | None = None,
-    extra_signing_certs: Sequence[CertificateLike] = (),
-    contact_email: str | None = None,
-    valid_for: timedelta = timedelta(days=7),
-    now: datetime | None = None,
-) -> bytes:
-    """Our signed md:EntityDescriptor (IdP and SP role), as UTF-8 bytes.
-
-    `encryption_certs` defaults to the signing certificate; `extra_signing_certs`
-    publishes the next signing certificate ahead of a key rollover.
-    """
-    now = safexml.aware(now or safexml.utcnow())
-    signing_certs = [signing.cert_pem, *extra_signing_certs]
-    encryption_certs = list(encryption_certs) if encryption_certs else [signing.cert_pem]
-
-    root = etree.Element(q(MD, "EntityDescriptor"), nsmap={"md": MD, "ds": DS, "saml": SAML})
-    root.set("entityID", entity_id)
-    root.set("ID", safexml.new_id())
-    root.set("validUntil", safexml.format_datetime(now + valid_for))
-
+def _idp_role(root: etree._Element, signing_certs: Sequence[CertificateLike], sso_redirect_url: str,
+              sso_post_url: str | None) -> None:
     idp = etree.SubElement(root, q(MD, "IDPSSODescriptor"))
     idp.set("protocolSupportEnumeration", PROTOCOL)
     idp.set("WantAuthnRequestsSigned", "true")
@@ -154,6 +124,11 @@ def build_metadata(
         service.set("Binding", binding)
         service.set("Location", location)
 
+
+def _sp_role(root: etree._Element, signing_certs: Sequence[CertificateLike],
+             encryption_certs: Sequence[CertificateLike], acs_url: str,
+             requested_attributes: Iterable[RequestedAttribute | tuple[str, str | None, bool]],
+             service_name: str) -> None:
     sp = etree.SubElement(root, q(MD, "SPSSODescriptor"))
     sp.set("protocolSupportEnumeration", PROTOCOL)
     sp.set("AuthnRequestsSigned", "true")
@@ -184,6 +159,48 @@ def build_metadata(
             if attribute.friendly_name:
                 node.set("FriendlyName", attribute.friendly_name)
             node.set("isRequired", "true" if attribute.required else "false")
+
+
+def build_metadata(
+    *,
+    entity_id: str,
+    signing: KeyPair,
+    sso_redirect_url: str | None,
+    sso_post_url: str | None = None,
+    acs_url: str | None,
+    display_name: str,
+    organization_url: str,
+    organization_name: str | None = None,
+    requested_attributes: Iterable[RequestedAttribute | tuple[str, str | None, bool]] = (),
+    service_name: str = "Servicekonto",
+    encryption_certs: Sequence[CertificateLike] | None = None,
+    extra_signing_certs: Sequence[CertificateLike] = (),
+    contact_email: str | None = None,
+    valid_for: timedelta = timedelta(days=7),
+    now: datetime | None = None,
+) -> bytes:
+    """Our signed md:EntityDescriptor (IdP and SP role), as UTF-8 bytes.
+
+    `encryption_certs` defaults to the signing certificate; `extra_signing_certs`
+    publishes the next signing certificate ahead of a key rollover. Outside the
+    federation an entity plays one role only: without `sso_redirect_url` there is no
+    IDPSSODescriptor, without `acs_url` no SPSSODescriptor.
+    """
+    if sso_redirect_url is None and acs_url is None:
+        raise ValueError("metadata needs at least one role")
+    now = safexml.aware(now or safexml.utcnow())
+    signing_certs = [signing.cert_pem, *extra_signing_certs]
+    encryption_certs = list(encryption_certs) if encryption_certs else [signing.cert_pem]
+
+    root = etree.Element(q(MD, "EntityDescriptor"), nsmap={"md": MD, "ds": DS, "saml": SAML})
+    root.set("entityID", entity_id)
+    root.set("ID", safexml.new_id())
+    root.set("validUntil", safexml.format_datetime(now + valid_for))
+
+    if sso_redirect_url is not None:
+        _idp_role(root, signing_certs, sso_redirect_url, sso_post_url)
+    if acs_url is not None:
+        _sp_role(root, signing_certs, encryption_certs, acs_url, requested_attributes, service_name)
 
     organization = etree.SubElement(root, q(MD, "Organization"))
     _localized(organization, q(MD, "OrganizationName"), organization_name or display_name)

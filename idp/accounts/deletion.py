@@ -10,7 +10,7 @@ from ..authn.logout import end_other_sessions
 from ..authn.password import check_current_password
 from ..extensions import db
 from ..mail import OutboxMail
-from ..organisations import admins
+from ..organisations import admins, elster_links
 from .models import Account
 
 NOT_CONFIRMED = "Bitte bestätigen Sie, dass Sie Ihr Servicekonto endgültig löschen möchten."
@@ -46,6 +46,8 @@ def remove_account(account_id: str) -> None:
     throttle.clear(email)
     # Mails to the address would otherwise outlive the account in the outbox.
     db.session.execute(delete(OutboxMail).where(OutboxMail.recipient == email))
+    # The last certificate of an organisation unlocks its data, whoever takes it along.
+    elster_links.forget(account_id)
     # Sessions, tokens, consents, links and the release history hang on the account
     # with ON DELETE CASCADE.
     db.session.delete(account)

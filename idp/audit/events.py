@@ -31,6 +31,8 @@ EVENTS: dict[str, str] = {
     "organisation.subscription": "Online-Dienst abonniert oder Abonnement beendet",
     "organisation.approval": "Freischaltung durch die Fachliche Leitstelle",
     "organisation.deleted": "Organisation gelöscht",
+    "organisation.elster_linked": "ELSTER-Zertifikat hinterlegt",
+    "organisation.elster_unlinked": "ELSTER-Verknüpfung gelöst",
     # Consent
     "consent.given": "Einwilligung erteilt",
     "consent.revoked": "Einwilligung widerrufen",

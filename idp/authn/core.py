@@ -26,7 +26,14 @@ def resolve_account(identity: Identity) -> Account:
 
 
 def session_level(identity: Identity, account: Account) -> Level:
-    return min(identity.ceiling, account.identity_level)
+    return min(identity.ceiling, max(account.identity_level, proven_person_level(identity)))
+
+
+def proven_person_level(identity: Identity) -> Level:
+    """How well this login itself proves who the person is: the weaker of the names the
+    back end vouched for at this login (an ELSTER certificate's holder), else nothing."""
+    levels = [a.level for a in identity.attributes if a.name in ("given_name", "family_name")]
+    return Level(min(levels)) if len(levels) == 2 else Level.NIEDRIG
 
 
 def refused(method: str, reason: str, **columns) -> None:

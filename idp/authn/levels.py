@@ -7,6 +7,7 @@ import enum
 
 from ..accounts.models import Account
 from ..loa import Level
+from ..organisations import elster_links
 from ..organisations.entitlements import is_organisation_account
 from . import eid
 
@@ -15,6 +16,8 @@ class Remedy(enum.Enum):
     # An organisation's data are self-entered: only an ELSTER organisation certificate
     # raises its level, which the organisation's administration arranges.
     ELSTER = "elster"
+    # The user's own ELSTER certificate is linked: a login "Mit ElsterID" reaches substanziell.
+    ELSTER_LOGIN = "elster_login"
     # hoch needs the Online-Ausweisfunktion; the account has it linked already.
     EID_LOGIN = "eid_login"
     # hoch, but the Online-Ausweisfunktion is not set up yet: an upgrade does that.
@@ -28,12 +31,14 @@ class Remedy(enum.Enum):
     def only_by_logging_in(self) -> bool:
         """Whether another login alone reaches the level, without an upgrade or the
         organisation's administration."""
-        return self in (Remedy.EID_LOGIN, Remedy.LOG_IN_AGAIN)
+        return self in (Remedy.EID_LOGIN, Remedy.LOG_IN_AGAIN, Remedy.ELSTER_LOGIN)
 
 
 def remedy(account: Account, required: Level) -> Remedy:
     """What `account`, logged in below `required`, has to do to reach it."""
     if is_organisation_account(account):
+        if required <= Level.SUBSTANZIELL and elster_links.link_of(account.id) is not None:
+            return Remedy.ELSTER_LOGIN
         return Remedy.ELSTER
     if required >= Level.HOCH:
         return Remedy.EID_LOGIN if eid.has_link(account) else Remedy.EID_UPGRADE

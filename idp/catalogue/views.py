@@ -30,6 +30,7 @@ REMEDY_TEXTS = {
     Remedy.PLUS_UPGRADE: "Dafür muss Ihre Identität bestätigt sein (Servicekonto Plus). Bestätigen Sie sie mit "
                          "einem Upgrade Ihres Servicekontos.",
     Remedy.EID_LOGIN: "Nach „Hier starten“ melden Sie sich dafür mit der Online-Ausweisfunktion an.",
+    Remedy.ELSTER_LOGIN: "Nach „Hier starten“ melden Sie sich dafür „Mit ElsterID“ an.",
     Remedy.LOG_IN_AGAIN: "Nach „Hier starten“ melden Sie sich dafür erneut mit E-Mail-Adresse und Passwort an.",
 }
 UPGRADE_REMEDIES = (Remedy.EID_UPGRADE, Remedy.PLUS_UPGRADE)

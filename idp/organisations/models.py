@@ -188,3 +188,27 @@ class LeitstelleMember(db.Model):
 
     client_id: Mapped[str] = mapped_column(ForeignKey("oidc_client.client_id", ondelete="CASCADE"), primary_key=True)
     account_id: Mapped[str] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), primary_key=True)
+
+
+class ElsterOrganisation(db.Model):
+    """The organisation at ELSTER that this organisation's certificates belong to, set
+    by the first certificate an administrator linked. Only a keyed digest of ELSTER's
+    key of the organisation is kept."""
+
+    __tablename__ = "elster_organisation"
+
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True)
+    organisation_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ElsterLink(db.Model):
+    """A user's own ELSTER certificate (DatenuebermittlerPseudonymId, as a keyed
+    digest): one certificate per user, one user per certificate."""
+
+    __tablename__ = "elster_link"
+
+    account_id: Mapped[str] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), primary_key=True)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    certificate_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

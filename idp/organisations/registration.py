@@ -25,7 +25,8 @@ from ..mail import queue_template_mail
 from ..oidc.models import Client
 from ..secrets import new_secret
 from ..timeutil import utcnow
-from . import entitlements, policy, subscriptions
+from . import elster_links, entitlements, policy, subscriptions
+from .company import LOCKED_REFUSED
 from .models import ACCOUNT_KIND, Organisation, OrganisationMember
 
 KIND = "organisation"
@@ -72,12 +73,39 @@ def _save(draft: RegistrationDraft | None, step: str, values, errors: dict) -> D
     return DraftResult(draft, errors)
 
 
+def locked_fields(draft: RegistrationDraft | None) -> frozenset[str]:
+    """Fields taken from ELSTER at a registration "Mit ElsterID"."""
+    return frozenset((((draft.data if draft else None) or {}).get("elster") or {}).get("locked", ()))
+
+
 def save_organisation(draft: RegistrationDraft | None, form) -> DraftResult:
-    """Step 1; the entries are kept whether or not they are acceptable."""
+    """Step 1; the entries are kept whether or not they are acceptable. Fields taken
+    from ELSTER keep ELSTER's value; a form that tries to change one is refused."""
+    locked = locked_fields(draft)
+    saved = entries(draft, "organisation")
     data = {name: (form.get(name) or "").strip() for name in policy.ORGANISATION_FIELDS}
-    result = _save(draft, "organisation", data, policy.validate_organisation(data))
+    errors = policy.validate_organisation(data, locked)
+    for name in locked:
+        if name in form and data[name] != saved.get(name, ""):
+            errors[name] = [LOCKED_REFUSED]
+        data[name] = saved.get(name, "")
+    result = _save(draft, "organisation", data, errors)
     db.session.commit()
     return result
+
+
+def start_with_elster(certificate: elster_links.Certificate) -> RegistrationDraft:
+    """A registration "Mit ElsterID": the organisation's data from ELSTER, locked, and
+    the holder's names for the first administrator; the certificate is linked to the
+    administrator when the registration is complete."""
+    organisation = {name: certificate.organisation.get(name, "") for name in policy.ORGANISATION_FIELDS}
+    person = {name: certificate.person.get(name, "") for name in ("given_name", "family_name")}
+    draft = RegistrationDraft(id=new_secret(), data={
+        "kind": KIND, "organisation": organisation, "administrator": person, "done": [],
+        "elster": elster_links.registration_payload(certificate)})
+    db.session.add(draft)
+    db.session.commit()
+    return draft
 
 
 def save_administrator(draft: RegistrationDraft, form) -> DraftResult:
@@ -182,6 +210,8 @@ def _create(draft: RegistrationDraft, normalized_email: str) -> tuple[Organisati
     db.session.add_all([organisation, account])
     db.session.flush()
     db.session.add(OrganisationMember(account_id=account.id, organisation_id=organisation.id, is_admin=True))
+    if elster := (draft.data or {}).get("elster"):
+        elster_links.bind_registered(organisation, account, elster)
     return organisation, account
 
 

@@ -48,7 +48,8 @@ def _step(step: str, template: str, save, following: str, **context):
     draft = result.draft if result is not None else _draft()
     errors = result.errors if result is not None else {}
     return render_template(template, data=registration.entries(draft, step), errors=errors,
-                           password_kept=bool(draft and draft.password_hash), **context), 400 if errors else 200
+                           password_kept=bool(draft and draft.password_hash),
+                           locked=registration.locked_fields(draft), **context), 400 if errors else 200
 
 
 @bp.route("", methods=["GET", "POST"])
