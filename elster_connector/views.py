@@ -155,11 +155,12 @@ def arrive(login_id):
     if purpose == "register":
         return _register(certificate)
     try:
-        _, login_secret = core.log_in(ElsterBackend().authenticate(certificate=certificate))
+        login_session, login_secret = core.log_in(ElsterBackend().authenticate(certificate=certificate),
+                                                  client_id=authorize.client_id_of(record_id))
     except AuthenticationFailed as exc:
         db.session.rollback()
         return failed(str(exc))
-    web.start_login_session(login_secret)
+    web.start_login_session(login_secret, login_session.account_id)
     return after_login(record_id, next_url)
 
 
