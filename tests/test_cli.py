@@ -184,8 +184,8 @@ def test_keys_rotate_keeps_the_previous_generation_only(tmp_path, cli):
     assert {kid for status, _, kid in third if status == "previous"} == second_kids
     assert not first_kids & {kid for _, _, kid in third}
     # Retired private keys are gone from disk, the others are readable by the owner only.
-    # (The app the command opens also made its SAML pairs there.)
-    pem = sorted(p for p in (tmp_path / "keys").glob("*.pem") if not p.name.startswith("saml-"))
+    # (The app the command opens also made its SAML and ELSTER pairs there.)
+    pem = sorted(p for p in (tmp_path / "keys").glob("*.pem") if not p.name.startswith(("saml-", "elster-")))
     assert len(pem) == 4
     for path in pem:
         assert path.stat().st_mode & 0o077 == 0

@@ -32,8 +32,9 @@ def test_search_by_address_kind_service_and_period(app, console, make_account, m
     recorded(app, datetime(2026, 11, 4, 9), "account.registered", email="hans@example.org")
 
     everything = console.get(PAGE).text
-    # Newest first: the operator's own grant (today) heads the list.
-    assert rows(everything) == ["operator.role", "account.registered", "login.failed", "login.succeeded"]
+    # Newest first: today's service added after the operator's own grant heads the list.
+    assert rows(everything) == ["operator.client", "operator.role", "account.registered", "login.failed",
+                                "login.succeeded"]
     assert "Rolle vergeben oder entzogen" in everything
     assert "Anmeldung erfolgreich" in everything and "Konto registriert" in everything
     assert "Anmeldung fehlgeschlagen <strong>(abgelehnt)</strong>" in everything
@@ -42,7 +43,8 @@ def test_search_by_address_kind_service_and_period(app, console, make_account, m
         "login.failed", "login.succeeded"]
     assert rows(console.get(PAGE, query_string={"event": "login."}).text) == ["login.failed", "login.succeeded"]
     assert rows(console.get(PAGE, query_string={"event": "account.registered"}).text) == ["account.registered"]
-    assert rows(console.get(PAGE, query_string={"client_id": rp.client_id}).text) == ["login.succeeded"]
+    assert rows(console.get(PAGE, query_string={"client_id": rp.client_id}).text) == [
+        "operator.client", "login.succeeded"]
     period = console.get(PAGE, query_string={"von": "03.11.2026", "bis": "2026-11-03"}).text
     assert rows(period) == ["login.failed"] and 'value="03.11.2026"' in period
     assert "1 Ereignis<" in period
