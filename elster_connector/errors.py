@@ -1,10 +1,15 @@
 """Refusals of the ELSTER connector; their message is German and safe to show."""
 from __future__ import annotations
 
-from federation.saml.errors import SamlError, SamlStatusError
+from federation.saml.errors import SamlError, SamlStatusError, SignatureRefused
 
 INVALID = ("Die Antwort von ELSTER ist ungültig und wurde aus Sicherheitsgründen verworfen. Bitte versuchen Sie "
            "es erneut.")
+# The signature does not check out against ELSTER's published key: forged, altered on
+# the way, or ELSTER changed its key. Never "not reachable": ELSTER did answer.
+NOT_VERIFIED = ("Die Antwort von ELSTER konnte nicht überprüft werden: Es ist nicht sicher, dass sie von ELSTER "
+                "stammt. Aus Sicherheitsgründen wurden keine Daten übernommen. Bitte versuchen Sie es erneut. "
+                "Besteht der Fehler weiter, wenden Sie sich bitte an den Support.")
 CANCELLED = "Die Anmeldung bei ELSTER wurde abgebrochen. Es wurden keine Daten übernommen."
 EXPIRED = "Die Anmeldung bei ELSTER hat zu lange gedauert oder wurde bereits verwendet. Bitte versuchen Sie es erneut."
 
@@ -25,6 +30,8 @@ class ElsterUnavailable(Exception):
 def message_for(exc: SamlError) -> str:
     if isinstance(exc, SamlStatusError):
         return CANCELLED
+    if isinstance(exc, SignatureRefused):
+        return NOT_VERIFIED
     if exc.code in ("expired", "replay", "in_response_to", "unsolicited"):
         return EXPIRED
     return INVALID

@@ -26,7 +26,7 @@ from idp.organisations.registration_views import DRAFT_KEY
 
 from . import app as elster_app
 from . import logins, sp
-from .backend import ElsterBackend
+from .backend import ElsterBackend, answer_refused
 from .errors import ElsterRefused, ElsterUnavailable, message_for
 
 bp = Blueprint("elster", __name__)
@@ -126,17 +126,20 @@ def acs():
             first_use=logins.first_use, accept_test_accounts=services.accept_test_accounts)
     except SamlError as exc:
         current_app.logger.warning("ELSTER response refused: %s", exc.code)
-        purpose = login.purpose
-        logins.finish(login)
-        return failed(message_for(exc), purpose)
+        return _refused(login, exc.code, message_for(exc))
     except ElsterRefused as exc:
-        purpose = login.purpose
-        logins.finish(login)
-        return failed(exc.message, purpose)
+        return _refused(login, exc.code, exc.message)
     except ElsterUnavailable as exc:
         return failed(str(exc), login.purpose, 503)
     logins.arrived(login, certificate)
     return redirect(url_for("elster.arrive", login_id=login.id), code=303)
+
+
+def _refused(login, reason: str, message: str):
+    purpose, account_id = login.purpose, login.account_id
+    logins.finish(login)
+    answer_refused(reason, purpose, account_id)
+    return failed(message, purpose)
 
 
 @bp.route("/elster/ergebnis/<login_id>", methods=["GET", "POST"])

@@ -1,7 +1,8 @@
 """Test certificates of the ELSTER IdP simulator: what ELSTER would say about each.
 
-Two certificates of one GmbH with register data, one of another company, one of a
-natural person without organisation, a test account and one at level hoch.
+Two certificates of one GmbH with register data and a third of it without the
+holder's names, one of another company, one of a natural person without
+organisation, a test account and one at level hoch.
 """
 from __future__ import annotations
 
@@ -45,6 +46,9 @@ CERTIFICATES = (
     _certificate("musterbau-krueger", "Musterbau GmbH – Ben Krüger",
                  "Zweites Organisationszertifikat derselben GmbH, für einen weiteren Mitarbeiter.",
                  company=_MUSTERBAU, Vorname="Ben", Name="Krüger", Geburtsdatum="1975-09-30"),
+    _certificate("musterbau-ohne-namen", "Musterbau GmbH – ohne Angaben zur Person",
+                 "Organisationszertifikat derselben GmbH, zu dem ELSTER keine Namen der Person übermittelt.",
+                 company=_MUSTERBAU),
     _certificate("nordlicht-vogt", "Nordlicht Handels KG – Clara Vogt",
                  "Organisationszertifikat eines anderen Unternehmens.",
                  company={names.FIRMENNAME: "Nordlicht Handels KG", names.RECHTSFORM: "KG",

@@ -16,11 +16,13 @@ from .models import Account
 NOT_CONFIRMED = "Bitte bestätigen Sie, dass Sie Ihr Servicekonto endgültig löschen möchten."
 
 
-def check_confirmation(account: Account, form: dict[str, str], address: str) -> dict[str, list[str]]:
+def check_confirmation(account: Account, form: dict[str, str], address: str, *,
+                       devices_seen: list[str]) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if form.get("confirm") != "ja":
         errors["confirm"] = [NOT_CONFIRMED]
-    if account.password_hash and (problem := check_current_password(account, form.get("password") or "", address)):
+    if account.password_hash and (problem := check_current_password(
+            account, form.get("password") or "", address, devices_seen=devices_seen)):
         errors["password"] = [problem]
     if not admins.may_leave(account):
         errors["form"] = [admins.LAST_ADMIN_CANNOT_LEAVE]

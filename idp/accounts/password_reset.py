@@ -83,9 +83,11 @@ def reset(link: EmailLink, form: dict[str, str], keep_session_id: str | None = N
     return PasswordResult()
 
 
-def change(account: Account, form: dict[str, str], session_id: str, address: str) -> PasswordResult:
+def change(account: Account, form: dict[str, str], session_id: str, address: str, *,
+           devices_seen: list[str]) -> PasswordResult:
     """Change the password of a logged-in user; the current one must be given."""
-    if problem := check_current_password(account, form.get("current_password") or "", address):
+    if problem := check_current_password(account, form.get("current_password") or "", address,
+                                         devices_seen=devices_seen):
         return PasswordResult({"current_password": [problem]})
     errors = _check_new(form.get("password") or "", form.get("password_repeat") or "", account.email)
     if errors:

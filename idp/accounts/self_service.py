@@ -78,7 +78,8 @@ def change_email():
 def change_password():
     errors = {}
     if request.method == "POST":
-        result = password_reset.change(g.account, request.form, g.login_session.id, request.remote_addr or "")
+        result = password_reset.change(g.account, request.form, g.login_session.id, request.remote_addr or "",
+                                       devices_seen=web.known_device_tokens())
         if result.ok:
             return redirect(url_for("mein_bereich.home", hinweis="passwort"))
         errors = result.errors
@@ -89,7 +90,8 @@ def change_password():
 def delete():
     errors = {}
     if request.method == "POST":
-        errors = deletion.check_confirmation(g.account, request.form, request.remote_addr or "")
+        errors = deletion.check_confirmation(g.account, request.form, request.remote_addr or "",
+                                             devices_seen=web.known_device_tokens())
         if not errors:
             deletion.delete_account(g.account.id)
             web.forget_login_session()

@@ -1,7 +1,8 @@
 """The account core: turns an identity proven by a back end into a login session.
 
 It alone decides the session's level: the most the method can prove, lowered to
-what is known about the person behind the account.
+what is known about the person behind the account, or to how well the login binds
+the account to its organisation (an ELSTER organisation certificate, SPEC §2).
 """
 from __future__ import annotations
 
@@ -26,12 +27,13 @@ def resolve_account(identity: Identity) -> Account:
 
 
 def session_level(identity: Identity, account: Account) -> Level:
-    return min(identity.ceiling, max(account.identity_level, proven_person_level(identity)))
+    return min(identity.ceiling, max(account.identity_level, proven_person_level(identity),
+                                     identity.organisation_binding))
 
 
 def proven_person_level(identity: Identity) -> Level:
     """How well this login itself proves who the person is: the weaker of the names the
-    back end vouched for at this login (an ELSTER certificate's holder), else nothing."""
+    back end vouched for at this login (the eID card's), else nothing."""
     levels = [a.level for a in identity.attributes if a.name in ("given_name", "family_name")]
     return Level(min(levels)) if len(levels) == 2 else Level.NIEDRIG
 

@@ -31,6 +31,9 @@ class Identity:
     account_id: str | None = None
     subject: str | None = None
     attributes: tuple[Attribute, ...] = ()
+    # How well this login itself proves the account's tie to its organisation (an
+    # organisation certificate linked to the account), whoever the person is.
+    organisation_binding: Level = Level.NIEDRIG
 
 
 class AuthenticationFailed(Exception):

@@ -64,12 +64,16 @@ class PasswordBackend(LoginBackend):
 WRONG_CURRENT_PASSWORD = "Das Passwort ist nicht korrekt."
 
 
-def check_current_password(account: Account, password: str, address: str) -> str | None:
+def check_current_password(account: Account, password: str, address: str, *,
+                           devices_seen: list[str]) -> str | None:
     """Asking a logged-in user for the password again (password change, deletion).
-    Wrong answers count towards the same throttle as logins, so a session left open
-    does not become a way to guess the password. Returns the message to show."""
+    The answer is a password attempt like a login's, with the same back-off: a session
+    left open does not become a way to guess the password, and from the owner's known
+    device (`devices_seen`, as for a login) strangers' failures do not hold her up.
+    Returns the message to show."""
     try:
-        PasswordBackend().authenticate(email=account.email, password=password, address=address)
+        PasswordBackend().authenticate(email=account.email, password=password, address=address,
+                                       devices_seen=devices_seen)
     except LoginThrottled as exc:
         return str(exc)
     except AuthenticationFailed:

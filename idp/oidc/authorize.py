@@ -19,6 +19,7 @@ from authlib.oauth2.rfc6749.errors import AccessDeniedError
 from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..authn.sessions import LoginSession
@@ -237,15 +238,29 @@ def give_up_level(record: AuthorizationRequestRecord) -> Outcome:
         "Die Anmeldung erreicht nicht das verlangte Vertrauensniveau."))
 
 
+def _store_consent(account_id: str, client_id: str, wanted: list[str]) -> None:
+    """Add `wanted` to the standing consent. Two approvals for the same service can run
+    at once (two tabs, a double click): the row the other one inserted after our look
+    is taken up instead of failing on the primary key. The lock keeps a concurrent
+    widening from being overwritten (PostgreSQL; SQLite writes one at a time anyway)."""
+    key = (account_id, client_id)
+    consent = db.session.get(Consent, key, with_for_update=True, populate_existing=True)
+    if consent is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(Consent(account_id=account_id, client_id=client_id, claims=sorted(set(wanted)),
+                                       granted_at=utcnow()))
+            return
+        except IntegrityError:
+            consent = db.session.get(Consent, key, with_for_update=True, populate_existing=True)
+    consent.claims = sorted(set(consent.claims) | set(wanted))
+    consent.granted_at = utcnow()
+
+
 def grant_consent(record: AuthorizationRequestRecord, login_session: LoginSession) -> Outcome:
     wanted = requested_consent(record)
     account_id = acting_subject(login_session).account.id
-    consent = db.session.get(Consent, (account_id, record.client_id))
-    if consent is None:
-        consent = Consent(account_id=account_id, client_id=record.client_id, claims=[])
-        db.session.add(consent)
-    consent.claims = sorted(set(consent.claims) | set(wanted))
-    consent.granted_at = utcnow()
+    _store_consent(account_id, record.client_id, wanted)
     record.consent_given = True
     audit.record("consent.given", account_id=account_id, client_id=record.client_id, claims=sorted(wanted))
     db.session.commit()

@@ -73,7 +73,8 @@ def company():
 def delete_company():
     errors = {}
     if request.method == "POST":
-        errors = company_service.check_deletion(g.account, request.form, request.remote_addr or "")
+        errors = company_service.check_deletion(g.account, request.form, request.remote_addr or "",
+                                                devices_seen=web.known_device_tokens())
         if not errors:
             company_service.delete_organisation(g.organisation)
             web.forget_login_session()

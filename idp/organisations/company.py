@@ -61,12 +61,12 @@ def update(organisation: Organisation, form) -> Result:
     return Result(data)
 
 
-def check_deletion(account: Account, form, address: str) -> dict[str, list[str]]:
+def check_deletion(account: Account, form, address: str, *, devices_seen: list[str]) -> dict[str, list[str]]:
     """The safety question before "Unternehmen löschen": the checkbox and the password."""
     errors = {}
     if form.get("confirm") != "ja":
         errors["confirm"] = [DELETION_NOT_CONFIRMED]
-    if problem := check_current_password(account, form.get("password") or "", address):
+    if problem := check_current_password(account, form.get("password") or "", address, devices_seen=devices_seen):
         errors["password"] = [problem]
     return errors
 

@@ -136,9 +136,8 @@ def take_over(organisation: Organisation, certificate: Certificate) -> None:
     """ELSTER's organisation data replace what was entered and are locked from now on.
     Also at every login: changes at ELSTER reach the organisation only this way.
 
-    The holder's personal data are not stored at ELSTER's level: they are proven at an
-    ELSTER login only, and a later password login must stay at the level of what the
-    organisation entered (SPEC §6)."""
+    The holder's personal data are not stored at ELSTER's level: a later password login
+    must stay at the level of what the organisation entered (SPEC §6)."""
     for name in ELSTER_FIELDS:
         if value := certificate.organisation.get(name):
             # Columns are sized for what people type; ELSTER's names may be longer.
