@@ -85,7 +85,7 @@ def test_wrong_password_shows_a_clear_message(page: Page, make_account, email):
     # The same words whether or not the address has an account (SPEC §3).
     expect(alert).to_have_text(WRONG)
     # The message stands right before the login form, inside the main content.
-    assert page.locator("main .alert + .cards form").count() == 1
+    assert page.locator("main .kern-alert + .cards form").count() == 1
     expect(page.get_by_label("E-Mail-Adresse", exact=True)).to_have_value(email)
     expect(page.get_by_label("Passwort", exact=True)).to_have_value("")
     expect_logged_out(page)
