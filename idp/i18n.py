@@ -3,9 +3,9 @@ user-facing German messages with `_` (translated lazily, when a page or mail is
 rendered in the reader's language) without touching the request."""
 from __future__ import annotations
 
-from flask_babel import force_locale, lazy_gettext
+from flask_babel import force_locale, lazy_gettext, ngettext
 
-__all__ = ["DEFAULT_LOCALE", "LOCALES", "_", "force_locale", "supported"]
+__all__ = ["DEFAULT_LOCALE", "LOCALES", "_", "force_locale", "ngettext", "supported"]
 
 # German is the language of the administration and of the msgids; English is a
 # translation in idp/translations/.

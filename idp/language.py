@@ -6,7 +6,7 @@ request (remembered in the session when the request is recorded) or the switch
 browser's Accept-Language, then German."""
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, g, redirect, request, session, url_for
+from flask import Blueprint, Flask, current_app, g, has_request_context, redirect, request, session, url_for
 from flask_babel import Babel, get_locale
 
 from .config import PROJECT_ROOT
@@ -30,6 +30,10 @@ def _cookie_name() -> str:
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        # A lazy message turned into text outside a request (CLI, worker, service
+        # tests): the default language; mails choose theirs with force_locale.
+        return DEFAULT_LOCALE
     chosen = session.get(SESSION_KEY) or request.cookies.get(_cookie_name())
     if chosen in LOCALES:
         return chosen
@@ -93,7 +97,6 @@ def init_app(app: Flask) -> None:
     app.config["BABEL_DEFAULT_LOCALE"] = DEFAULT_LOCALE
     Babel(app, locale_selector=select_locale, default_translation_directories=str(TRANSLATIONS))
     app.register_blueprint(bp)
-
-    @app.context_processor
-    def language():
-        return {"page_locale": current, "other_locales": LOCALES}
+    # A global, not a context variable: the macros of _forms.html (imported without
+    # context) write dates in the page's language too.
+    app.jinja_env.globals["page_locale"] = current

@@ -17,6 +17,7 @@ from ..accounts.policy import normalize_email
 from ..extensions import db
 from ..secrets import digest
 from ..timeutil import utcnow
+from ..i18n import _
 from .throttle import WINDOW, LoginFailure
 
 PER_SOURCE = 10  # requests of one kind from one source address within WINDOW
@@ -24,7 +25,7 @@ PER_TARGET = 3  # mails of one kind to one address within WINDOW
 # An eID start sends no mail; its target is the account, whose owner may need a few
 # attempts with the card reader and the PIN.
 PER_ACCOUNT_EID_STARTS = 10
-EXCEEDED = ("Zu viele Anfragen in kurzer Zeit. Bitte warten Sie 15 Minuten und versuchen Sie es dann "
+EXCEEDED = _("Zu viele Anfragen in kurzer Zeit. Bitte warten Sie 15 Minuten und versuchen Sie es dann "
             "erneut.")
 
 

@@ -189,7 +189,7 @@ def test_plus_account_gets_substanziell_at_online_service(page: Page, make_accou
     expect(page).to_have_url(path_is("/anmelden"))
     submit_login_form(page, "max@example.org", "ABab1234")
     expect(page.get_by_role("heading", level=1)).to_have_text("Datenübermittlung an „Demo-Online-Dienst“")
-    expect(page.locator("table.data-table")).to_contain_text("substanziell")
+    expect(page.locator("table.kern-table")).to_contain_text("substanziell")
     page.get_by_role("button", name="Zustimmen").click()
 
     expect(page).to_have_url(demo_service + "/")
