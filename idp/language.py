@@ -9,8 +9,8 @@ from __future__ import annotations
 from flask import Blueprint, Flask, current_app, g, has_request_context, redirect, request, session, url_for
 from flask_babel import Babel, get_locale
 
+from .accounts import profile
 from .config import PROJECT_ROOT
-from .extensions import db
 from .i18n import DEFAULT_LOCALE, LOCALES, supported
 
 SESSION_KEY = "sprache"
@@ -60,7 +60,7 @@ def kept_over_session_clear() -> dict:
 
 @bp.route("/sprache", methods=["POST"])
 def switch():
-    from .accounts.models import Account
+    # Here, not at the top: authn.web keeps the language over a new login session.
     from .authn.web import safe_next
 
     language = request.form.get("sprache")
@@ -70,11 +70,7 @@ def switch():
     session[SESSION_KEY] = language
     login = g.get("login_session")
     if login is not None:
-        # Mails follow the language the account holder reads the pages in.
-        account = db.session.get(Account, login.account_id)
-        if account is not None:
-            account.locale = language
-            db.session.commit()
+        profile.set_language(login.account_id, language)
     response = redirect(back, code=303)
     response.set_cookie(_cookie_name(), language, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax",
                         secure=current_app.config["SESSION_COOKIE_SECURE"])

@@ -13,8 +13,8 @@ from datetime import date
 from .. import audit
 from ..extensions import db
 from ..loa import Level
+from ..i18n import LOCALES, _
 from ..timeutil import utcnow
-from ..i18n import _
 from . import policy
 from .models import Account
 
@@ -170,3 +170,13 @@ def update(account: Account, form: dict[str, str]) -> ProfileResult:
         audit.record("account.changed", account_id=account.id, fields=changed)
     db.session.commit()
     return ProfileResult(data)
+
+
+def set_language(account_id: str, language: str) -> None:
+    """The language the holder reads the pages in; the account's mails follow it."""
+    if language not in LOCALES:
+        raise ValueError(f"not a language of the pages: {language!r}")
+    account = db.session.get(Account, account_id)
+    if account is not None:
+        account.locale = language
+        db.session.commit()
