@@ -12,8 +12,8 @@ from datetime import date
 
 from .. import audit
 from ..extensions import db
-from ..loa import Level
 from ..i18n import LOCALES, _
+from ..loa import Level
 from ..timeutil import utcnow
 from . import policy
 from .models import Account
@@ -144,7 +144,8 @@ def validate(data: dict[str, str]) -> dict[str, list[str]]:
     if any(data[n] for n in ADDRESS_FIELDS):
         for name in ADDRESS_FIELDS:
             if not data[name] and name not in errors:
-                errors[name] = [MISSING_ADDRESS_PART.get(name) or _("Bitte geben Sie „%(label)s“ an.", label=LABELS[name])]
+                missing = MISSING_ADDRESS_PART.get(name) or _("Bitte geben Sie „%(label)s“ an.", label=LABELS[name])
+                errors[name] = [missing]
     return errors
 
 

@@ -20,7 +20,8 @@ from .models import Account
 
 bp = Blueprint("mein_bereich", __name__, url_prefix="/mein-bereich")
 
-CLAIM_NAMES = {**CLAIM_LABELS, "sub": _("Pseudonyme Kennung"), "verified_claims": _("Bestätigte Daten mit Vertrauensniveau")}
+CLAIM_NAMES = {**CLAIM_LABELS, "sub": _("Pseudonyme Kennung"),
+               "verified_claims": _("Bestätigte Daten mit Vertrauensniveau")}
 
 
 @bp.before_request

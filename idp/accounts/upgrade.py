@@ -17,10 +17,10 @@ from sqlalchemy import delete, or_, select
 
 from .. import audit
 from ..extensions import db
+from ..i18n import _
 from ..loa import Level
 from ..mail import queue_template_mail
 from ..timeutil import utcnow
-from ..i18n import _
 from . import profile
 from .models import Account, UpgradeRequest
 

@@ -12,9 +12,9 @@ from ..authn.eid import Purpose
 from ..authn.eid_views import begin
 from ..authn.password import PasswordBackend
 from ..authn.views import after_login
+from ..i18n import _
 from ..oidc import authorize
 from ..security import uniform_duration
-from ..i18n import _
 from ..loa import Level
 from . import email_change, links, password_reset, registration
 from .links import LinkProblem, absolute_link

@@ -33,11 +33,11 @@ from .. import audit
 from ..accounts.models import Account, EidLink
 from ..accounts.profile import PLUS_MIN_AGE
 from ..extensions import db
+from ..i18n import _
 from ..loa import Level
 from ..observability import metrics
 from ..secrets import digest, new_secret, same
 from ..timeutil import utcnow
-from ..i18n import _
 from . import request_limits
 from .core import refused
 from .identity import Attribute, AuthenticationFailed, Identity, LoginBackend

@@ -7,8 +7,8 @@ from flask import Blueprint, Response, current_app, g, redirect, render_template
 from ..accounts import plus
 from ..accounts.models import Account
 from ..extensions import db
-from ..oidc import authorize
 from ..i18n import _
+from ..oidc import authorize
 from . import core, eid, web
 from .identity import AuthenticationFailed
 from .logout import end_session
@@ -78,7 +78,8 @@ def _log_in(result: eid.CardResult, must_be: str | None = None):
         identity = eid.EidBackend().authenticate(attributes=result.attributes)
         if must_be is not None and identity.account_id != must_be:
             core.refused(identity.method, "other_account", account_id=must_be)
-            raise AuthenticationFailed(_("Dieser Ausweis gehört nicht zu dem Servicekonto, mit dem Sie angemeldet sind."))
+            raise AuthenticationFailed(
+                _("Dieser Ausweis gehört nicht zu dem Servicekonto, mit dem Sie angemeldet sind."))
         login_session, secret = core.log_in(identity, client_id=authorize.client_id_of(tx.record_id))
     except AuthenticationFailed as exc:
         return render_template("authn/eid_failed.html", message=str(exc), retry=retry), 400

@@ -8,8 +8,8 @@ from ..accounts import passwords
 from ..accounts.models import Account
 from ..accounts.policy import normalize_email
 from ..extensions import db
-from ..loa import Level
 from ..i18n import _
+from ..loa import Level
 from . import devices, throttle
 from .identity import AuthenticationFailed, Identity, LoginBackend
 

@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 
 from ..accounts.policy import normalize_email
 from ..extensions import db
+from ..i18n import _
 from ..secrets import digest
 from ..timeutil import utcnow
-from ..i18n import _
 from .throttle import WINDOW, LoginFailure
 
 PER_SOURCE = 10  # requests of one kind from one source address within WINDOW

@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from ..accounts.policy import check_email
-from ..oidc import authorize
 from ..i18n import _
+from ..oidc import authorize
 from . import core, web
 from .identity import AuthenticationFailed
 from .logout import end_session

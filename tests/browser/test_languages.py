@@ -106,7 +106,8 @@ def test_english_by_ui_locales_through_registration_consent_and_mein_bereich(pag
     expect(page.get_by_role("heading", level=1)).to_have_text("My account")
     check_english(page, "Mein Bereich", found)
     for path in ("/mein-bereich/profil", "/mein-bereich/passwort", "/mein-bereich/e-mail",
-                 "/mein-bereich/datenzugriff", "/mein-bereich/loeschen", "/mein-bereich/upgrade", "/mein-bereich/upgrade/meldebehoerde"):
+                 "/mein-bereich/datenzugriff", "/mein-bereich/loeschen", "/mein-bereich/upgrade",
+                 "/mein-bereich/upgrade/meldebehoerde"):
         page.goto(path)
         check_english(page, path, found)
     assert not found, f"German left on English pages: {found}"
