@@ -1,6 +1,7 @@
 # Servicekonto developer tasks.
 #
-#   make deps             install system packages, the venv and the npm test peers (idempotent)
+#   make deps             install system packages, the venv, the npm packages (KERN UX, test peers)
+#                         and compile the message catalogues (idempotent)
 #   make run              migrate the database and start IdP (127.0.0.1:5000) + demo service (127.0.0.1:5001)
 #   make test             whole test suite on SQLite, then again on PostgreSQL
 #   make test-sqlite      only the SQLite run
@@ -25,6 +26,8 @@ NODE_STAMP := node_modules/.servicekonto-deps.stamp
 # created later (its __init__.py appears) triggers a reinstall too.
 TOP_PACKAGES := idp federation eid_connector elster_connector hardened_xml demo
 PKG_INITS = $(wildcard $(addsuffix /__init__.py,$(TOP_PACKAGES)))
+# Compiled message catalogues are build output (not committed): made from the .po files.
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard idp/translations/*/LC_MESSAGES/messages.po))
 APT_PACKAGES := python3-venv libxmlsec1-dev xmlsec1 pkg-config chromium postgresql wrk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
@@ -42,9 +45,9 @@ export PIP_NO_INPUT := 1
 .PHONY: help deps apt-deps run test test-sqlite test-postgresql clean
 
 help:
-	@sed -n '3,13p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
+	@sed -n '3,14p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
 
-deps: apt-deps $(PY_STAMP) $(NODE_STAMP)
+deps: apt-deps $(PY_STAMP) $(NODE_STAMP) $(MO_FILES)
 
 apt-deps:
 	@missing=""; \
@@ -72,6 +75,9 @@ $(PY_STAMP): requirements.txt setup.cfg pyproject.toml $(PKG_INITS) | $(PY)
 $(NODE_STAMP): package-lock.json package.json
 	npm ci --no-audit --no-fund
 	touch $@
+
+%.mo: %.po $(PY_STAMP)
+	$(VENV)/bin/pybabel compile --statistics -i $< -o $@
 
 run: deps
 	$(VENV)/bin/servicekonto db upgrade

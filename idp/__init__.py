@@ -72,6 +72,10 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     audit_web.init_app(app)
     app.jinja_env.add_extension("jinja2.ext.do")
+    from . import design, language
+
+    design.init_app(app, settings)
+    language.init_app(app)
     db.init_app(app)
     from . import outage
 

@@ -95,6 +95,12 @@ class Settings:
     # The name citizens and partner states see (page header, SAML metadata), e.g.
     # "Servicekonto Land B" for the second instance of the demo.
     display_name: str = "Servicekonto"
+    # The state's logo in the page header (an SVG or PNG file the IdP serves itself);
+    # without it the header shows the name only.
+    logo: Path | None = None
+    # The built KERN UX design system (@kern-ux/native's dist/: kern.min.css, fonts);
+    # production installs may keep it outside the source tree.
+    kern_dist: Path = PROJECT_ROOT / "node_modules" / "@kern-ux" / "native" / "dist"
     # Cookies do not tell ports apart: two instances on one host (the demo's Land A
     # and Land B) need different names, or one login overwrites the other's session.
     cookie_name: str = "servicekonto"
@@ -131,6 +137,8 @@ class Settings:
             elster_sp_key=_path(env.get("ELSTER_SP_KEY")),
             elster_sp_cert=_path(env.get("ELSTER_SP_CERT")),
             display_name=env.get("SERVICEKONTO_NAME") or cls.display_name,
+            logo=_path(env.get("SERVICEKONTO_LOGO")),
+            kern_dist=_path(env.get("SERVICEKONTO_KERN_DIST")) or cls.kern_dist,
             argon2_time_cost=_int(env, "ARGON2_TIME_COST", cls.argon2_time_cost),
             argon2_memory_cost=_int(env, "ARGON2_MEMORY_COST", cls.argon2_memory_cost),
             argon2_parallelism=_int(env, "ARGON2_PARALLELISM", cls.argon2_parallelism),
@@ -166,6 +174,8 @@ class Settings:
                 ipaddress.ip_network(network)
             except ValueError:
                 raise ValueError(f"SERVICEKONTO_METRICS_NETWORKS: {network!r} is no network like 10.0.0.0/8") from None
+        if self.logo is not None and self.logo.suffix.lower() not in (".svg", ".png"):
+            raise ValueError("SERVICEKONTO_LOGO must be an .svg or .png file")
         self._validate_eid()
         self._validate_elster()
         self._validate_argon2()

@@ -9,6 +9,8 @@ import enum
 from dataclasses import dataclass
 from datetime import timedelta
 
+from .i18n import _
+
 
 class Level(enum.IntEnum):
     NIEDRIG = 1
@@ -25,7 +27,8 @@ class Level(enum.IntEnum):
 
     @property
     def label(self) -> str:
-        return {1: "niedrig", 2: "substanziell", 3: "hoch"}[self.value]
+        # What the pages show, in the reader's language (eIDAS: low, substantial, high).
+        return {1: _("niedrig"), 2: _("substanziell"), 3: _("hoch")}[self.value]
 
     @classmethod
     def from_word(cls, word: str) -> "Level":

@@ -9,11 +9,12 @@ from ..authn import throttle
 from ..authn.logout import end_other_sessions
 from ..authn.password import check_current_password
 from ..extensions import db
+from ..i18n import _
 from ..mail import OutboxMail
 from ..organisations import admins, elster_links
 from .models import Account
 
-NOT_CONFIRMED = "Bitte bestätigen Sie, dass Sie Ihr Servicekonto endgültig löschen möchten."
+NOT_CONFIRMED = _("Bitte bestätigen Sie, dass Sie Ihr Servicekonto endgültig löschen möchten.")
 
 
 def check_confirmation(account: Account, form: dict[str, str], address: str, *,

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from .. import audit
 from ..authn import request_limits
 from ..extensions import db
+from ..i18n import _
 from ..loa import Level
 from ..mail import queue_template_mail
 from . import links, policy
@@ -26,8 +27,8 @@ from .models import Account
 
 PURPOSE = "email_change"
 VALIDITY = timedelta(hours=24)
-SAME_ADDRESS = "Das ist bereits Ihre E-Mail-Adresse."
-TAKEN = ("Diese E-Mail-Adresse kann nicht verwendet werden. Bitte wählen Sie eine andere "
+SAME_ADDRESS = _("Das ist bereits Ihre E-Mail-Adresse.")
+TAKEN = _("Diese E-Mail-Adresse kann nicht verwendet werden. Bitte wählen Sie eine andere "
          "E-Mail-Adresse.")
 
 
@@ -61,7 +62,7 @@ def check_request(account: Account, form: dict[str, str]) -> ChangeRequest:
     if problems := policy.check_email(data["email"]):
         errors["email"] = problems
     elif data["email_repeat"] != data["email"]:
-        errors["email_repeat"] = ["Die E-Mail-Adressen stimmen nicht überein."]
+        errors["email_repeat"] = [_("Die E-Mail-Adressen stimmen nicht überein.")]
     else:
         if policy.normalize_email(data["email"]) == account.email_normalized:
             errors["email"] = [SAME_ADDRESS]
@@ -85,13 +86,13 @@ def request_change(account: Account, form: dict[str, str], link_for: Callable[[s
     hours = int(VALIDITY.total_seconds() // 3600)
     holder = _holder(policy.normalize_email(data["email"]))
     if holder is None:
-        queue_template_mail(data["email"], "Bestätigen Sie Ihre neue E-Mail-Adresse", "email_change_confirm.txt",
+        queue_template_mail(data["email"], _("Bestätigen Sie Ihre neue E-Mail-Adresse"), "email_change_confirm.txt",
                             account=account, link=link_for(secret), hours=hours, requested_by=requested_by)
     else:
         # The link is never sent; `confirm` would refuse the taken address anyway.
-        queue_template_mail(holder.email, "Ihre E-Mail-Adresse wurde für ein anderes Servicekonto angegeben",
+        queue_template_mail(holder.email, _("Ihre E-Mail-Adresse wurde für ein anderes Servicekonto angegeben"),
                             "email_change_attempt.txt", account=holder)
-    queue_template_mail(account.email, "Änderung Ihrer E-Mail-Adresse beantragt", "email_change_notice.txt",
+    queue_template_mail(account.email, _("Änderung Ihrer E-Mail-Adresse beantragt"), "email_change_notice.txt",
                         account=account, hours=hours, requested_by=requested_by, new_email=data["email"])
     db.session.commit()
     return result
@@ -109,7 +110,7 @@ def confirm(link, account_id: str) -> str | None:
     """Make the new address the username of the account that has just logged in with
     the old one. Returns an error message when it cannot be done."""
     if link.account_id != account_id:
-        return "Bitte melden Sie sich mit dem Servicekonto an, für das die Änderung beantragt wurde."
+        return _("Bitte melden Sie sich mit dem Servicekonto an, für das die Änderung beantragt wurde.")
     account = db.session.get(Account, account_id)
     new_email = (link.payload or {})["email"]
     normalized = policy.normalize_email(new_email)
@@ -121,7 +122,7 @@ def confirm(link, account_id: str) -> str | None:
     old_email = account.email
     set_address(account, new_email)
     links.consume(link)
-    queue_template_mail(new_email, "Ihre E-Mail-Adresse wurde geändert", "email_changed.txt",
+    queue_template_mail(new_email, _("Ihre E-Mail-Adresse wurde geändert"), "email_changed.txt",
                         account=account, old_email=old_email)
     db.session.commit()
     return None

@@ -30,6 +30,8 @@ class Account(db.Model):
     role: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     activated_at: Mapped[datetime | None]
+    # The language of its mails ("de", "en"), as chosen on the pages; None: German.
+    locale: Mapped[str | None] = mapped_column(String(8))
 
     attributes: Mapped[list["AccountAttribute"]] = relationship(
         back_populates="account", cascade="all, delete-orphan", lazy="selectin"

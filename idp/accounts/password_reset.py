@@ -18,6 +18,7 @@ from ..authn import request_limits, throttle
 from ..authn.logout import end_other_sessions
 from ..authn.password import check_current_password
 from ..extensions import db
+from ..i18n import _
 from ..mail import queue_template_mail
 from . import links, passwords, policy
 from .models import Account, EmailLink
@@ -48,7 +49,7 @@ def request_reset(email: str, link_for: Callable[[str], str], source: str | None
     )
     if account is not None:
         secret = links.issue_link(account, PURPOSE, VALIDITY)
-        queue_template_mail(account.email, "Passwort zurücksetzen", "password_reset.txt", account=account,
+        queue_template_mail(account.email, _("Passwort zurücksetzen"), "password_reset.txt", account=account,
                             link=link_for(secret), minutes=int(VALIDITY.total_seconds() // 60))
         db.session.commit()
     return []
@@ -58,13 +59,13 @@ def _check_new(password: str, repeat: str, email: str) -> dict[str, list[str]]:
     if problems := policy.check_password(password, email):
         return {"password": problems}
     if password != repeat:
-        return {"password_repeat": ["Die Passwörter stimmen nicht überein."]}
+        return {"password_repeat": [_("Die Passwörter stimmen nicht überein.")]}
     return {}
 
 
 def _set_password(account: Account, password: str, keep_session_id: str | None) -> None:
     account.password_hash = passwords.hash_password(password)
-    queue_template_mail(account.email, "Ihr Passwort wurde geändert", "password_changed.txt", account=account)
+    queue_template_mail(account.email, _("Ihr Passwort wurde geändert"), "password_changed.txt", account=account)
     db.session.commit()
     end_other_sessions(account.id, keep_session_id)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from ..i18n import _
 
 PASSWORD_MIN = 8
 PASSWORD_MAX = 40
@@ -40,11 +41,11 @@ def normalize_email(email: str) -> str:
 def check_email(email: str) -> list[str]:
     email = (email or "").strip()
     if not email:
-        return ["Bitte geben Sie Ihre E-Mail-Adresse ein."]
+        return [_("Bitte geben Sie Ihre E-Mail-Adresse ein.")]
     if "<" in email or ">" in email:
-        return ["Die E-Mail-Adresse darf die Zeichen < und > nicht enthalten."]
+        return [_("Die E-Mail-Adresse darf die Zeichen < und > nicht enthalten.")]
     if len(email) > 254 or not _EMAIL_RE.match(email) or len(email.split("@")[0]) > 64:
-        return ["Bitte geben Sie eine gültige E-Mail-Adresse ein, z. B. name@beispiel.de."]
+        return [_("Bitte geben Sie eine gültige E-Mail-Adresse ein, z. B. name@beispiel.de.")]
     return []
 
 
@@ -61,35 +62,35 @@ def check_password(password: str, email: str | None = None) -> list[str]:
     password = password or ""
     errors = []
     if len(password) < PASSWORD_MIN:
-        errors.append(f"Das Passwort muss mindestens {PASSWORD_MIN} Zeichen lang sein.")
+        errors.append(_("Das Passwort muss mindestens %(count)d Zeichen lang sein.", count=PASSWORD_MIN))
     elif len(password) > PASSWORD_MAX:
-        errors.append(f"Das Passwort darf höchstens {PASSWORD_MAX} Zeichen lang sein.")
+        errors.append(_("Das Passwort darf höchstens %(count)d Zeichen lang sein.", count=PASSWORD_MAX))
     if any(c.isspace() for c in password):
-        errors.append("Das Passwort darf keine Leerzeichen enthalten.")
+        errors.append(_("Das Passwort darf keine Leerzeichen enthalten."))
     if "<" in password or ">" in password:
-        errors.append("Das Passwort darf die Zeichen < und > nicht enthalten.")
+        errors.append(_("Das Passwort darf die Zeichen < und > nicht enthalten."))
     if errors:
         return errors
     if _classes(password) < 2:
         errors.append(
-            "Das Passwort muss mindestens zwei der drei Bedingungen erfüllen: Groß- und "
-            "Kleinbuchstaben, mindestens eine Ziffer, mindestens ein Sonderzeichen."
+            _("Das Passwort muss mindestens zwei der drei Bedingungen erfüllen: Groß- und "
+            "Kleinbuchstaben, mindestens eine Ziffer, mindestens ein Sonderzeichen.")
         )
     elif password.lower() in _COMMON_PASSWORDS:
-        errors.append("Dieses Passwort ist zu verbreitet. Bitte wählen Sie ein anderes.")
+        errors.append(_("Dieses Passwort ist zu verbreitet. Bitte wählen Sie ein anderes."))
     elif email and normalize_email(email) and normalize_email(email) in password.casefold():
-        errors.append("Das Passwort darf Ihre E-Mail-Adresse nicht enthalten.")
+        errors.append(_("Das Passwort darf Ihre E-Mail-Adresse nicht enthalten."))
     elif email and len(local := normalize_email(email).split("@")[0]) >= 4 and local in password.casefold():
-        errors.append("Das Passwort darf Ihre E-Mail-Adresse nicht enthalten.")
+        errors.append(_("Das Passwort darf Ihre E-Mail-Adresse nicht enthalten."))
     return errors
 
 
 def check_name(value: str, label: str, required: bool = True, max_len: int = 80) -> list[str]:
     value = (value or "").strip()
     if not value:
-        return [f"Bitte geben Sie Ihren {label} ein."] if required else []
+        return [_("Bitte geben Sie Ihren %(label)s ein.", label=label)] if required else []
     if "<" in value or ">" in value:
-        return [f"Der {label} darf die Zeichen < und > nicht enthalten."]
+        return [_("Der %(label)s darf die Zeichen < und > nicht enthalten.", label=label)]
     if len(value) > max_len:
-        return [f"Der {label} darf höchstens {max_len} Zeichen lang sein."]
+        return [_("Der %(label)s darf höchstens %(count)d Zeichen lang sein.", label=label, count=max_len)]
     return []

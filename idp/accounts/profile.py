@@ -12,6 +12,7 @@ from datetime import date
 
 from .. import audit
 from ..extensions import db
+from ..i18n import LOCALES, _
 from ..loa import Level
 from ..timeutil import utcnow
 from . import policy
@@ -22,16 +23,25 @@ ADDRESS_FIELDS = ("street", "house_number", "postal_code", "city")
 FIELDS = ("salutation", "title", "given_name", "family_name", "birth_date") + ADDRESS_FIELDS
 LOCKED_FIELDS = frozenset(FIELDS)
 LABELS = {
-    "salutation": "Anrede",
-    "title": "Titel",
-    "given_name": "Vorname",
-    "family_name": "Nachname",
-    "birth_date": "Geburtsdatum",
-    "street": "Straße",
-    "house_number": "Hausnummer",
-    "postal_code": "Postleitzahl",
-    "city": "Ort",
+    "salutation": _("Anrede"),
+    "title": _("Titel"),
+    "given_name": _("Vorname"),
+    "family_name": _("Nachname"),
+    "birth_date": _("Geburtsdatum"),
+    "street": _("Straße"),
+    "house_number": _("Hausnummer"),
+    "postal_code": _("Postleitzahl"),
+    "city": _("Ort"),
 }
+# The salutations as the pages show them: stored in German, the templates translate
+# the value with _(), these entries put them into the message catalogue.
+SALUTATION_LABELS = {"Frau": _("Frau"), "Herr": _("Herr"), "Divers": _("Divers")}
+MISSING_ADDRESS_PART = {
+    "house_number": _("Bitte geben Sie „Hausnummer“ an. Gibt es keine, tragen Sie 0 ein."),
+    "street": _("Bitte geben Sie „Straße“ an. Gibt es keine Straße, tragen Sie den Ort ein."),
+}
+# The names in "Bitte geben Sie Ihren … ein." (accusative in German).
+NAME_LABELS = (("given_name", _("Vornamen")), ("family_name", _("Nachnamen")))
 HOUSE_NUMBER_MAX = 11
 # Servicekonto Plus, by the ID card or at the registration office (SPEC §3).
 PLUS_MIN_AGE = 16
@@ -57,20 +67,20 @@ def check_birth_date(value: str, today: date | None = None) -> list[str]:
         return []
     match = _BIRTH_DATE_RE.match(value)
     if not match:
-        return ["Bitte geben Sie das Geburtsdatum im Format TT.MM.JJJJ an, z. B. 24.12.1980. "
-                "Unbekannte Teile schreiben Sie als 00, z. B. 00.00.1945."]
+        return [_("Bitte geben Sie das Geburtsdatum im Format TT.MM.JJJJ an, z. B. 24.12.1980. "
+                "Unbekannte Teile schreiben Sie als 00, z. B. 00.00.1945.")]
     day, month, year = (int(part) for part in match.groups())
     today = today or utcnow().date()
     if month == 0 and day != 0:
-        return ["Ist der Monat unbekannt (00), muss auch der Tag 00 sein."]
+        return [_("Ist der Monat unbekannt (00), muss auch der Tag 00 sein.")]
     if year < 1890:
-        return ["Bitte prüfen Sie das Geburtsjahr."]
+        return [_("Bitte prüfen Sie das Geburtsjahr.")]
     try:
         known = date(year, month or 1, day or 1)
     except ValueError:
-        return ["Dieses Datum gibt es nicht. Bitte prüfen Sie Tag und Monat."]
+        return [_("Dieses Datum gibt es nicht. Bitte prüfen Sie Tag und Monat.")]
     if known > today:
-        return ["Das Geburtsdatum darf nicht in der Zukunft liegen."]
+        return [_("Das Geburtsdatum darf nicht in der Zukunft liegen.")]
     return []
 
 
@@ -94,17 +104,17 @@ def check_house_number(value: str) -> list[str]:
     if not value:
         return []
     if any(c.isspace() for c in value):
-        return ["Die Hausnummer darf keine Leerzeichen enthalten, z. B. 12a-c oder 48-50."]
+        return [_("Die Hausnummer darf keine Leerzeichen enthalten, z. B. 12a-c oder 48-50.")]
     if len(value) > HOUSE_NUMBER_MAX:
-        return [f"Die Hausnummer darf höchstens {HOUSE_NUMBER_MAX} Zeichen lang sein."]
+        return [_("Die Hausnummer darf höchstens %(count)d Zeichen lang sein.", count=HOUSE_NUMBER_MAX)]
     return []
 
 
 def _check_text(value: str, label: str, max_len: int = 80) -> list[str]:
     if "<" in value or ">" in value:
-        return [f"Das Feld „{label}“ darf die Zeichen < und > nicht enthalten."]
+        return [_("Das Feld „%(label)s“ darf die Zeichen < und > nicht enthalten.", label=label)]
     if len(value) > max_len:
-        return [f"Das Feld „{label}“ darf höchstens {max_len} Zeichen lang sein."]
+        return [_("Das Feld „%(label)s“ darf höchstens %(count)d Zeichen lang sein.", label=label, count=max_len)]
     return []
 
 
@@ -120,8 +130,8 @@ def validate(data: dict[str, str]) -> dict[str, list[str]]:
         if problems := _check_text(data[name], LABELS[name]):
             errors[name] = problems
     if data["salutation"] not in SALUTATIONS:
-        errors["salutation"] = ["Bitte wählen Sie eine Anrede aus der Liste."]
-    for name, label in (("given_name", "Vornamen"), ("family_name", "Nachnamen")):
+        errors["salutation"] = [_("Bitte wählen Sie eine Anrede aus der Liste.")]
+    for name, label in NAME_LABELS:
         if name not in errors and (problems := policy.check_name(data[name], label, required=True)):
             errors[name] = problems
     if "birth_date" not in errors and (problems := check_birth_date(data["birth_date"])):
@@ -129,14 +139,13 @@ def validate(data: dict[str, str]) -> dict[str, list[str]]:
     if "house_number" not in errors and (problems := check_house_number(data["house_number"])):
         errors["house_number"] = problems
     if data["postal_code"] and "postal_code" not in errors and not _POSTAL_CODE_RE.match(data["postal_code"]):
-        errors["postal_code"] = ["Bitte geben Sie eine Postleitzahl aus fünf Ziffern an."]
+        errors["postal_code"] = [_("Bitte geben Sie eine Postleitzahl aus fünf Ziffern an.")]
     # An address is either complete or absent: online services rely on all parts.
     if any(data[n] for n in ADDRESS_FIELDS):
         for name in ADDRESS_FIELDS:
             if not data[name] and name not in errors:
-                hint = " Gibt es keine, tragen Sie 0 ein." if name == "house_number" else ""
-                hint = " Gibt es keine Straße, tragen Sie den Ort ein." if name == "street" else hint
-                errors[name] = [f"Bitte geben Sie „{LABELS[name]}“ an.{hint}"]
+                missing = MISSING_ADDRESS_PART.get(name) or _("Bitte geben Sie „%(label)s“ an.", label=LABELS[name])
+                errors[name] = [missing]
     return errors
 
 
@@ -149,8 +158,8 @@ def update(account: Account, form: dict[str, str]) -> ProfileResult:
     errors: dict[str, list[str]] = {}
     for name in locked:
         if data[name] != stored[name]:
-            errors[name] = [f"„{LABELS[name]}“ ist durch die Online-Ausweisfunktion bestätigt und kann "
-                            "nur mit „Daten mit Ausweis synchronisieren“ geändert werden."]
+            errors[name] = [_("„%(label)s“ ist durch die Online-Ausweisfunktion bestätigt und kann "
+                              "nur mit „Daten mit Ausweis synchronisieren“ geändert werden.", label=LABELS[name])]
             data[name] = stored[name]
     errors.update({k: v for k, v in validate(data).items() if k not in errors})
     if errors:
@@ -162,3 +171,13 @@ def update(account: Account, form: dict[str, str]) -> ProfileResult:
         audit.record("account.changed", account_id=account.id, fields=changed)
     db.session.commit()
     return ProfileResult(data)
+
+
+def set_language(account_id: str, language: str) -> None:
+    """The language the holder reads the pages in; the account's mails follow it."""
+    if language not in LOCALES:
+        raise ValueError(f"not a language of the pages: {language!r}")
+    account = db.session.get(Account, account_id)
+    if account is not None:
+        account.locale = language
+        db.session.commit()

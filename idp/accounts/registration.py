@@ -12,6 +12,7 @@ from eid_connector import EidAttributes
 from .. import audit
 from ..authn import eid, request_limits
 from ..extensions import db
+from ..i18n import _
 from ..loa import Level
 from ..mail import queue_template_mail
 from ..secrets import new_secret
@@ -57,9 +58,9 @@ def save_draft(draft: RegistrationDraft | None, form: dict[str, str], with_card:
     errors: dict[str, list[str]] = {}
 
     if data["salutation"] not in SALUTATIONS:
-        errors["salutation"] = ["Bitte wählen Sie eine Anrede aus der Liste."]
-    for name, label, required in (("title", "Titel", False), ("given_name", "Vornamen", not with_card),
-                                  ("family_name", "Nachnamen", not with_card)):
+        errors["salutation"] = [_("Bitte wählen Sie eine Anrede aus der Liste.")]
+    for name, label, required in (("title", _("Titel"), False), ("given_name", _("Vornamen"), not with_card),
+                                  ("family_name", _("Nachnamen"), not with_card)):
         if problems := policy.check_name(data[name], label, required):
             errors[name] = problems
     if problems := policy.check_email(data["email"]):
@@ -102,12 +103,12 @@ def read_password(form, email: str, previous_email: str, has_password: bool) -> 
         # The kept password was checked against the old address only (it must not
         # contain the address), so a new address needs the password again.
         keep = False
-        errors["password"] = ["Sie haben Ihre E-Mail-Adresse geändert. Bitte geben Sie Ihr Passwort erneut ein."]
+        errors["password"] = [_("Sie haben Ihre E-Mail-Adresse geändert. Bitte geben Sie Ihr Passwort erneut ein.")]
     if not keep and not errors:
         if problems := policy.check_password(password, email):
             errors["password"] = problems
         elif password != repeat:
-            errors["password_repeat"] = ["Die Passwörter stimmen nicht überein."]
+            errors["password_repeat"] = [_("Die Passwörter stimmen nicht überein.")]
     return PasswordEntry(password, keep, errors)
 
 
@@ -125,7 +126,7 @@ def attach_card(draft: RegistrationDraft, card: EidAttributes) -> str | None:
     refusal message when the card already belongs to an account."""
     pseudonym = eid.pseudonym_digest(card.restricted_id) if card.restricted_id else None
     if card.restricted_id and eid.account_for_pseudonym(card.restricted_id) is not None:
-        return ("Dieser Ausweis ist bereits mit einem Servicekonto verbunden. Melden Sie sich mit der "
+        return _("Dieser Ausweis ist bereits mit einem Servicekonto verbunden. Melden Sie sich mit der "
                 "Online-Ausweisfunktion an, oder registrieren Sie sich ohne Ausweis.")
     values = {k: v for k, v in card.as_dict().items() if k in eid.CARD_ATTRIBUTES}
     draft.data = {**draft.data, "card": values, "card_pseudonym": pseudonym}
@@ -137,8 +138,10 @@ def card_of(draft: RegistrationDraft) -> dict | None:
     return (draft.data or {}).get("card") if (draft.data or {}).get("with_card") else None
 
 
-def complete(draft: RegistrationDraft, link_for: Callable[[str], str], source: str | None = None) -> str | None:
-    """"Servicekonto anlegen": create the pending account and send the activation link.
+def complete(draft: RegistrationDraft, link_for: Callable[[str], str], source: str | None = None,
+             locale: str | None = None) -> str | None:
+    """"Servicekonto anlegen": create the pending account and send the activation link,
+    in `locale`, the language the person registered in (kept for the account's mails).
 
     The outcome looks the same to the person at the form whether or not the address
     is known here; only the owner of the mailbox learns more. Returns the refusal
@@ -150,7 +153,7 @@ def complete(draft: RegistrationDraft, link_for: Callable[[str], str], source: s
     normalized = policy.normalize_email(data["email"])
     existing = db.session.scalar(select(Account).where(Account.email_normalized == normalized))
     if existing is not None and existing.is_active:
-        queue_template_mail(existing.email, "Registrierung mit Ihrer E-Mail-Adresse", "already_registered.txt",
+        queue_template_mail(existing.email, _("Registrierung mit Ihrer E-Mail-Adresse"), "already_registered.txt",
                             account=existing)
         audit.record("account.registered", succeeded=False, email=data["email"], reason="address_taken")
     else:
@@ -160,6 +163,7 @@ def complete(draft: RegistrationDraft, link_for: Callable[[str], str], source: s
         # An unactivated account is only a claim until its link is used; the newer
         # registration replaces it and the older link stops working.
         account.email = data["email"]
+        account.locale = locale
         # Nothing of the replaced registration survives, least of all card data.
         account.attributes.clear()
         if existing is not None:
@@ -203,7 +207,7 @@ def send_activation(account: Account, link_for: Callable[[str], str], carried: d
     """Mail the activation link; `carried` (see `continuation`) stays on the server with
     the link, so the link continues the service's request in any browser."""
     secret = links.issue_link(account, "activation", links.ACTIVATION_VALIDITY, payload=carried)
-    queue_template_mail(account.email, "Aktivieren Sie Ihr Servicekonto", "activation.txt", account=account,
+    queue_template_mail(account.email, _("Aktivieren Sie Ihr Servicekonto"), "activation.txt", account=account,
                         link=link_for(secret), hours=int(links.ACTIVATION_VALIDITY.total_seconds() // 3600))
 
 

@@ -10,6 +10,7 @@ from ..authn.eid import Purpose
 from ..authn.eid_views import begin
 from ..consent import releases
 from ..extensions import db
+from ..i18n import _
 from ..oidc.claims import CLAIM_LABELS
 from ..organisations import leitstelle
 from ..organisations.entitlements import membership
@@ -19,7 +20,8 @@ from .models import Account
 
 bp = Blueprint("mein_bereich", __name__, url_prefix="/mein-bereich")
 
-CLAIM_NAMES = {**CLAIM_LABELS, "sub": "Pseudonyme Kennung", "verified_claims": "Bestätigte Daten mit Vertrauensniveau"}
+CLAIM_NAMES = {**CLAIM_LABELS, "sub": _("Pseudonyme Kennung"),
+               "verified_claims": _("Bestätigte Daten mit Vertrauensniveau")}
 
 
 @bp.before_request
@@ -38,11 +40,11 @@ def home():
 
 
 NOTICES = {
-    "aktiviert": "Ihr Servicekonto ist aktiviert. Willkommen!",
-    "anfrage-abgelaufen": "Ihr Servicekonto ist aktiviert. Die Anmeldung beim Online-Dienst ist inzwischen "
-                          "abgelaufen: Bitte starten Sie den Online-Dienst erneut.",
-    "profil": "Ihre Daten wurden gespeichert.",
-    "passwort": "Ihr Passwort wurde geändert. Alle anderen Sitzungen wurden beendet.",
+    "aktiviert": _("Ihr Servicekonto ist aktiviert. Willkommen!"),
+    "anfrage-abgelaufen": _("Ihr Servicekonto ist aktiviert. Die Anmeldung beim Online-Dienst ist inzwischen "
+                          "abgelaufen: Bitte starten Sie den Online-Dienst erneut."),
+    "profil": _("Ihre Daten wurden gespeichert."),
+    "passwort": _("Ihr Passwort wurde geändert. Alle anderen Sitzungen wurden beendet."),
 }
 
 
@@ -101,7 +103,7 @@ def delete():
 
 
 def _describe_claims(names: list[str]) -> str:
-    return ", ".join(CLAIM_NAMES.get(name, name) for name in names)
+    return ", ".join(str(CLAIM_NAMES.get(name, name)) for name in names)
 
 
 @bp.route("/datenzugriff")

@@ -17,6 +17,7 @@ from sqlalchemy import delete, or_, select
 
 from .. import audit
 from ..extensions import db
+from ..i18n import _
 from ..loa import Level
 from ..mail import queue_template_mail
 from ..timeutil import utcnow
@@ -25,7 +26,7 @@ from .models import Account, UpgradeRequest
 
 ROLE = "meldebehoerde"
 CLERK_LEVEL = Level.HOCH
-TOO_YOUNG = f"Für ein Servicekonto Plus müssen Sie mindestens {profile.PLUS_MIN_AGE} Jahre alt sein."
+TOO_YOUNG = _("Für ein Servicekonto Plus müssen Sie mindestens %(age)d Jahre alt sein.", age=profile.PLUS_MIN_AGE)
 TOO_YOUNG_FOR_CLERK = (f"Die Person ist jünger als {profile.PLUS_MIN_AGE} Jahre. Ein Servicekonto Plus ist erst ab "
                        f"{profile.PLUS_MIN_AGE} Jahren möglich; bitte lehnen Sie den Antrag ab.")
 SOURCE = "meldebehoerde"
@@ -78,12 +79,12 @@ def request_upgrade(account: Account, form: dict[str, str]) -> RequestResult:
     errors = {k: v for k, v in profile.validate(data).items() if k in UPGRADE_FIELDS}
     for name in UPGRADE_FIELDS:
         if not data[name] and name not in errors:
-            errors[name] = [f"Bitte geben Sie „{profile.LABELS[name]}“ an."]
+            errors[name] = [_("Bitte geben Sie „%(label)s“ an.", label=profile.LABELS[name])]
     if "birth_date" not in errors and not profile.old_enough_for_plus(data["birth_date"]):
         errors["birth_date"] = [TOO_YOUNG]
     shown = {n: data[n] for n in UPGRADE_FIELDS}
     if profile.is_plus(account):
-        errors["form"] = ["Ihr Servicekonto ist bereits ein Servicekonto Plus."]
+        errors["form"] = [_("Ihr Servicekonto ist bereits ein Servicekonto Plus.")]
     if errors:
         return RequestResult(shown, errors)
     for name in UPGRADE_FIELDS:
@@ -131,7 +132,7 @@ def clerk_actor(clerk: Account) -> str:
 def _decidable(case_number: str, clerk: Account) -> tuple[UpgradeRequest, Account]:
     request = db.session.get(UpgradeRequest, case_number)
     if request is None or request.status != "open":
-        raise UpgradeError("Dieser Vorgang ist nicht mehr offen.")
+        raise UpgradeError(_("Dieser Vorgang ist nicht mehr offen."))
     if request.account_id == clerk.id:
         raise UpgradeError("Sie können über Ihren eigenen Antrag nicht selbst entscheiden.")
     account = db.session.get(Account, request.account_id)
@@ -153,7 +154,7 @@ def confirm(case_number: str, clerk: Account, document_checked: bool) -> Upgrade
     request.status, request.decided_at, request.decided_by = "confirmed", utcnow(), clerk.id
     audit.record("account.upgraded", account_id=account.id, actor=clerk_actor(clerk), method=SOURCE,
                  level=Level.SUBSTANZIELL.word)
-    queue_template_mail(account.email, "Ihr Servicekonto ist jetzt ein Servicekonto Plus", "upgrade_confirmed.txt",
+    queue_template_mail(account.email, _("Ihr Servicekonto ist jetzt ein Servicekonto Plus"), "upgrade_confirmed.txt",
                         account=account)
     db.session.commit()
     return request
@@ -171,7 +172,7 @@ def refuse(case_number: str, clerk: Account, reason: str) -> UpgradeRequest:
     # The reason is the clerk's free text about a person: it stays in the case only.
     audit.record("account.upgraded", succeeded=False, account_id=account.id, actor=clerk_actor(clerk),
                  method=SOURCE, reason="refused")
-    queue_template_mail(account.email, "Ihr Antrag auf ein Servicekonto Plus wurde abgelehnt", "upgrade_refused.txt",
+    queue_template_mail(account.email, _("Ihr Antrag auf ein Servicekonto Plus wurde abgelehnt"), "upgrade_refused.txt",
                         account=account, reason=reason)
     db.session.commit()
     return request

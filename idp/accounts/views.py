@@ -5,12 +5,14 @@ from typing import Callable
 
 from flask import Blueprint, Response, g, redirect, render_template, request, session, url_for
 
+from .. import language
 from ..authn import core, web
 from ..authn.identity import AuthenticationFailed, Identity
 from ..authn.eid import Purpose
 from ..authn.eid_views import begin
 from ..authn.password import PasswordBackend
 from ..authn.views import after_login
+from ..i18n import _
 from ..oidc import authorize
 from ..security import uniform_duration
 from ..loa import Level
@@ -24,27 +26,27 @@ ADDRESS_BLIND_SECONDS = 0.05
 DRAFT_KEY = "registration_draft"
 
 RESET_LINK_MESSAGES = {
-    LinkProblem.UNKNOWN: "Dieser Link zum Zurücksetzen des Passworts ist ungültig. Bitte prüfen Sie, ob Sie "
-                         "den Link vollständig aus der E-Mail übernommen haben.",
-    LinkProblem.USED: "Dieser Link wurde bereits verwendet. Fordern Sie bei Bedarf einen neuen Link an.",
-    LinkProblem.EXPIRED: "Dieser Link ist abgelaufen: Er ist nur eine Stunde gültig. Bitte fordern Sie einen "
-                         "neuen Link an.",
+    LinkProblem.UNKNOWN: _("Dieser Link zum Zurücksetzen des Passworts ist ungültig. Bitte prüfen Sie, ob Sie "
+                         "den Link vollständig aus der E-Mail übernommen haben."),
+    LinkProblem.USED: _("Dieser Link wurde bereits verwendet. Fordern Sie bei Bedarf einen neuen Link an."),
+    LinkProblem.EXPIRED: _("Dieser Link ist abgelaufen: Er ist nur eine Stunde gültig. Bitte fordern Sie einen "
+                         "neuen Link an."),
 }
 EMAIL_LINK_MESSAGES = {
-    LinkProblem.UNKNOWN: "Dieser Bestätigungslink ist ungültig. Bitte prüfen Sie, ob Sie den Link vollständig "
-                         "aus der E-Mail übernommen haben.",
-    LinkProblem.USED: "Dieser Bestätigungslink wurde bereits verwendet oder durch eine neuere Änderung ersetzt.",
-    LinkProblem.EXPIRED: "Dieser Bestätigungslink ist abgelaufen. Bitte beantragen Sie die Änderung in "
-                         "„Mein Bereich“ erneut.",
+    LinkProblem.UNKNOWN: _("Dieser Bestätigungslink ist ungültig. Bitte prüfen Sie, ob Sie den Link vollständig "
+                         "aus der E-Mail übernommen haben."),
+    LinkProblem.USED: _("Dieser Bestätigungslink wurde bereits verwendet oder durch eine neuere Änderung ersetzt."),
+    LinkProblem.EXPIRED: _("Dieser Bestätigungslink ist abgelaufen. Bitte beantragen Sie die Änderung in "
+                         "„Mein Bereich“ erneut."),
 }
 LINK_MESSAGES = {
-    LinkProblem.UNKNOWN: "Dieser Aktivierungslink ist ungültig. Bitte prüfen Sie, ob Sie den Link "
-                         "vollständig aus der E-Mail übernommen haben.",
+    LinkProblem.UNKNOWN: _("Dieser Aktivierungslink ist ungültig. Bitte prüfen Sie, ob Sie den Link "
+                         "vollständig aus der E-Mail übernommen haben."),
     # Also what an older link says after re-registering sent a newer one (links.issue_link).
-    LinkProblem.USED: "Dieser Aktivierungslink wurde bereits verwendet oder durch einen neueren Link "
+    LinkProblem.USED: _("Dieser Aktivierungslink wurde bereits verwendet oder durch einen neueren Link "
                       "ersetzt. Ist Ihr Servicekonto aktiviert, melden Sie sich mit Ihrer E-Mail-Adresse "
-                      "und Ihrem Passwort an; sonst öffnen Sie den Link aus der neuesten E-Mail.",
-    LinkProblem.EXPIRED: "Dieser Aktivierungslink ist abgelaufen. Bitte registrieren Sie sich erneut.",
+                      "und Ihrem Passwort an; sonst öffnen Sie den Link aus der neuesten E-Mail."),
+    LinkProblem.EXPIRED: _("Dieser Aktivierungslink ist abgelaufen. Bitte registrieren Sie sich erneut."),
 }
 
 
@@ -97,10 +99,11 @@ def overview():
         if request.form.get("action") == "zurueck":
             return redirect(back)
         if request.form.get("consent") != "ja":
-            errors["consent"] = ["Bitte stimmen Sie der Datenverarbeitung zu, um das Servicekonto anzulegen."]
+            errors["consent"] = [_("Bitte stimmen Sie der Datenverarbeitung zu, um das Servicekonto anzulegen.")]
         else:
             with uniform_duration(ADDRESS_BLIND_SECONDS):
-                refusal = registration.complete(draft, absolute_link("accounts.activate"), request.remote_addr)
+                refusal = registration.complete(draft, absolute_link("accounts.activate"), request.remote_addr,
+                                                locale=language.current())
             if refusal is None:
                 session.pop(DRAFT_KEY, None)
                 return redirect(url_for("accounts.registered"))
@@ -145,7 +148,7 @@ def activation_page(secret: str, activate_link: Callable[[str], tuple[Account | 
         return render_template(failed_template, message=messages[problem]), 400
     # Opening the link proves the mailbox and logs the user in (SPEC §3); a one-time
     # secret by mail is worth no more than niedrig.
-    _, cookie_secret = core.log_in(Identity(method="activation", amr=("otp",), ceiling=Level.NIEDRIG,
+    _login, cookie_secret = core.log_in(Identity(method="activation", amr=("otp",), ceiling=Level.NIEDRIG,
                                             account_id=account.id))
     web.start_login_session(cookie_secret, account.id)
     return landing() if callable(landing) else redirect(landing)
@@ -170,7 +173,7 @@ def password_forgotten():
 def reset_password(secret):
     link, problem = links.find_link(secret, password_reset.PURPOSE)
     if problem is not None:
-        return render_template("accounts/link_failed.html", title="Passwort zurücksetzen",
+        return render_template("accounts/link_failed.html", title=_("Passwort zurücksetzen"),
                                message=RESET_LINK_MESSAGES[problem],
                                retry=url_for("accounts.password_forgotten")), 400
     errors = {}
@@ -189,7 +192,7 @@ def confirm_email(secret):
     login with the old address and the password."""
     link, problem = links.find_link(secret, email_change.PURPOSE)
     if problem is not None:
-        return render_template("accounts/link_failed.html", title="E-Mail-Adresse bestätigen",
+        return render_template("accounts/link_failed.html", title=_("E-Mail-Adresse bestätigen"),
                                message=EMAIL_LINK_MESSAGES[problem], retry=None), 400
     errors, email = {}, ""
     if request.method == "POST":
@@ -205,7 +208,7 @@ def confirm_email(secret):
             if refusal := email_change.confirm(link, identity.account_id):
                 errors["form"] = [refusal]
             else:
-                _, cookie_secret = core.log_in(identity)
+                _login, cookie_secret = core.log_in(identity)
                 web.start_login_session(cookie_secret, identity.account_id)
                 return render_template("accounts/email_changed.html", new_email=new_email)
     return render_template("accounts/email_confirm.html", secret=secret, new_email=link.payload["email"],

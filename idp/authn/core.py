@@ -9,6 +9,7 @@ from __future__ import annotations
 from .. import audit
 from ..accounts.models import Account
 from ..extensions import db
+from ..i18n import _
 from ..loa import Level
 from ..observability import metrics
 from . import sessions
@@ -23,7 +24,7 @@ def resolve_account(identity: Identity) -> Account:
     refused(identity.method, "no_account", account_id=identity.account_id)
     # Identities known only by a back-end subject (eID pseudonym, remote account) are
     # resolved through their stored links once those back ends exist.
-    raise AuthenticationFailed("Zu dieser Anmeldung gibt es kein Servicekonto.")
+    raise AuthenticationFailed(_("Zu dieser Anmeldung gibt es kein Servicekonto."))
 
 
 def session_level(identity: Identity, account: Account) -> Level:

@@ -33,6 +33,7 @@ from .. import audit
 from ..accounts.models import Account, EidLink
 from ..accounts.profile import PLUS_MIN_AGE
 from ..extensions import db
+from ..i18n import _
 from ..loa import Level
 from ..observability import metrics
 from ..secrets import digest, new_secret, same
@@ -128,7 +129,7 @@ def client() -> EidServerClient:
         return existing
     settings = current_app.config["SERVICEKONTO"]
     if not settings.eid_configured:
-        raise EidUnavailable("Die Online-Ausweisfunktion ist in diesem Servicekonto derzeit nicht eingerichtet.")
+        raise EidUnavailable(_("Die Online-Ausweisfunktion ist in diesem Servicekonto derzeit nicht eingerichtet."))
     import requests
 
     http = requests.Session()
@@ -263,7 +264,7 @@ def account_for_pseudonym(restricted_id: str) -> str | None:
     return _holder(pseudonym_digest(restricted_id))
 
 
-ALREADY_LINKED = ("Dieser Ausweis ist bereits mit einem anderen Servicekonto verbunden. Ein Ausweis kann nur für "
+ALREADY_LINKED = _("Dieser Ausweis ist bereits mit einem anderen Servicekonto verbunden. Ein Ausweis kann nur für "
                   "ein Servicekonto genutzt werden.")
 
 
@@ -312,15 +313,15 @@ class EidBackend(LoginBackend):
         if not attributes.restricted_id:
             refused(self.name, "no_pseudonym")
             raise AuthenticationFailed(
-                "Ohne Übermittlung des Pseudonyms ist keine Anmeldung mit der Online-Ausweisfunktion möglich. "
-                "Bitte erlauben Sie in der AusweisApp die Übermittlung des Pseudonyms.")
+                _("Ohne Übermittlung des Pseudonyms ist keine Anmeldung mit der Online-Ausweisfunktion möglich. "
+                "Bitte erlauben Sie in der AusweisApp die Übermittlung des Pseudonyms."))
         account_id = account_for_pseudonym(attributes.restricted_id)
         if account_id is None:
             refused(self.name, "unknown_card")
             raise AuthenticationFailed(
-                "Zu diesem Ausweis ist kein Servicekonto mit Online-Ausweisfunktion eingerichtet. Melden Sie sich "
+                _("Zu diesem Ausweis ist kein Servicekonto mit Online-Ausweisfunktion eingerichtet. Melden Sie sich "
                 "mit E-Mail-Adresse und Passwort an und richten Sie die Online-Ausweisfunktion unter „Mein Profil“ "
-                "→ „Upgrade starten“ ein, oder registrieren Sie sich mit dem Ausweis.")
+                "→ „Upgrade starten“ ein, oder registrieren Sie sich mit dem Ausweis."))
         card = tuple(Attribute(name, value, Level.HOCH, SOURCE) for name, value in attributes.as_dict().items()
                      if name in CARD_ATTRIBUTES)
         return Identity(method=self.name, amr=("hwk", "pin"), ceiling=Level.HOCH, account_id=account_id,

@@ -7,6 +7,7 @@ from flask import Blueprint, Response, current_app, g, redirect, render_template
 from ..accounts import plus
 from ..accounts.models import Account
 from ..extensions import db
+from ..i18n import _
 from ..oidc import authorize
 from . import core, eid, web
 from .identity import AuthenticationFailed
@@ -27,9 +28,9 @@ def begin(purpose: eid.Purpose, **context):
         started = eid.start(purpose, lambda tx_id: _absolute("eid.tc_token", tx_id=tx_id), source=request.remote_addr,
                             **context)
     except eid.TooManyRequests as exc:
-        return render_template("authn/unavailable.html", title="Online-Ausweisfunktion", message=str(exc)), 429
+        return render_template("authn/unavailable.html", title=_("Online-Ausweisfunktion"), message=str(exc)), 429
     except eid.EidUnavailable as exc:
-        return render_template("authn/unavailable.html", title="Online-Ausweisfunktion", message=str(exc)), 503
+        return render_template("authn/unavailable.html", title=_("Online-Ausweisfunktion"), message=str(exc)), 503
     session[BROWSER_KEY] = started.browser_secret
     return redirect(started.client_url)
 
@@ -54,16 +55,16 @@ def tc_token(tx_id):
 
 @bp.route("/eid/fehler")
 def failed():
-    return render_template("authn/eid_failed.html", message="Die AusweisApp konnte keine Verbindung aufbauen. "
-                           "Bitte prüfen Sie Ihre Internetverbindung und versuchen Sie es erneut."), 400
+    return render_template("authn/eid_failed.html", message=_("Die AusweisApp konnte keine Verbindung aufbauen. "
+                           "Bitte prüfen Sie Ihre Internetverbindung und versuchen Sie es erneut.")), 400
 
 
 @bp.route("/eid/rueckkehr/<secret>")
 def back(secret):
     tx = eid.find_returning(secret, session.pop(BROWSER_KEY, None))
     if tx is None:
-        return render_template("authn/eid_failed.html", message="Dieser Vorgang ist abgelaufen oder wurde in "
-                               "einem anderen Browser begonnen. Bitte starten Sie ihn erneut."), 400
+        return render_template("authn/eid_failed.html", message=_("Dieser Vorgang ist abgelaufen oder wurde in "
+                               "einem anderen Browser begonnen. Bitte starten Sie ihn erneut.")), 400
     result = eid.finish(tx, request.args.get("ResultMajor"), request.args.get("ResultMinor"))
     return HANDLERS[tx.kind](result)
 
@@ -77,7 +78,8 @@ def _log_in(result: eid.CardResult, must_be: str | None = None):
         identity = eid.EidBackend().authenticate(attributes=result.attributes)
         if must_be is not None and identity.account_id != must_be:
             core.refused(identity.method, "other_account", account_id=must_be)
-            raise AuthenticationFailed("Dieser Ausweis gehört nicht zu dem Servicekonto, mit dem Sie angemeldet sind.")
+            raise AuthenticationFailed(
+                _("Dieser Ausweis gehört nicht zu dem Servicekonto, mit dem Sie angemeldet sind."))
         login_session, secret = core.log_in(identity, client_id=authorize.client_id_of(tx.record_id))
     except AuthenticationFailed as exc:
         return render_template("authn/eid_failed.html", message=str(exc), retry=retry), 400

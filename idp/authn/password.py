@@ -8,11 +8,12 @@ from ..accounts import passwords
 from ..accounts.models import Account
 from ..accounts.policy import normalize_email
 from ..extensions import db
+from ..i18n import _
 from ..loa import Level
 from . import devices, throttle
 from .identity import AuthenticationFailed, Identity, LoginBackend
 
-WRONG_CREDENTIALS = "E-Mail-Adresse oder Passwort ist nicht korrekt."
+WRONG_CREDENTIALS = _("E-Mail-Adresse oder Passwort ist nicht korrekt.")
 
 
 class LoginThrottled(AuthenticationFailed):
@@ -61,7 +62,7 @@ class PasswordBackend(LoginBackend):
         return Identity(method=self.name, amr=("pwd",), ceiling=Level.SUBSTANZIELL, account_id=account.id)
 
 
-WRONG_CURRENT_PASSWORD = "Das Passwort ist nicht korrekt."
+WRONG_CURRENT_PASSWORD = _("Das Passwort ist nicht korrekt.")
 
 
 def check_current_password(account: Account, password: str, address: str, *,

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from ..accounts.policy import normalize_email
 from ..extensions import db
+from ..i18n import _
 from ..secrets import digest
 from ..timeutil import utcnow
 from .throttle import WINDOW, LoginFailure
@@ -24,7 +25,7 @@ PER_TARGET = 3  # mails of one kind to one address within WINDOW
 # An eID start sends no mail; its target is the account, whose owner may need a few
 # attempts with the card reader and the PIN.
 PER_ACCOUNT_EID_STARTS = 10
-EXCEEDED = ("Zu viele Anfragen in kurzer Zeit. Bitte warten Sie 15 Minuten und versuchen Sie es dann "
+EXCEEDED = _("Zu viele Anfragen in kurzer Zeit. Bitte warten Sie 15 Minuten und versuchen Sie es dann "
             "erneut.")
 
 

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..accounts.policy import normalize_email
 from ..extensions import db
+from ..i18n import _, ngettext
 from ..secrets import digest
 from ..timeutil import utcnow
 
@@ -49,7 +50,7 @@ CLAIM_TRIES = 5
 # The clock the message names is the citizen's.
 LOCAL_TIME = ZoneInfo("Europe/Berlin")
 
-THROTTLED = "Zu viele fehlgeschlagene Anmeldeversuche."
+THROTTLED = _("Zu viele fehlgeschlagene Anmeldeversuche.")
 
 
 class LoginFailure(db.Model):
@@ -195,10 +196,11 @@ def refusal(until: datetime) -> str:
     # The next whole minute, so "ab 10:05 Uhr" is never a moment too early.
     at = (until + timedelta(seconds=59)).replace(second=0, microsecond=0)
     clock = at.replace(tzinfo=timezone.utc).astimezone(LOCAL_TIME).strftime("%H:%M")
-    span = "1 Minute" if minutes == 1 else f"{minutes} Minuten"
-    return (f"{THROTTLED} Zu Ihrem Schutz ist die Anmeldung mit Passwort erst ab {clock} Uhr wieder möglich "
-            f"(in {span}). Sofort möglich ist die Anmeldung mit der Online-Ausweisfunktion oder ein neues "
-            "Passwort über „Passwort vergessen?“.")
+    span = ngettext("%(num)d Minute", "%(num)d Minuten", minutes)
+    when = _("Zu Ihrem Schutz ist die Anmeldung mit Passwort erst ab %(clock)s Uhr wieder möglich (in %(span)s). "
+             "Sofort möglich ist die Anmeldung mit der Online-Ausweisfunktion oder ein neues Passwort über "
+             "„Passwort vergessen?“.", clock=clock, span=span)
+    return f"{THROTTLED} {when}"
 
 
 def purge() -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from ..accounts.policy import check_email
+from ..i18n import _
 from ..oidc import authorize
 from . import core, web
 from .identity import AuthenticationFailed
@@ -37,7 +38,7 @@ def login():
         if problems := check_email(email):
             errors["email"] = problems
         if not password:
-            errors["password"] = ["Bitte geben Sie Ihr Passwort ein."]
+            errors["password"] = [_("Bitte geben Sie Ihr Passwort ein.")]
         if not errors:
             try:
                 identity = password_backend.authenticate(email=email, password=password,

@@ -7,6 +7,7 @@ from urllib.parse import urlparse
 from flask import after_this_request, current_app, g, redirect, render_template, request, session, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from .. import language
 from ..extensions import db
 from ..loa import Level
 from . import devices, sessions
@@ -24,14 +25,14 @@ def load_login_session() -> None:
         return
     state, login = sessions.lookup(session.get(SESSION_KEY))
     if state is sessions.SessionState.EXPIRED:
-        session.clear()
+        _clear_session()
         g.session_expired = True
     g.login_session = login
 
 
 def start_login_session(secret: str, account_id: str) -> None:
-    # A new login never reuses anything from the cookie before it.
-    session.clear()
+    # A new login never reuses anything from the cookie before it but its language.
+    _clear_session()
     session[SESSION_KEY] = secret
     session.permanent = False
     remember_device(account_id)
@@ -71,8 +72,14 @@ def remember_device(account_id: str) -> None:
         return response
 
 
-def forget_login_session() -> None:
+def _clear_session() -> None:
+    kept = language.kept_over_session_clear()
     session.clear()
+    session.update(kept)
+
+
+def forget_login_session() -> None:
+    _clear_session()
     # The page rendered by this request must not show the user as logged in.
     g.login_session = None
 

@@ -13,6 +13,7 @@ from sqlalchemy import Integer, String, Text, func, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
+from ..i18n import DEFAULT_LOCALE, force_locale
 from ..timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -47,11 +48,19 @@ def queue_mail(recipient: str, subject: str, body: str) -> OutboxMail:
     return mail
 
 
-def queue_template_mail(recipient: str, subject: str, template: str, **context) -> OutboxMail:
-    """Queue a mail whose body is the text template `template` (under templates/mail/)."""
+def queue_template_mail(recipient: str, subject: str, template: str, *, locale: str | None = None,
+                        **context) -> OutboxMail:
+    """Queue a mail whose body is the text template `template` (under templates/mail/).
+
+    Subject (which may be marked with idp.i18n `_`) and body are in `locale`, by default
+    the language of the `account` in the context (the one its holder reads the pages
+    in), else German: never the language of whoever's request sends the mail."""
     from flask import render_template
 
-    return queue_mail(recipient, subject, render_template(f"mail/{template}", **context))
+    account = context.get("account")
+    language = locale or getattr(account, "locale", None) or DEFAULT_LOCALE
+    with force_locale(language):
+        return queue_mail(recipient, str(subject), render_template(f"mail/{template}", **context))
 
 
 def _connect(smtp_url: str, ca_file: Path | None) -> smtplib.SMTP:

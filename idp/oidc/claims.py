@@ -9,6 +9,7 @@ import json
 from authlib.oauth2.rfc6749.util import scope_to_list
 
 from ..accounts.models import Account
+from ..i18n import _
 from ..loa import Level
 
 SCOPE_CLAIMS = {
@@ -20,20 +21,20 @@ SCOPE_CLAIMS = {
 }
 # What the citizen is shown on the consent page and under "Datenzugriff verwalten".
 CLAIM_LABELS = {
-    "salutation": "Anrede",
-    "title": "Doktorgrad",
-    "given_name": "Vorname",
-    "family_name": "Nachname",
-    "name": "Vollständiger Name",
-    "birth_family_name": "Geburtsname",
-    "birthdate": "Geburtsdatum",
-    "place_of_birth": "Geburtsort",
-    "nationalities": "Staatsangehörigkeit",
-    "address": "Anschrift",
-    "email": "E-Mail-Adresse",
-    "email_verified": "Bestätigung, dass die E-Mail-Adresse Ihnen gehört",
-    "organisation": "Ihre Organisation (Name, Rechtsform, Register, Anschrift)",
-    "roles": "Ihre Rollen für diesen Online-Dienst",
+    "salutation": _("Anrede"),
+    "title": _("Doktorgrad"),
+    "given_name": _("Vorname"),
+    "family_name": _("Nachname"),
+    "name": _("Vollständiger Name"),
+    "birth_family_name": _("Geburtsname"),
+    "birthdate": _("Geburtsdatum"),
+    "place_of_birth": _("Geburtsort"),
+    "nationalities": _("Staatsangehörigkeit"),
+    "address": _("Anschrift"),
+    "email": _("E-Mail-Adresse"),
+    "email_verified": _("Bestätigung, dass die E-Mail-Adresse Ihnen gehört"),
+    "organisation": _("Ihre Organisation (Name, Rechtsform, Register, Anschrift)"),
+    "roles": _("Ihre Rollen für diesen Online-Dienst"),
 }
 KNOWN_CLAIMS = tuple(CLAIM_LABELS)
 # The account attributes each claim is made of; its level is the weakest of theirs.
@@ -217,7 +218,7 @@ def describe(name: str, value) -> str:
     if isinstance(value, list):
         return ", ".join(map(str, value))
     if isinstance(value, bool):
-        return "ja" if value else "nein"
+        return str(_("ja") if value else _("nein"))
     return "" if value is None else str(value)
 
 

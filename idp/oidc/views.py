@@ -11,11 +11,13 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from .. import language
 from ..accounts.models import Account
 from ..authn import web
 from ..authn.logout import end_session as end_login_session
 from ..clients import SIGNING_ALGORITHMS
 from ..extensions import csrf, db
+from ..i18n import LOCALES
 from ..loa import SUPPORTED_ACR_VALUES, Level
 from ..observability import metrics
 from . import authorize, par, registration, rfc7523, rfc9449
@@ -88,7 +90,7 @@ def _provider_metadata() -> dict:
         "backchannel_logout_supported": True,
         "backchannel_logout_session_supported": True,
         "frontchannel_logout_supported": False,
-        "ui_locales_supported": ["de"],
+        "ui_locales_supported": list(LOCALES),
     }
 
 
@@ -125,7 +127,10 @@ def authorize_endpoint():
         return render_template("oidc/request_error.html", error=error.error,
                                description=error.description or error.error), 400
     source = authorize.StoredRequest(params, _issuer() + "/authorize") if resolved else request
-    return respond(authorize.start(params, g.login_session, source))
+    outcome = authorize.start(params, g.login_session, source)
+    if outcome.record is not None:
+        language.remember_ui_locales(params.get("ui_locales"))
+    return respond(outcome)
 
 
 @bp.route("/par", methods=["POST"])

@@ -52,9 +52,9 @@ def test_under_16_cannot_ask_for_plus(user_agent, make_account, birth_date):
     user_agent.login()
     r = ask(user_agent, birth_date)
     assert r.status_code == 400
-    assert upgrade.TOO_YOUNG in r.text
+    assert str(upgrade.TOO_YOUNG) in r.text
     assert f'value="{birth_date}"' in r.text  # what was entered is kept
-    assert upgrade.TOO_YOUNG in r.text.split('id="birth_date-fehler"', 1)[1][:400]
+    assert str(upgrade.TOO_YOUNG) in r.text.split('id="birth_date-fehler"', 1)[1][:400]
 
 
 def test_16_today_may_ask(user_agent, make_account):

@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from idp import timeutil
-from idp.authn.request_limits import EXCEEDED, PER_ACCOUNT_EID_STARTS, PER_SOURCE, PER_TARGET
+from idp.authn import request_limits
+from idp.authn.request_limits import PER_ACCOUNT_EID_STARTS, PER_SOURCE, PER_TARGET
 from idp.extensions import db
 from idp.loa import Level
 from idp.mail.outbox import OutboxMail
@@ -20,6 +21,9 @@ from tests.support.registration import FORM
 from tests.support.sessions import log_in_at_level
 
 ELSEWHERE = {"REMOTE_ADDR": "192.0.2.77"}
+
+# The German message, as the pages show it by default.
+EXCEEDED = str(request_limits.EXCEEDED)
 
 
 def mails_to(app, address: str) -> int:

@@ -109,7 +109,7 @@ def test_logged_in_pages(page: Page, make_account, make_client):
     submit_login_form(page, "erika@example.org", "ABab1234")
     expect(page).to_have_url(re.compile(r"/anfrage/[^/]+/zustimmung$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Datenübermittlung an „Wohngeld online“")
-    expect(page.locator("table.data-table")).to_contain_text("Jürgen")
+    expect(page.locator("table.kern-table")).to_contain_text("Jürgen")
     assert_accessible(page, "Zustimmung")
 
     page.goto(authorization_url(strict))

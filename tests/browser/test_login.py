@@ -85,7 +85,7 @@ def test_wrong_password_shows_a_clear_message(page: Page, make_account, email):
     # The same words whether or not the address has an account (SPEC §3).
     expect(alert).to_have_text(WRONG)
     # The message stands right before the login form, inside the main content.
-    assert page.locator("main .alert + .cards form").count() == 1
+    assert page.locator("main .kern-alert + .cards form").count() == 1
     expect(page.get_by_label("E-Mail-Adresse", exact=True)).to_have_value(email)
     expect(page.get_by_label("Passwort", exact=True)).to_have_value("")
     expect_logged_out(page)
@@ -189,7 +189,7 @@ def test_plus_account_gets_substanziell_at_online_service(page: Page, make_accou
     expect(page).to_have_url(path_is("/anmelden"))
     submit_login_form(page, "max@example.org", "ABab1234")
     expect(page.get_by_role("heading", level=1)).to_have_text("Datenübermittlung an „Demo-Online-Dienst“")
-    expect(page.locator("table.data-table")).to_contain_text("substanziell")
+    expect(page.locator("table.kern-table")).to_contain_text("substanziell")
     page.get_by_role("button", name="Zustimmen").click()
 
     expect(page).to_have_url(demo_service + "/")

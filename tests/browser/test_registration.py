@@ -69,7 +69,7 @@ def test_register_activate_use_online_service_and_log_out(page: Page, mailbox, d
     page.get_by_role("link", name="Mit Servicekonto anmelden").click()
     expect(page).to_have_url(re.compile(r"/anfrage/[^/]+/zustimmung$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Datenübermittlung an „Demo-Online-Dienst“")
-    consent_table = page.locator("table.data-table")
+    consent_table = page.locator("table.kern-table")
     expect(consent_table).to_contain_text("Erika")
     expect(consent_table).to_contain_text(address)
     page.get_by_role("button", name="Zustimmen").click()
