@@ -56,7 +56,7 @@ def take(action: Action, source: str | None, target: str | None = None) -> bool:
         limits.append((_key(action, "target", normalize_email(target)), per_target))
     if any(_count(key) >= limit for key, limit in limits):
         return False
-    for key, _ in limits:
+    for key, _limit in limits:
         db.session.add(LoginFailure(key=key))
     db.session.commit()
     return True

@@ -124,7 +124,7 @@ def attempt(counters: tuple[Counter, ...]) -> Attempt:
     """Count one password attempt against every counter, or against none when one of
     them is waiting (`refused_until`). A counted attempt is committed at once."""
     keys = [c.key for c in counters]
-    for _ in range(CLAIM_TRIES):
+    for _attempt in range(CLAIM_TRIES):
         now = utcnow()
         rows = {row.key: row for row in db.session.execute(select(
             LoginBackoff.key, LoginBackoff.failures, LoginBackoff.first_at, LoginBackoff.last_at,
