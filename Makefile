@@ -6,6 +6,7 @@
 #   make test             whole test suite on SQLite, then again on PostgreSQL
 #   make test-sqlite      only the SQLite run
 #   make test-postgresql  only the PostgreSQL run
+#   make screenshots      retake the README's pictures (docs/screenshots/) with the browser tests
 #   make clean            remove instance/ and test artefacts (never keys/)
 #
 # Extra pytest arguments: make test-sqlite PYTEST_ARGS='-k login -x'
@@ -42,10 +43,10 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_NO_INPUT := 1
 
-.PHONY: help deps apt-deps run test test-sqlite test-postgresql clean
+.PHONY: help deps apt-deps run test test-sqlite test-postgresql screenshots clean
 
 help:
-	@sed -n '3,14p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
+	@sed -n '3,15p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
 
 deps: apt-deps $(PY_STAMP) $(NODE_STAMP) $(MO_FILES)
 
@@ -101,6 +102,9 @@ test-sqlite: deps
 test-postgresql: deps
 	@echo; echo "==================== tests on PostgreSQL ===================="; echo
 	SERVICEKONTO_TEST_DB=postgresql $(PYTEST) $(PYTEST_ARGS)
+
+screenshots: deps
+	SERVICEKONTO_SCREENSHOTS=docs/screenshots $(PY) -m pytest -n 0 tests/browser/test_first_look.py
 
 clean:
 	rm -rf instance/ .pytest_cache/ test-results/ .coverage build/ dist/

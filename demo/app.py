@@ -55,6 +55,12 @@ table{border-collapse:collapse}th,td{text-align:left;padding:.35rem 1rem .35rem 
 <p><button class="button" type="submit">Beim Online-Dienst abmelden</button></p></form>
 {% else %}
 <p>Beantragen Sie Ihren Anwohnerparkausweis online. Melden Sie sich dazu mit Ihrem Servicekonto an.</p>
+<div class="notice" id="ueber-die-demo"><p><strong>Was Sie hier sehen:</strong> einen Online-Dienst der Verwaltung, wie ihn
+eine Behörde betreibt. Er kennt weder Ihr Passwort noch Ihre Daten: Er schickt Sie zum Servicekonto, Sie melden
+sich dort an (mit Passwort, mit der Online-Ausweisfunktion oder als Organisation mit ELSTER) und entscheiden, welche
+Daten er erhält. Danach zeigt diese Seite, was angekommen ist: das Vertrauensniveau der Anmeldung
+(<code>loa</code>: niedrig, substanziell oder hoch), eine nur für diesen Dienst gültige Kennung (<code>sub</code>)
+und die freigegebenen Daten. Der Dienst kann Ihnen außerdem einen Bescheid in Ihr Postfach senden.</p></div>
 <p><a class="button" href="{{ url_for('login') }}">Mit Servicekonto anmelden</a></p>
 <p><a href="{{ url_for('login', acr='hoch') }}">Anmelden mit Vertrauensniveau „hoch“</a></p>
 {% endif %}
