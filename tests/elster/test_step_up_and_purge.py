@@ -3,8 +3,6 @@ is sent to "Mit ElsterID" and comes back into the waiting request with ELSTER's 
 and `servicekonto purge` forgets trips to ELSTER and used assertion IDs."""
 from __future__ import annotations
 
-import html
-import re
 from datetime import timedelta
 
 import jwt as pyjwt
@@ -19,6 +17,7 @@ from tests.support.flows import Grant, authorize_query, consent, exchange, locat
 from tests.support.organisations import PASSWORD, grant, make_organisation, subscribe
 
 from .support import link_certificate, simulator_answer, start_login, through_elster
+from tests.support.pages import link_to
 
 ADMIN, USER = "admin@muster.example", "anna@muster.example"
 
@@ -44,7 +43,7 @@ def test_step_up_to_substanziell_goes_through_mit_elsterid_and_keeps_the_request
     step_up = user_agent.get(location(user_agent.get(
         "/authorize", query_string=authorize_query(rp, challenge, scope="openid organisation"))))
     assert "Höheres Vertrauensniveau erforderlich" in step_up.text and "Mit ElsterID fortfahren" in step_up.text
-    onward = html.unescape(re.search(r'<a class="button" href="([^"]+)">Mit ElsterID fortfahren', step_up.text)[1])
+    onward = link_to(step_up.text, "Mit ElsterID fortfahren")
     back = through_elster(user_agent, user_agent.get(onward), "musterbau-krueger")
     resumed = location(user_agent.get(location(back)))
     if "/zustimmung" in resumed:

@@ -2,7 +2,6 @@
 or take up which delegation, and the banner while acting as deputy."""
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -13,6 +12,7 @@ from idp.organisations import delegation as delegations
 from idp.organisations.models import Delegation
 from tests.conftest import Browserless
 from tests.organisations.support_f import PASSWORD, make_team
+from tests.support.pages import error_of
 
 BANNER = "Sie handeln in Vertretung für"
 
@@ -54,12 +54,6 @@ def make_delegation(app, team, starts_in=0, ends_in=None, principal=None, deputy
         db.session.add(delegation)
         db.session.commit()
         return delegation.id
-
-
-def error_of(html: str, name: str) -> str:
-    match = re.search(rf'<div class="field-error" id="{name}-fehler">(.*?)</div>', html, re.S)
-    assert match, f"no error next to {name}"
-    return re.sub(r"<[^>]+>|\s+", " ", match.group(1)).replace("Fehler:", "").strip()
 
 
 # Each case changes a valid entry (Karla from tomorrow for five days, unrestricted).

@@ -16,6 +16,7 @@ from idp.organisations.models import OrganisationMember
 from idp.organisations.users import ACTIVATION_PURPOSE
 from tests.conftest import Browserless, csrf_from
 from tests.organisations.support import PASSWORD, add_member, make_organisation
+from tests.support.pages import error_of
 
 ADMIN = "admin@muster.example"
 USER = "user@muster.example"
@@ -98,8 +99,7 @@ def test_new_user_refusals_keep_the_entries(app, user_agent, mailbox, overrides,
     form = new_user_form(**overrides)
     response = user_agent.submit("/administration/benutzer/neu", form)
     assert response.status_code == 400
-    error = re.search(rf'id="{field}-fehler">(.*?)</div>', response.text, re.S)
-    assert error and message in error.group(1)
+    assert message in error_of(response.text, field)
     for name in ("family_name", "phone", "birth_date"):
         if form[name]:
             assert f'value="{form[name]}"' in response.text
