@@ -56,7 +56,7 @@ def test_fields_from_elster_are_read_only_and_a_forged_change_is_refused(app, us
         db.session.commit()
     user_agent.login(ADMIN, PASSWORD)
     page = user_agent.get(COMPANY).text
-    assert re.search(r'<input id="name" name="name" type="text" value="Muster GmbH"[^>]* disabled', page)
+    assert re.search(r'<input class="kern-form-input__input" id="name" name="name" type="text" value="Muster GmbH"[^>]* disabled', page)
     assert "aus ELSTER übernommen" in page
     # The disabled fields are not sent; the rest is saved.
     form = {k: v for k, v in FORM.items() if k not in ("name", "register_number")}

@@ -57,7 +57,7 @@ def make_delegation(app, team, starts_in=0, ends_in=None, principal=None, deputy
 
 
 def error_of(html: str, name: str) -> str:
-    match = re.search(rf'<div class="field-error" id="{name}-fehler">(.*?)</div>', html, re.S)
+    match = re.search(rf'<div class="kern-error" id="{name}-fehler">(.*?)</div>\s*</div>', html, re.S)
     assert match, f"no error next to {name}"
     return re.sub(r"<[^>]+>|\s+", " ", match.group(1)).replace("Fehler:", "").strip()
 

@@ -44,7 +44,7 @@ def error_of(page: str, name: str) -> str:
 
 
 def value_of(html: str, name: str) -> str:
-    match = re.search(rf'<input id="{name}" name="{name}" type="[a-z]+" value="([^"]*)"', html)
+    match = re.search(rf'<input[^>]* id="{name}" name="{name}" type="[a-z]+" value="([^"]*)"', html)
     assert match, f"no field {name}"
     return match.group(1)
 
