@@ -18,7 +18,8 @@ from .models import Organisation
 
 OPTIONAL_FIELDS = ("legal_form", "register_number", "register_court", "po_box")
 LOCKED_REFUSED = _("Diese Angabe wurde aus ELSTER übernommen und kann hier nicht geändert werden.")
-DELETION_NOT_CONFIRMED = _("Bitte bestätigen Sie, dass Sie die Organisation mit allen Servicekonten endgültig löschen möchten.")
+DELETION_NOT_CONFIRMED = _("Bitte bestätigen Sie, dass Sie die Organisation mit allen Servicekonten "
+                           "endgültig löschen möchten.")
 
 
 @dataclass

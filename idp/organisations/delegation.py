@@ -148,7 +148,8 @@ def create(actor: OrganisationMember, form) -> Draft:
     if not data["deputy"]:
         errors["deputy"] = [_("Bitte wählen Sie eine Vertreterin oder einen Vertreter aus.")]
     elif data["deputy"] == data["principal"]:
-        errors["deputy"] = ([_("Sie können sich nicht selbst vertreten. Bitte wählen Sie eine Kollegin oder einen Kollegen aus.")]
+        errors["deputy"] = ([_("Sie können sich nicht selbst vertreten. Bitte wählen Sie eine Kollegin "
+                               "oder einen Kollegen aus.")]
                             if data["deputy"] == actor.account_id else
                             [_("Die Vertretung muss eine andere Person sein als die vertretene Person.")])
     elif _colleague(data["deputy"], actor.organisation_id) is None:

@@ -220,7 +220,8 @@ def deletion_refusal(mailbox: FunctionMailbox) -> str | None:
     if unread:
         return _("Das Funktionspostfach „%(name)s“ enthält %(unread)s und kann deshalb nicht gelöscht werden. "
                  "Bitte lassen Sie die Nachrichten zuerst von einer berechtigten Person lesen.",
-                 name=mailbox.name, unread=ngettext("eine ungelesene Nachricht", "%(num)d ungelesene Nachrichten", unread))
+                 name=mailbox.name,
+                 unread=ngettext("eine ungelesene Nachricht", "%(num)d ungelesene Nachrichten", unread))
     return None
 
 

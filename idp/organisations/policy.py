@@ -29,6 +29,10 @@ ORGANISATION_LABELS = {
     "city": _("Ort"),
     "po_box": _("Postfach"),
 }
+STREET_MISSING = _("Bitte geben Sie die Straße an. Gibt es keine, tragen Sie den Ort ein.")
+HOUSE_NUMBER_MISSING = _("Bitte geben Sie die Hausnummer an. Gibt es keine, tragen Sie 0 ein.")
+POSTAL_CODE_REFUSED = _("Bitte geben Sie eine Postleitzahl aus fünf Ziffern an.")
+PHONE_MISSING = _("Bitte geben Sie eine Telefonnummer an. Administratoren müssen telefonisch erreichbar sein.")
 PERSON_FIELDS = ("given_name", "family_name", "birth_date", "phone", "email")
 PERSON_LABELS = {
     "given_name": _("Vorname"),
@@ -73,11 +77,9 @@ def validate_organisation(data: dict[str, str], locked: frozenset[str] = frozens
         "legal_form": lambda v: _text(v, ORGANISATION_LABELS["legal_form"]),
         "register_number": lambda v: _text(v, ORGANISATION_LABELS["register_number"], 40),
         "register_court": lambda v: _text(v, ORGANISATION_LABELS["register_court"]),
-        "street": lambda v: _text(v, _("Straße")) or ([] if v else
-                                                   [_("Bitte geben Sie die Straße an. Gibt es keine, tragen Sie den Ort ein.")]),
-        "house_number": lambda v: check_house_number(v) or ([] if v else
-                                                           [_("Bitte geben Sie die Hausnummer an. Gibt es keine, tragen Sie 0 ein.")]),
-        "postal_code": lambda v: [] if POSTAL_CODE_RE.match(v) else [_("Bitte geben Sie eine Postleitzahl aus fünf Ziffern an.")],
+        "street": lambda v: _text(v, _("Straße")) or ([] if v else [STREET_MISSING]),
+        "house_number": lambda v: check_house_number(v) or ([] if v else [HOUSE_NUMBER_MISSING]),
+        "postal_code": lambda v: [] if POSTAL_CODE_RE.match(v) else [POSTAL_CODE_REFUSED],
         "city": lambda v: _text(v, _("Ort")) or ([] if v else [_("Bitte geben Sie den Ort an.")]),
         "po_box": check_po_box,
     }
@@ -91,7 +93,7 @@ def validate_organisation(data: dict[str, str], locked: frozenset[str] = frozens
 
 def check_phone(value: str, required: bool) -> list[str]:
     if not value:
-        return [_("Bitte geben Sie eine Telefonnummer an. Administratoren müssen telefonisch erreichbar sein.")] if required else []
+        return [PHONE_MISSING] if required else []
     if not PHONE_RE.match(value):
         return [_("Bitte geben Sie eine Telefonnummer aus Ziffern an, z. B. 040 123456 oder +49 40 123456.")]
     return []
