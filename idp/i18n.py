@@ -3,7 +3,9 @@ user-facing German messages with `_` (translated lazily, when a page or mail is
 rendered in the reader's language) without touching the request."""
 from __future__ import annotations
 
-from flask_babel import force_locale, lazy_gettext, ngettext
+from flask_babel import force_locale, gettext, ngettext
+from flask_babel.speaklater import LazyString
+from markupsafe import escape
 
 __all__ = ["DEFAULT_LOCALE", "LOCALES", "_", "force_locale", "ngettext", "supported"]
 
@@ -11,7 +13,19 @@ __all__ = ["DEFAULT_LOCALE", "LOCALES", "_", "force_locale", "ngettext", "suppor
 # translation in idp/translations/.
 DEFAULT_LOCALE = "de"
 LOCALES = ("de", "en")
-_ = lazy_gettext
+
+
+class Message(LazyString):
+    """A lazy message that Jinja escapes like any other text. flask-babel's LazyString
+    passes itself off as markup (`__html__` returns it unescaped), which would put a
+    `<` of a message, or of a value interpolated into it, into the page as HTML."""
+
+    def __html__(self) -> str:
+        return str(escape(str(self)))
+
+
+def _(string: str, **variables) -> Message:
+    return Message(gettext, string, **variables)
 
 
 def supported(value: str | None) -> str | None:

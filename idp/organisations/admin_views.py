@@ -9,6 +9,7 @@ from ..accounts import email_change
 from ..accounts.links import LinkProblem, absolute_link
 from ..authn import core, web
 from ..authn.identity import Identity
+from ..i18n import _
 from ..loa import Level
 from . import company as company_service
 from . import policy
@@ -18,20 +19,20 @@ from .web import admin_required
 bp = Blueprint("administration", __name__, url_prefix="/administration")
 
 NOTICES = {
-    "aktiviert": "Ihr Servicekonto Business ist aktiviert. Willkommen!",
-    "gespeichert": "Die Unternehmensdaten wurden gespeichert.",
-    "angelegt": "Der Benutzer wurde angelegt. Er erhält einen Aktivierungslink per E-Mail.",
-    "bearbeitet": "Die Daten des Benutzers wurden gespeichert.",
-    "geloescht": "Der Benutzer wurde gelöscht und per E-Mail benachrichtigt.",
+    "aktiviert": _("Ihr Servicekonto Business ist aktiviert. Willkommen!"),
+    "gespeichert": _("Die Unternehmensdaten wurden gespeichert."),
+    "angelegt": _("Der Benutzer wurde angelegt. Er erhält einen Aktivierungslink per E-Mail."),
+    "bearbeitet": _("Die Daten des Benutzers wurden gespeichert."),
+    "geloescht": _("Der Benutzer wurde gelöscht und per E-Mail benachrichtigt."),
 }
 ACTIVATION_MESSAGES = {
-    LinkProblem.UNKNOWN: "Dieser Aktivierungslink ist ungültig. Bitte prüfen Sie, ob Sie den Link vollständig "
-                         "aus der E-Mail übernommen haben.",
-    LinkProblem.USED: "Dieser Aktivierungslink wurde bereits verwendet oder durch einen neueren Link ersetzt. "
-                      "Ist Ihr Servicekonto aktiviert, melden Sie sich mit Ihrer E-Mail-Adresse und Ihrem "
-                      "Passwort an.",
-    LinkProblem.EXPIRED: "Dieser Aktivierungslink ist abgelaufen: Er ist 14 Tage gültig. Bitte wenden Sie sich "
-                         "an die Administration Ihrer Organisation, damit sie Sie neu anlegt.",
+    LinkProblem.UNKNOWN: _("Dieser Aktivierungslink ist ungültig. Bitte prüfen Sie, ob Sie den Link vollständig "
+                           "aus der E-Mail übernommen haben."),
+    LinkProblem.USED: _("Dieser Aktivierungslink wurde bereits verwendet oder durch einen neueren Link ersetzt. "
+                        "Ist Ihr Servicekonto aktiviert, melden Sie sich mit Ihrer E-Mail-Adresse und Ihrem "
+                        "Passwort an."),
+    LinkProblem.EXPIRED: _("Dieser Aktivierungslink ist abgelaufen: Er ist 14 Tage gültig. Bitte wenden Sie sich "
+                           "an die Administration Ihrer Organisation, damit sie Sie neu anlegt."),
 }
 
 
@@ -161,15 +162,15 @@ def activate(secret):
     logged in. Nothing happens on GET, so mail scanners cannot use the link up."""
     link, problem = user_service.activation_link(secret)
     if problem is not None:
-        return render_template("accounts/link_failed.html", title="Servicekonto Business aktivieren",
+        return render_template("accounts/link_failed.html", title=_("Servicekonto Business aktivieren"),
                                message=ACTIVATION_MESSAGES[problem], retry=None), 400
     errors = {}
     if request.method == "POST":
         result = user_service.activate(link, request.form)
         if not result.errors:
             # Like the citizens' activation: the link proves the mailbox, worth niedrig.
-            _, cookie_secret = core.log_in(Identity(method="activation", amr=("otp",), ceiling=Level.NIEDRIG,
-                                                    account_id=result.account.id))
+            _session, cookie_secret = core.log_in(Identity(method="activation", amr=("otp",), ceiling=Level.NIEDRIG,
+                                                           account_id=result.account.id))
             web.start_login_session(cookie_secret, result.account.id)
             return redirect(url_for("mein_bereich.home", hinweis="aktiviert"))
         errors = result.errors

@@ -4,17 +4,18 @@ administrator has to be set up first."""
 from __future__ import annotations
 
 from ..accounts.models import Account
+from ..i18n import _
 from . import entitlements
 from .models import OrganisationMember
 
-LAST_ADMIN_CANNOT_LEAVE = ("Sie sind die einzige Administratorin bzw. der einzige Administrator Ihrer "
-                           "Organisation. Richten Sie zuerst unter „Administration“ → „Benutzer“ eine weitere "
-                           "Administratorin oder einen weiteren Administrator ein; danach können Sie Ihr "
-                           "Servicekonto löschen.")
-LAST_ADMIN_CANNOT_BE_DELETED = ("Diese Person ist die einzige aktive Administratorin bzw. der einzige aktive "
-                                "Administrator der Organisation und kann nicht gelöscht werden.")
-LAST_ADMIN_KEEPS_ROLE = ("Die Organisation braucht mindestens eine aktive Administratorin oder einen aktiven "
-                         "Administrator. Richten Sie zuerst eine weitere Person als Administrator ein.")
+LAST_ADMIN_CANNOT_LEAVE = _("Sie sind die einzige Administratorin bzw. der einzige Administrator Ihrer "
+                            "Organisation. Richten Sie zuerst unter „Administration“ → „Benutzer“ eine weitere "
+                            "Administratorin oder einen weiteren Administrator ein; danach können Sie Ihr "
+                            "Servicekonto löschen.")
+LAST_ADMIN_CANNOT_BE_DELETED = _("Diese Person ist die einzige aktive Administratorin bzw. der einzige aktive "
+                                 "Administrator der Organisation und kann nicht gelöscht werden.")
+LAST_ADMIN_KEEPS_ROLE = _("Die Organisation braucht mindestens eine aktive Administratorin oder einen aktiven "
+                          "Administrator. Richten Sie zuerst eine weitere Person als Administrator ein.")
 
 
 def is_last_admin(member: OrganisationMember) -> bool:

@@ -11,13 +11,15 @@ from ..accounts import deletion
 from ..accounts.models import Account
 from ..authn.password import check_current_password
 from ..extensions import db
+from ..i18n import _
 from ..mail import queue_template_mail
 from . import entitlements, policy
 from .models import Organisation
 
 OPTIONAL_FIELDS = ("legal_form", "register_number", "register_court", "po_box")
-LOCKED_REFUSED = "Diese Angabe wurde aus ELSTER übernommen und kann hier nicht geändert werden."
-DELETION_NOT_CONFIRMED = "Bitte bestätigen Sie, dass Sie die Organisation mit allen Servicekonten endgültig löschen möchten."
+LOCKED_REFUSED = _("Diese Angabe wurde aus ELSTER übernommen und kann hier nicht geändert werden.")
+DELETION_NOT_CONFIRMED = _("Bitte bestätigen Sie, dass Sie die Organisation mit allen Servicekonten "
+                           "endgültig löschen möchten.")
 
 
 @dataclass
@@ -76,13 +78,13 @@ def delete_organisation(organisation: Organisation) -> None:
     "Servicekonto löschen" (sessions end, online services are told), then the
     organisation. Every administrator is told by mail, the other users are not."""
     organisation_id, name = organisation.id, organisation.name
-    notify = [(admin.email, admin.display_name) for admin in entitlements.administrators(organisation_id)]
+    notify = [(admin.email, admin.display_name, admin.locale) for admin in entitlements.administrators(organisation_id)]
     member_ids = [member.account_id for member in organisation.members]
     for account_id in member_ids:
         deletion.remove_account(account_id)
     # Queued after the accounts are gone: their removal clears the outbox for their addresses.
-    for email, display_name in notify:
-        queue_template_mail(email, "Ihre Organisation wurde gelöscht", "org_deleted.txt",
+    for email, display_name, locale in notify:
+        queue_template_mail(email, _("Ihre Organisation wurde gelöscht"), "org_deleted.txt", locale=locale,
                             display_name=display_name, organisation_name=name)
     # The members' rows went with their accounts (ON DELETE CASCADE); a bulk delete
     # keeps the ORM from deleting them a second time.

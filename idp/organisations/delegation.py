@@ -21,12 +21,17 @@ from .. import audit
 from ..accounts.models import Account
 from ..authn.sessions import LoginSession
 from ..extensions import db
+from ..i18n import _
 from ..timeutil import utcnow
 from .models import Delegation, DelegationEvent, OrganisationMember
 
-SCOPES = {"postfach": "Nur Postfächer", "vollstaendig": "Uneingeschränkt"}
+SCOPES = {"postfach": _("Nur Postfächer"), "vollstaendig": _("Uneingeschränkt")}
+# Recorded as they are (German) in the protocol; ACTION_LABELS shows them in the page's language.
 TAKEN_UP = "Vertretung übernommen"
 GIVEN_UP = "Vertretung beendet"
+ACTION_LABELS = {TAKEN_UP: _("Vertretung übernommen"), GIVEN_UP: _("Vertretung beendet")}
+# What state() says, as the pages show it.
+STATE_LABELS = {"künftig": _("künftig"), "aktiv": _("aktiv"), "abgelaufen": _("abgelaufen"), "beendet": _("beendet")}
 DATE_RE = re.compile(r"^\d{2}\.\d{2}\.\d{4}$")
 # Delegations run by the calendar days of the people who set them up.
 LOCAL_TIME = ZoneInfo("Europe/Berlin")
@@ -116,17 +121,17 @@ def colleagues(organisation_id: str) -> list[Account]:
 def _check_dates(data: dict[str, str], errors: dict[str, list[str]]) -> tuple[date | None, date | None]:
     starts_on = ends_on = None
     if not data["starts_on"]:
-        errors["starts_on"] = ["Bitte geben Sie den Beginn der Vertretung an."]
+        errors["starts_on"] = [_("Bitte geben Sie den Beginn der Vertretung an.")]
     elif (starts_on := parse_date(data["starts_on"])) is None:
-        errors["starts_on"] = ["Bitte geben Sie den Beginn im Format TT.MM.JJJJ an, z. B. 01.03.2027."]
+        errors["starts_on"] = [_("Bitte geben Sie den Beginn im Format TT.MM.JJJJ an, z. B. 01.03.2027.")]
     elif starts_on < today():
-        errors["starts_on"] = ["Der Beginn darf nicht in der Vergangenheit liegen."]
+        errors["starts_on"] = [_("Der Beginn darf nicht in der Vergangenheit liegen.")]
     if data["ends_on"]:
         if (ends_on := parse_date(data["ends_on"])) is None:
-            errors["ends_on"] = ["Bitte geben Sie das Ende im Format TT.MM.JJJJ an, z. B. 31.03.2027, "
-                                 "oder lassen Sie das Feld für eine unbefristete Vertretung leer."]
+            errors["ends_on"] = [_("Bitte geben Sie das Ende im Format TT.MM.JJJJ an, z. B. 31.03.2027, "
+                                   "oder lassen Sie das Feld für eine unbefristete Vertretung leer.")]
         elif starts_on is not None and ends_on < starts_on:
-            errors["ends_on"] = ["Das Ende darf nicht vor dem Beginn liegen."]
+            errors["ends_on"] = [_("Das Ende darf nicht vor dem Beginn liegen.")]
     return starts_on, ends_on
 
 
@@ -139,18 +144,19 @@ def create(actor: OrganisationMember, form) -> Draft:
     errors: dict[str, list[str]] = {}
     principal = _colleague(data["principal"], actor.organisation_id)
     if principal is None:
-        errors["principal"] = ["Bitte wählen Sie eine Person aus Ihrer Organisation aus."]
+        errors["principal"] = [_("Bitte wählen Sie eine Person aus Ihrer Organisation aus.")]
     if not data["deputy"]:
-        errors["deputy"] = ["Bitte wählen Sie eine Vertreterin oder einen Vertreter aus."]
+        errors["deputy"] = [_("Bitte wählen Sie eine Vertreterin oder einen Vertreter aus.")]
     elif data["deputy"] == data["principal"]:
-        errors["deputy"] = (["Sie können sich nicht selbst vertreten. Bitte wählen Sie eine Kollegin oder einen Kollegen aus."]
+        errors["deputy"] = ([_("Sie können sich nicht selbst vertreten. Bitte wählen Sie eine Kollegin "
+                               "oder einen Kollegen aus.")]
                             if data["deputy"] == actor.account_id else
-                            ["Die Vertretung muss eine andere Person sein als die vertretene Person."])
+                            [_("Die Vertretung muss eine andere Person sein als die vertretene Person.")])
     elif _colleague(data["deputy"], actor.organisation_id) is None:
-        errors["deputy"] = ["Bitte wählen Sie eine Kollegin oder einen Kollegen aus Ihrer Organisation aus."]
+        errors["deputy"] = [_("Bitte wählen Sie eine Kollegin oder einen Kollegen aus Ihrer Organisation aus.")]
     starts_on, ends_on = _check_dates(data, errors)
     if data["scope"] not in SCOPES:
-        errors["scope"] = ["Bitte wählen Sie den Umfang der Vertretung aus."]
+        errors["scope"] = [_("Bitte wählen Sie den Umfang der Vertretung aus.")]
     if errors:
         return Draft(data, errors)
     delegation = Delegation(organisation_id=actor.organisation_id, principal_id=data["principal"],
@@ -188,9 +194,9 @@ def end(delegation: Delegation, actor: OrganisationMember | None = None) -> str 
     stop acting. Returns a message when there is nothing left to end."""
     current = state(delegation)
     if current == "beendet":
-        return "Diese Vertretung ist bereits beendet."
+        return _("Diese Vertretung ist bereits beendet.")
     if current == "abgelaufen":
-        return "Diese Vertretung ist bereits abgelaufen."
+        return _("Diese Vertretung ist bereits abgelaufen.")
     delegation.ended_at = utcnow()
     db.session.execute(update(LoginSession).where(LoginSession.delegation_id == delegation.id)
                        .values(delegation_id=None))
@@ -221,16 +227,16 @@ def start_acting(login_session: LoginSession, delegation: Delegation) -> str | N
     """"Vertretung wahrnehmen". Returns why not, or None when the session now acts as
     deputy (committed)."""
     if delegation.deputy_id != login_session.account_id:
-        return "Diese Vertretung ist nicht für Sie eingerichtet."
+        return _("Diese Vertretung ist nicht für Sie eingerichtet.")
     current = state(delegation)
     if current == "künftig":
-        return f"Diese Vertretung beginnt erst am {delegation.starts_on.strftime('%d.%m.%Y')}."
+        return _("Diese Vertretung beginnt erst am %(date)s.", date=delegation.starts_on.strftime("%d.%m.%Y"))
     if current == "abgelaufen":
-        return "Diese Vertretung ist abgelaufen."
+        return _("Diese Vertretung ist abgelaufen.")
     if current == "beendet":
-        return "Diese Vertretung wurde beendet."
+        return _("Diese Vertretung wurde beendet.")
     if not usable(delegation):
-        return "Diese Vertretung kann nicht mehr wahrgenommen werden."
+        return _("Diese Vertretung kann nicht mehr wahrgenommen werden.")
     if login_session.delegation_id not in (None, delegation.id):
         stop_acting(login_session)
     if login_session.delegation_id != delegation.id:
@@ -277,4 +283,4 @@ def _events(condition) -> list[Entry]:
 
 def name_of(account_id: str) -> str:
     account = db.session.get(Account, account_id)
-    return (account.display_name or account.email) if account is not None else "gelöschtes Konto"
+    return (account.display_name or account.email) if account is not None else _("gelöschtes Konto")

@@ -3,15 +3,16 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
+from ..i18n import _
 from . import delegation as delegations
 from .web import organisation_required
 
 bp = Blueprint("vertretung", __name__, url_prefix="/vertretung")
 
 NOTICES = {
-    "eingerichtet": "Die Vertretung wurde eingerichtet.",
-    "beendet": "Die Vertretung wurde beendet.",
-    "zurueck": "Sie handeln wieder für sich selbst.",
+    "eingerichtet": _("Die Vertretung wurde eingerichtet."),
+    "beendet": _("Die Vertretung wurde beendet."),
+    "zurueck": _("Sie handeln wieder für sich selbst."),
 }
 
 
@@ -64,7 +65,8 @@ def _page(data: dict | None = None, errors: dict | None = None, notice: str | No
         events=(delegations.events_in(member.organisation_id) if member.is_admin
                 else delegations.events_for(account)),
         acting=delegations.acting_for(g.login_session), state=delegations.state, usable=delegations.usable,
-        name_of=delegations.name_of, scopes=delegations.SCOPES)
+        name_of=delegations.name_of, scopes=delegations.SCOPES,
+        states=delegations.STATE_LABELS, actions=delegations.ACTION_LABELS)
 
 
 def acting_principal_name() -> str | None:

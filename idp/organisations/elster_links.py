@@ -17,28 +17,29 @@ from sqlalchemy import delete, func, select
 from .. import audit
 from ..accounts.models import Account
 from ..extensions import db
+from ..i18n import _
 from ..loa import Level
 from . import entitlements
 from .models import ACCOUNT_KIND, ELSTER_FIELDS, ElsterLink, ElsterOrganisation, Organisation
 
 
-CITIZEN_ACCOUNT = ("Sie nutzen ein Bürgerkonto. Für Bürgerkonten steht ELSTER-ID nicht zur Verfügung: ELSTER-"
-                   "Zertifikate lassen sich nur mit dem Servicekonto einer Organisation verknüpfen.")
-PRIVATE_CERTIFICATE = ("Dieses ELSTER-Zertifikat gehört zu keiner Organisation. Bitte verwenden Sie ein ELSTER-"
-                       "Zertifikat, das Ihrer Organisation bereitgestellt wurde, kein Zertifikat für den privaten "
-                       "Gebrauch.")
-FIRST_BY_ADMIN = ("Das erste ELSTER-Zertifikat Ihrer Organisation muss von einer Administratorin oder einem "
-                  "Administrator hinterlegt werden. Erst danach können Sie Ihr eigenes Zertifikat hinterlegen.")
-OTHER_ORGANISATION = ("Ihr ELSTER-Zertifikat gehört zu einer anderen Organisation als das bei Ihrer Organisation "
-                      "bereits hinterlegte. Es können nur ELSTER-Zertifikate derselben Organisation hinterlegt "
-                      "werden.")
-ALREADY_LINKED = ("Dieses ELSTER-Zertifikat wurde bereits von einer anderen Benutzerin oder einem anderen Benutzer "
-                  "hinterlegt. Jede Person braucht ihr eigenes ELSTER-Zertifikat.")
-ORGANISATION_TAKEN = ("Die Organisation dieses ELSTER-Zertifikats ist bereits mit einem anderen Servicekonto "
-                      "Business verknüpft. Bitten Sie die Administration dieser Organisation um einen Zugang.")
-NOT_LINKED = ("Mit diesem ELSTER-Zertifikat ist kein Servicekonto verknüpft. Melden Sie sich mit E-Mail-Adresse "
-              "und Passwort an und hinterlegen Sie das Zertifikat unter „Mein Bereich“ → „ElsterID-Zertifikat "
-              "verwalten“, oder registrieren Sie Ihre Organisation „Mit ElsterID“.")
+CITIZEN_ACCOUNT = (_("Sie nutzen ein Bürgerkonto. Für Bürgerkonten steht ELSTER-ID nicht zur Verfügung: ELSTER-"
+                     "Zertifikate lassen sich nur mit dem Servicekonto einer Organisation verknüpfen."))
+PRIVATE_CERTIFICATE = (_("Dieses ELSTER-Zertifikat gehört zu keiner Organisation. Bitte verwenden Sie ein ELSTER-"
+                         "Zertifikat, das Ihrer Organisation bereitgestellt wurde, kein Zertifikat für den privaten "
+                         "Gebrauch."))
+FIRST_BY_ADMIN = (_("Das erste ELSTER-Zertifikat Ihrer Organisation muss von einer Administratorin oder einem "
+                    "Administrator hinterlegt werden. Erst danach können Sie Ihr eigenes Zertifikat hinterlegen."))
+OTHER_ORGANISATION = (_("Ihr ELSTER-Zertifikat gehört zu einer anderen Organisation als das bei Ihrer Organisation "
+                        "bereits hinterlegte. Es können nur ELSTER-Zertifikate derselben Organisation hinterlegt "
+                        "werden."))
+ALREADY_LINKED = (_("Dieses ELSTER-Zertifikat wurde bereits von einer anderen Benutzerin oder einem anderen Benutzer "
+                    "hinterlegt. Jede Person braucht ihr eigenes ELSTER-Zertifikat."))
+ORGANISATION_TAKEN = (_("Die Organisation dieses ELSTER-Zertifikats ist bereits mit einem anderen Servicekonto "
+                        "Business verknüpft. Bitten Sie die Administration dieser Organisation um einen Zugang."))
+NOT_LINKED = (_("Mit diesem ELSTER-Zertifikat ist kein Servicekonto verknüpft. Melden Sie sich mit E-Mail-Adresse "
+                "und Passwort an und hinterlegen Sie das Zertifikat unter „Mein Bereich“ → „ElsterID-Zertifikat "
+                "verwalten“, oder registrieren Sie Ihre Organisation „Mit ElsterID“."))
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from .. import audit
 from ..accounts.models import Account
 from ..extensions import db
+from ..i18n import _
 from ..oidc.models import Client
 from . import entitlements, subscriptions
 from .models import Organisation, OrganisationMember, ServiceGrant
@@ -67,16 +68,16 @@ def save(organisation: Organisation, account: Account, granted: set[str],
     active = {c.client_id: c for c in subscriptions.active_services(organisation)}
     errors: dict[str, list[str]] = {}
     if not granted <= active.keys() or not roles.keys() <= active.keys():
-        errors["form"] = ["Ein Online-Dienst ist für Ihre Organisation nicht freigeschaltet."]
+        errors["form"] = [_("Ein Online-Dienst ist für Ihre Organisation nicht freigeschaltet.")]
     for client_id, wanted in roles.items():
         client = active.get(client_id)
         if client is None:
             continue
         if set(wanted) - set(client.roles or []):
-            errors[role_field(client_id)] = ["Diese Rolle bietet der Online-Dienst nicht an."]
+            errors[role_field(client_id)] = [_("Diese Rolle bietet der Online-Dienst nicht an.")]
         elif wanted and client_id not in granted:
-            errors[role_field(client_id)] = ["Zusätzliche Rollen setzen voraus, dass der Benutzer "
-                                             "für den Online-Dienst berechtigt ist."]
+            errors[role_field(client_id)] = [_("Zusätzliche Rollen setzen voraus, dass der Benutzer "
+                                               "für den Online-Dienst berechtigt ist.")]
     if errors:
         asked = [ServiceRow(row.client, row.client.client_id in granted, roles.get(row.client.client_id, []),
                             row.groups) for row in rows_for(organisation, account)]

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
+from ..i18n import _
 from . import groups
 from .web import admin_required
 
 bp = Blueprint("admin_groups", __name__, url_prefix="/administration/gruppen")
 
 NOTICES = {
-    "angelegt": "Die Gruppe wurde angelegt. Ordnen Sie ihr jetzt Benutzer und Online-Dienste zu.",
-    "gespeichert": "Die Gruppeninformation wurde gespeichert.",
-    "benutzer": "Die Zuordnung der Benutzer wurde gespeichert.",
-    "dienste": "Die Zuordnung der Online-Dienste wurde gespeichert.",
-    "geloescht": "Die Gruppe wurde gelöscht.",
+    "angelegt": _("Die Gruppe wurde angelegt. Ordnen Sie ihr jetzt Benutzer und Online-Dienste zu."),
+    "gespeichert": _("Die Gruppeninformation wurde gespeichert."),
+    "benutzer": _("Die Zuordnung der Benutzer wurde gespeichert."),
+    "dienste": _("Die Zuordnung der Online-Dienste wurde gespeichert."),
+    "geloescht": _("Die Gruppe wurde gelöscht."),
 }
 
 

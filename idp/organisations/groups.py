@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from .. import audit
 from ..accounts.models import Account
 from ..extensions import db
+from ..i18n import _
 from ..oidc.models import Client
 from .models import (FunctionMailbox, FunctionMailboxGroup, Group, GroupMember, GroupService, Organisation,
                      OrganisationMember, ServiceSubscription)
@@ -23,17 +24,17 @@ from .models import (FunctionMailbox, FunctionMailboxGroup, Group, GroupMember, 
 NAME_MAX = 80
 DESCRIPTION_MAX = 500
 FIELDS = ("name", "description")
-LABELS = {"name": "Bezeichnung", "description": "Beschreibung"}
+LABELS = {"name": _("Bezeichnung"), "description": _("Beschreibung")}
 
 
 def check_text(value: str, label: str, max_len: int, required: bool) -> list[str]:
     """A one-line name or description as the organisation pages accept it."""
     if not value:
-        return [f"Bitte geben Sie „{label}“ an."] if required else []
+        return [_("Bitte geben Sie „%(label)s“ an.", label=label)] if required else []
     if len(value) > max_len:
-        return [f"„{label}“ darf höchstens {max_len} Zeichen lang sein."]
+        return [_("„%(label)s“ darf höchstens %(count)d Zeichen lang sein.", label=label, count=max_len)]
     if "<" in value or ">" in value:
-        return [f"„{label}“ darf die Zeichen < und > nicht enthalten."]
+        return [_("„%(label)s“ darf die Zeichen < und > nicht enthalten.", label=label)]
     return []
 
 
@@ -114,8 +115,8 @@ def _validate(organisation: Organisation, data: dict[str, str], group: Group | N
     if problems := check_text(data["name"], LABELS["name"], NAME_MAX, required=True):
         errors["name"] = problems
     elif _name_taken(organisation, data["name"], group):
-        errors["name"] = [f"Es gibt bereits eine Gruppe „{data['name']}“. "
-                          "Bitte wählen Sie eine andere Bezeichnung."]
+        errors["name"] = [_("Es gibt bereits eine Gruppe „%(name)s“. Bitte wählen Sie eine andere Bezeichnung.",
+                            name=data["name"])]
     if problems := check_text(data["description"], LABELS["description"], DESCRIPTION_MAX, required=False):
         errors["description"] = problems
     return errors
@@ -223,8 +224,8 @@ def set_services(group: Group, organisation: Organisation, assigned: set[str],
     choices = [ServiceChoice(client, client.client_id in assigned,
                              roles.get(client.client_id, set()) & set(client.roles or []))
                for client in usable_services(organisation)]
-    errors = {role_field(c.client): ["Rollen gelten nur für einen zugeordneten Online-Dienst. Bitte ordnen Sie "
-                                     f"„{c.client.name}“ zu oder wählen Sie die Rollen ab."]
+    errors = {role_field(c.client): [_("Rollen gelten nur für einen zugeordneten Online-Dienst. Bitte ordnen Sie "
+                                       "„%(name)s“ zu oder wählen Sie die Rollen ab.", name=c.client.name)]
               for c in choices if c.roles and not c.assigned}
     if errors:
         return ServicesResult(choices, errors)

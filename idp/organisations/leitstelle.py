@@ -11,6 +11,7 @@ from .. import audit
 from ..accounts.models import Account
 from ..accounts.staff import active_by_email
 from ..extensions import db
+from ..i18n import _
 from ..oidc.models import Client
 from . import entitlements, subscriptions
 from .models import LeitstelleMember, Organisation, ServiceSubscription
@@ -115,5 +116,5 @@ def decide(account: Account, request: Request, approve: bool, reason: str) -> Se
     # Staff who also belong to the organisation do not decide their own request.
     own = entitlements.organisation_of(account.id)
     if own is not None and own.id == request.organisation.id:
-        raise SubscriptionError("Über eine Anfrage Ihrer eigenen Organisation können Sie nicht selbst entscheiden.")
+        raise SubscriptionError(_("Über eine Anfrage Ihrer eigenen Organisation können Sie nicht selbst entscheiden."))
     return subscriptions.decide(request.subscription, approve, reason, account)

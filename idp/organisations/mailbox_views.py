@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
+from ..i18n import _
 from . import groups, mailboxes
 from .web import admin_required
 
 bp = Blueprint("admin_mailboxes", __name__, url_prefix="/administration/funktionspostfaecher")
 
 NOTICES = {
-    "angelegt": "Das Funktionspostfach wurde angelegt.",
-    "gespeichert": "Das Funktionspostfach wurde gespeichert.",
-    "geloescht": "Das Funktionspostfach wurde gelöscht.",
+    "angelegt": _("Das Funktionspostfach wurde angelegt."),
+    "gespeichert": _("Das Funktionspostfach wurde gespeichert."),
+    "geloescht": _("Das Funktionspostfach wurde gelöscht."),
 }
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import Select, or_, select
 from .. import audit
 from ..accounts.models import Account
 from ..extensions import db
+from ..i18n import _, ngettext
 from ..oidc.models import Client
 from .groups import audit_people, check_text, groups_of, usable_services, users_of
 from .models import (FunctionMailbox, FunctionMailboxGroup, FunctionMailboxMember, GroupMember, Organisation,
@@ -26,7 +27,7 @@ from .models import (FunctionMailbox, FunctionMailboxGroup, FunctionMailboxMembe
 NAME_MAX = 80
 DESCRIPTION_MAX = 500
 FIELDS = ("name", "description", "client_id")
-LABELS = {"name": "Name", "description": "Beschreibung", "client_id": "Verknüpfter Online-Dienst"}
+LABELS = {"name": _("Name"), "description": _("Beschreibung"), "client_id": _("Verknüpfter Online-Dienst")}
 
 
 # The messages live in the Postfach, which builds on organisations; the application
@@ -147,11 +148,11 @@ def _check_service(organisation: Organisation, client_id: str, mailbox: Function
     if not client_id:
         return []
     if client_id not in {c.client_id for c in usable_services(organisation)}:
-        return ["Bitte wählen Sie einen Online-Dienst, den Ihre Organisation nutzen darf."]
+        return [_("Bitte wählen Sie einen Online-Dienst, den Ihre Organisation nutzen darf.")]
     taken = linked_mailbox(organisation.id, client_id)
     if taken is not None and taken is not mailbox:
-        return [f"Mit diesem Online-Dienst ist bereits das Funktionspostfach „{taken.name}“ verknüpft. "
-                "Die Nachrichten eines Online-Dienstes gehen immer in genau ein Funktionspostfach."]
+        return [_("Mit diesem Online-Dienst ist bereits das Funktionspostfach „%(name)s“ verknüpft. "
+                  "Die Nachrichten eines Online-Dienstes gehen immer in genau ein Funktionspostfach.", name=taken.name)]
     return []
 
 
@@ -162,8 +163,8 @@ def _validate(organisation: Organisation, entered: MailboxForm) -> dict[str, lis
         errors["name"] = problems
     elif any(other.name.casefold() == data["name"].casefold() and other is not mailbox
              for other in mailboxes_of(organisation)):
-        errors["name"] = [f"Es gibt bereits ein Funktionspostfach „{data['name']}“. "
-                          "Bitte wählen Sie einen anderen Namen."]
+        errors["name"] = [_("Es gibt bereits ein Funktionspostfach „%(name)s“. Bitte wählen Sie einen anderen Namen.",
+                            name=data["name"])]
     if problems := check_text(data["description"], LABELS["description"], DESCRIPTION_MAX, required=False):
         errors["description"] = problems
     if problems := _check_service(organisation, data["client_id"], mailbox):
@@ -217,9 +218,10 @@ def deletion_refusal(mailbox: FunctionMailbox) -> str | None:
     """Why the mailbox cannot be deleted now, or None."""
     unread = unread_count(mailbox)
     if unread:
-        what = "eine ungelesene Nachricht" if unread == 1 else f"{unread} ungelesene Nachrichten"
-        return (f"Das Funktionspostfach „{mailbox.name}“ enthält {what} und kann deshalb nicht gelöscht werden. "
-                "Bitte lassen Sie die Nachrichten zuerst von einer berechtigten Person lesen.")
+        return _("Das Funktionspostfach „%(name)s“ enthält %(unread)s und kann deshalb nicht gelöscht werden. "
+                 "Bitte lassen Sie die Nachrichten zuerst von einer berechtigten Person lesen.",
+                 name=mailbox.name,
+                 unread=ngettext("eine ungelesene Nachricht", "%(num)d ungelesene Nachrichten", unread))
     return None
 
 

@@ -20,6 +20,7 @@ from ..accounts.policy import normalize_email
 from ..accounts.registration import DraftResult
 from ..authn import request_limits
 from ..extensions import db
+from ..i18n import _
 from ..loa import Level
 from ..mail import queue_template_mail
 from ..oidc.models import Client
@@ -36,8 +37,8 @@ VALIDITY = links.ACTIVATION_VALIDITY
 STEPS = ("organisation", "administrator", "services")
 OPTIONAL_ORGANISATION_FIELDS = ("legal_form", "register_number", "register_court", "po_box")
 APPROVAL_LABELS = {
-    "auto": "sofort nutzbar (automatische Freischaltung)",
-    "leitstelle": "nutzbar nach Freischaltung durch die Fachliche Leitstelle",
+    "auto": _("sofort nutzbar (automatische Freischaltung)"),
+    "leitstelle": _("nutzbar nach Freischaltung durch die Fachliche Leitstelle"),
 }
 
 
@@ -132,7 +133,7 @@ def save_services(draft: RegistrationDraft, client_ids: Iterable[str]) -> DraftR
     offered = {client.client_id for client in offered_services()}
     chosen = list(dict.fromkeys(client_ids))
     errors = {} if set(chosen) <= offered else {
-        "services": ["Bitte wählen Sie nur Online-Dienste aus der Liste."]}
+        "services": [_("Bitte wählen Sie nur Online-Dienste aus der Liste.")]}
     result = _save(draft, "services", [c for c in chosen if c in offered], errors)
     db.session.commit()
     return result
@@ -143,9 +144,11 @@ def chosen_services(draft: RegistrationDraft) -> list[Client]:
     return [client for client in offered_services() if client.client_id in chosen]
 
 
-def complete(draft: RegistrationDraft, link_for: Callable[[str], str], source: str | None = None) -> str | None:
+def complete(draft: RegistrationDraft, link_for: Callable[[str], str], source: str | None = None,
+             locale: str | None = None) -> str | None:
     """"Servicekonto Business anlegen": the pending organisation and administrator, and
-    the activation link to the administrator.
+    the activation link to the administrator, in `locale` (the language of the
+    registration, kept for the administrator's mails).
 
     The outcome looks the same at the form whether or not the address is taken; only
     the owner of the mailbox learns more. Returns the refusal when the request limit
@@ -157,17 +160,18 @@ def complete(draft: RegistrationDraft, link_for: Callable[[str], str], source: s
     normalized = normalize_email(admin["email"])
     existing = db.session.scalar(select(Account).where(Account.email_normalized == normalized))
     if existing is not None and not _replaceable(existing):
-        queue_template_mail(existing.email, "Registrierung einer Organisation mit Ihrer E-Mail-Adresse",
+        queue_template_mail(existing.email, _("Registrierung einer Organisation mit Ihrer E-Mail-Adresse"),
                             "org_already_registered.txt", account=existing)
         audit.record("organisation.registered", succeeded=False, email=admin["email"], reason="address_taken")
     else:
         if existing is not None:
             _discard(existing)
         organisation, account = _create(draft, normalized)
+        account.locale = locale
         secret = links.issue_link(account, PURPOSE, VALIDITY,
                                   payload={"organisation_id": organisation.id,
                                            "services": entries(draft, "services")})
-        queue_template_mail(account.email, "Aktivieren Sie Ihr Servicekonto Business", "org_activation.txt",
+        queue_template_mail(account.email, _("Aktivieren Sie Ihr Servicekonto Business"), "org_activation.txt",
                             account=account, organisation=organisation, link=link_for(secret),
                             hours=int(VALIDITY.total_seconds() // 3600))
         audit.record("organisation.registered", organisation_id=organisation.id, account_id=account.id,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
 
+from .. import language
 from ..accounts.links import LinkProblem, absolute_link
 from ..accounts.views import ADDRESS_BLIND_SECONDS, activation_page
+from ..i18n import _
 from ..security import uniform_duration
 from . import policy, registration
 
@@ -17,13 +19,13 @@ STEP_ENDPOINTS = dict(zip(STEPS, ("org_registration.index", "org_registration.ad
                                   "org_registration.services")))
 
 LINK_MESSAGES = {
-    LinkProblem.UNKNOWN: "Dieser Aktivierungslink ist ungültig. Bitte prüfen Sie, ob Sie den Link "
-                         "vollständig aus der E-Mail übernommen haben.",
-    LinkProblem.USED: "Dieser Aktivierungslink wurde bereits verwendet oder durch einen neueren Link ersetzt. "
-                      "Ist Ihr Servicekonto Business aktiviert, melden Sie sich mit Ihrer E-Mail-Adresse und "
-                      "Ihrem Passwort an; sonst öffnen Sie den Link aus der neuesten E-Mail.",
-    LinkProblem.EXPIRED: "Dieser Aktivierungslink ist abgelaufen: Er ist nur 24 Stunden gültig. Bitte "
-                         "registrieren Sie Ihre Organisation erneut.",
+    LinkProblem.UNKNOWN: _("Dieser Aktivierungslink ist ungültig. Bitte prüfen Sie, ob Sie den Link "
+                           "vollständig aus der E-Mail übernommen haben."),
+    LinkProblem.USED: _("Dieser Aktivierungslink wurde bereits verwendet oder durch einen neueren Link ersetzt. "
+                        "Ist Ihr Servicekonto Business aktiviert, melden Sie sich mit Ihrer E-Mail-Adresse und "
+                        "Ihrem Passwort an; sonst öffnen Sie den Link aus der neuesten E-Mail."),
+    LinkProblem.EXPIRED: _("Dieser Aktivierungslink ist abgelaufen: Er ist nur 24 Stunden gültig. Bitte "
+                           "registrieren Sie Ihre Organisation erneut."),
 }
 
 
@@ -86,13 +88,13 @@ def overview():
         if request.form.get("action") == "zurueck":
             return redirect(url_for("org_registration.services"))
         if request.form.get("consent") != "ja":
-            errors["consent"] = ["Bitte stimmen Sie der Datenverarbeitung zu, um das Servicekonto Business "
-                                 "anzulegen."]
+            errors["consent"] = [_("Bitte stimmen Sie der Datenverarbeitung zu, um das Servicekonto Business "
+                                   "anzulegen.")]
         else:
             # As long whether or not the address is taken (SPEC §3: nothing reveals it).
             with uniform_duration(ADDRESS_BLIND_SECONDS):
                 refusal = registration.complete(draft, absolute_link("org_registration.activate"),
-                                                request.remote_addr)
+                                                request.remote_addr, locale=language.current())
             if refusal is None:
                 session.pop(DRAFT_KEY, None)
                 return redirect(url_for("org_registration.sent"))

@@ -3,17 +3,18 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
+from ..i18n import _
 from . import grants, subscriptions
 from .web import admin_required
 
 bp = Blueprint("admin_services", __name__, url_prefix="/administration/online-dienste")
 
 NOTICES = {
-    "abonniert": "Der Online-Dienst ist abonniert.",
-    "beantragt": "Der Online-Dienst ist abonniert und wartet auf die Freischaltung durch die Fachliche "
-                 "Leitstelle. Sie erhalten eine E-Mail, sobald sie entschieden hat.",
-    "beendet": "Das Abonnement ist beendet.",
-    "gespeichert": "Die Berechtigungen wurden gespeichert.",
+    "abonniert": _("Der Online-Dienst ist abonniert."),
+    "beantragt": _("Der Online-Dienst ist abonniert und wartet auf die Freischaltung durch die Fachliche "
+                   "Leitstelle. Sie erhalten eine E-Mail, sobald sie entschieden hat."),
+    "beendet": _("Das Abonnement ist beendet."),
+    "gespeichert": _("Die Berechtigungen wurden gespeichert."),
 }
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import delete, select
 from .. import audit
 from ..accounts.models import Account
 from ..extensions import db
+from ..i18n import _
 from ..mail import queue_template_mail
 from ..oidc.models import Client
 from ..timeutil import utcnow
@@ -18,9 +19,9 @@ from .models import (Group, GroupService, LeitstelleMember, Organisation, Organi
 
 REASON_MAX = 500
 STATUS_LABELS = {
-    "active": "freigeschaltet",
-    "pending": "wartet auf Freischaltung durch die Fachliche Leitstelle",
-    "refused": "abgelehnt",
+    "active": _("freigeschaltet"),
+    "pending": _("wartet auf Freischaltung durch die Fachliche Leitstelle"),
+    "refused": _("abgelehnt"),
 }
 
 
@@ -56,8 +57,8 @@ def _tell_leitstelle(organisation: Organisation, client: Client) -> None:
         select(Account).join(LeitstelleMember, LeitstelleMember.account_id == Account.id)
         .where(LeitstelleMember.client_id == client.client_id, Account.status == "active"))
     for account in members:
-        queue_template_mail(account.email, f"Neue Freischaltungsanfrage für {client.name}",
-                            "leitstelle_request.txt", organisation=organisation, client=client,
+        queue_template_mail(account.email, _("Neue Freischaltungsanfrage für %(name)s", name=client.name),
+                            "leitstelle_request.txt", account=account, organisation=organisation, client=client,
                             issuer=current_app.config["SERVICEKONTO"].issuer)
 
 
@@ -85,7 +86,7 @@ def add(organisation: Organisation, client_id: str) -> ServiceSubscription:
     """"Online-Dienst abonnieren" by an administrator."""
     client = next((c for c in subscribable(organisation) if c.client_id == client_id), None)
     if client is None:
-        raise SubscriptionError("Bitte wählen Sie einen Online-Dienst aus der Liste.", "client_id")
+        raise SubscriptionError(_("Bitte wählen Sie einen Online-Dienst aus der Liste."), "client_id")
     sub = subscribe(organisation, client)
     audit.record("organisation.subscription", organisation_id=organisation.id, client_id=client.client_id,
                  what="add", status=sub.status)
@@ -117,10 +118,10 @@ def unsubscribe(organisation: Organisation, client_id: str) -> None:
 def check_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise SubscriptionError("Bitte geben Sie eine Begründung für die Ablehnung an.", "reason")
+        raise SubscriptionError(_("Bitte geben Sie eine Begründung für die Ablehnung an."), "reason")
     if "<" in reason or ">" in reason or len(reason) > REASON_MAX:
-        raise SubscriptionError(f"Die Begründung darf höchstens {REASON_MAX} Zeichen lang sein und die Zeichen "
-                                "< und > nicht enthalten.", "reason")
+        raise SubscriptionError(_("Die Begründung darf höchstens %(count)d Zeichen lang sein und die Zeichen "
+                                  "< und > nicht enthalten.", count=REASON_MAX), "reason")
     return reason
 
 
@@ -131,7 +132,7 @@ def decide(sub: ServiceSubscription, approve: bool, reason: str, by_account: Acc
     # Two members of the Leitstelle may answer at once: the second finds it decided.
     db.session.refresh(sub, with_for_update=True)
     if sub.status != "pending":
-        raise SubscriptionError("Über diese Anfrage ist bereits entschieden.")
+        raise SubscriptionError(_("Über diese Anfrage ist bereits entschieden."))
     sub.status = "active" if approve else "refused"
     sub.decided_at, sub.decided_by, sub.reason = utcnow(), by_account.id, reason
     # The reason is free text: it stays with the subscription, not in the log.
@@ -140,8 +141,8 @@ def decide(sub: ServiceSubscription, approve: bool, reason: str, by_account: Acc
                  decision="approved" if approve else "refused")
     organisation = db.session.get(Organisation, sub.organisation_id)
     client = db.session.get(Client, sub.client_id)
-    subject = (f"Online-Dienst freigeschaltet: {client.name}" if approve
-               else f"Online-Dienst nicht freigeschaltet: {client.name}")
+    subject = (_("Online-Dienst freigeschaltet: %(name)s", name=client.name) if approve
+               else _("Online-Dienst nicht freigeschaltet: %(name)s", name=client.name))
     for admin in entitlements.active_administrators(organisation.id):
         queue_template_mail(admin.email, subject, "subscription_decided.txt", account=admin,
                             organisation=organisation, client=client, approved=approve, reason=reason)

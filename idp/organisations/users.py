@@ -17,6 +17,7 @@ from ..accounts.models import Account
 from ..accounts.passwords import hash_password
 from ..authn import request_limits
 from ..extensions import db
+from ..i18n import _
 from ..loa import Level
 from ..mail import queue_template_mail
 from ..timeutil import utcnow
@@ -27,9 +28,9 @@ ACTIVATION_PURPOSE = "org_user_activation"
 ACTIVATION_VALIDITY = timedelta(days=14)
 # Personal data an administrator keeps for a user; the e-mail address changes apart.
 DATA_FIELDS = ("given_name", "family_name", "birth_date", "phone")
-NOT_CONFIRMED = "Bitte bestätigen Sie, dass Sie dieses Servicekonto endgültig löschen möchten."
-SAME_ADDRESS = "Das ist bereits die E-Mail-Adresse dieser Person."
-NOT_YOURSELF = "Ihr eigenes Servicekonto löschen Sie unter „Mein Bereich“ → „Servicekonto löschen“."
+NOT_CONFIRMED = _("Bitte bestätigen Sie, dass Sie dieses Servicekonto endgültig löschen möchten.")
+SAME_ADDRESS = _("Das ist bereits die E-Mail-Adresse dieser Person.")
+NOT_YOURSELF = _("Ihr eigenes Servicekonto löschen Sie unter „Mein Bereich“ → „Servicekonto löschen“.")
 
 
 @dataclass
@@ -91,7 +92,7 @@ def create(organisation: Organisation, form, link_for: Callable[[str], str], sou
 
 def send_activation(account: Account, organisation: Organisation, link_for: Callable[[str], str]) -> None:
     secret = links.issue_link(account, ACTIVATION_PURPOSE, ACTIVATION_VALIDITY)
-    queue_template_mail(account.email, "Ihr Zugang zum Servicekonto Business", "org_user_activation.txt",
+    queue_template_mail(account.email, _("Ihr Zugang zum Servicekonto Business"), "org_user_activation.txt",
                         account=account, organisation_name=organisation.name, link=link_for(secret),
                         days=ACTIVATION_VALIDITY.days)
 
@@ -108,7 +109,7 @@ def activate(link, form) -> Result:
     if problems := account_policy.check_password(password, account.email):
         errors["password"] = problems
     elif password != repeat:
-        errors["password_repeat"] = ["Die Passwörter stimmen nicht überein."]
+        errors["password_repeat"] = [_("Die Passwörter stimmen nicht überein.")]
     if errors:
         return Result({}, errors)
     account.password_hash = hash_password(password)
@@ -191,11 +192,12 @@ def check_deletion(member: OrganisationMember, acting: Account, form) -> dict[st
 def delete(member: OrganisationMember) -> None:
     """The account goes the way of "Servicekonto löschen"; the user learns it by mail."""
     account = member.account
-    email, display_name, organisation_name = account.email, account.display_name, member.organisation.name
+    email, display_name, locale = account.email, account.display_name, account.locale
+    organisation_name = member.organisation.name
     account_id, organisation_id = account.id, member.organisation_id
     deletion.remove_account(account_id)
     audit.record("organisation.member_removed", organisation_id=organisation_id, account_id=account_id)
     # Queued after the removal, which clears the outbox for the address.
-    queue_template_mail(email, "Ihr Servicekonto wurde gelöscht", "org_user_deleted.txt",
+    queue_template_mail(email, _("Ihr Servicekonto wurde gelöscht"), "org_user_deleted.txt", locale=locale,
                         display_name=display_name, organisation_name=organisation_name)
     db.session.commit()
