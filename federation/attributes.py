@@ -11,6 +11,7 @@ from datetime import date
 from typing import Callable
 
 from eid_connector.personal_data import split_street
+from idp.i18n import _
 
 OID = "urn:oid:"
 BPK2 = OID + "1.3.6.1.4.1.25484.494450.3"
@@ -104,8 +105,8 @@ REQUESTED = tuple((a.name, a.friendly_name in ("givenName", "surname")) for a in
 
 def label(name: str) -> str:
     if name == BPK2:
-        return "Pseudonym für das andere Servicekonto"
+        return _("Pseudonym für das andere Servicekonto")
     if name == TRUST_LEVEL:
-        return "Vertrauensniveau der Anmeldung"
+        return _("Vertrauensniveau der Anmeldung")
     attribute = BY_NAME.get(name)
     return attribute.label if attribute else name
