@@ -64,7 +64,8 @@ NOT_ENTITLED_TEXTS = {
     Refusal.NOT_FOR_CITIZENS: _("Dieser Online-Dienst steht nur Organisationen offen. Melden Sie sich mit dem "
                                 "Servicekonto Business Ihrer Organisation an."),
     Refusal.NOT_FOR_ORGANISATIONS: _("Dieser Online-Dienst ist für Bürgerinnen und Bürger bestimmt. Melden Sie sich "
-                                     "mit Ihrem persönlichen Servicekonto an, nicht mit dem Konto Ihrer Organisation."),
+                                     "mit Ihrem persönlichen Servicekonto an, nicht mit dem Konto Ihrer "
+                                     "Organisation."),
     Refusal.NOT_SUBSCRIBED: _("Ihre Organisation hat diesen Online-Dienst nicht abonniert. Eine Administratorin oder "
                               "ein Administrator Ihrer Organisation kann ihn unter „Administration“ → "
                               "„Online-Dienste verwalten“ abonnieren."),
@@ -75,7 +76,8 @@ NOT_ENTITLED_TEXTS = {
                                     "Organisation abgelehnt. Die Begründung finden Ihre Administratorinnen und "
                                     "Administratoren unter „Administration“ → „Online-Dienste verwalten“."),
     Refusal.NOT_GRANTED: _("Sie sind für diesen Online-Dienst nicht berechtigt. Eine Administratorin oder ein "
-                           "Administrator Ihrer Organisation kann Ihnen die Berechtigung unter „Administration“ → "
+                           "Administrator Ihrer Organisation kann Ihnen die Berechtigung unter "
+                           "„Administration“ → "
                            "„Online-Dienste verwalten“ oder über eine Gruppe erteilen."),
     Refusal.ADMINS_MAY_NOT_USE: _("Administratorinnen und Administratoren Ihrer Organisation dürfen keine "
                                   "Online-Dienste nutzen. Das ändert die Einstellung „Administratoren dürfen "

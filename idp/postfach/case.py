@@ -57,7 +57,8 @@ def reply_refusal(case: Case, message: Message) -> str | None:
     if case.trashed_at is not None:
         return _("Der Vorgang liegt im Papierkorb. Bitte stellen Sie ihn zuerst wieder her, um zu antworten.")
     if not message.reply_allowed:
-        return _("Der Online-Dienst „%(name)s“ hat für diese Nachricht keine Antwort vorgesehen.", name=case.client_name)
+        return _("Der Online-Dienst „%(name)s“ hat für diese Nachricht keine Antwort vorgesehen.",
+                 name=case.client_name)
     return None
 
 

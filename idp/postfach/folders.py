@@ -180,7 +180,8 @@ def filters(args) -> Filters:
         if data[name]:
             day = parse_day(data[name])
             if day is None:
-                chosen.errors[name] = [_("Bitte geben Sie ein gültiges Datum im Format TT.MM.JJJJ an, z. B. 01.03.2027.")]
+                chosen.errors[name] = [_("Bitte geben Sie ein gültiges Datum im Format TT.MM.JJJJ an, "
+                                         "z. B. 01.03.2027.")]
             setattr(chosen, attribute, day)
     if chosen.date_from and chosen.date_to and chosen.date_to < chosen.date_from:
         chosen.errors["bis"] = [_("Das Ende des Zeitraums darf nicht vor dem Beginn liegen.")]
