@@ -39,7 +39,7 @@ TAKEN_OVER = ("given_name", "family_name", "birth_name", "academic_title", "birt
 LABELS = {"given_name": _("Vorname"), "family_name": _("Nachname"), "birth_name": _("Geburtsname"),
           "academic_title": _("Doktorgrad"), "birth_date": _("Geburtsdatum"), "place_of_birth": _("Geburtsort"),
           "street": _("Straße"), "house_number": _("Hausnummer"), "postal_code": _("Postleitzahl"),
-          "city": _("Wohnort"), "country": _("Land"), "nationality": _("Staatsangehörigkeit"),
+          "city": _("Wohnort"), "country": _("Staat"), "nationality": _("Staatsangehörigkeit"),
           "email": _("E-Mail-Adresse")}
 
 ALREADY_LINKED = _("Dieses Servicekonto des anderen Bundeslandes ist bereits mit einem anderen Konto hier verbunden.")

@@ -148,8 +148,8 @@ def test_a_wrong_period_is_explained_next_to_the_field(app, citizen):
     agent.login()
     page = agent.get("/postfach/?von=31.02.2026&bis=")
     assert page.status_code == 400
-    assert re.search(r'id="von-fehler">\s*<p><span class="visually-hidden">Fehler: </span>Bitte geben Sie ein '
-                     r"gültiges Datum", page.text)
+    assert re.search(r'id="von-fehler">.*?<p><span class="kern-sr-only">Fehler: </span>Bitte geben Sie ein '
+                     r"gültiges Datum", page.text, re.S)
     turned = agent.get("/postfach/?von=2026-03-10&bis=2026-03-01")
     assert turned.status_code == 400
     assert "Das Ende des Zeitraums darf nicht vor dem Beginn liegen." in turned.text
