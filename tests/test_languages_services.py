@@ -38,7 +38,6 @@ def english(answer, status: int = 200) -> str:
 def test_the_catalogue_in_english(app, user_agent, make_account):
     listed = list_service(app, "Dog licence", description="Register a dog.", authority="Town hall",
                           fees="30 EUR", min_loa="substanziell", audience="both")
-    list_service(app, "Business portal", audience="organisations")
     in_english(user_agent)
     text = english_page(user_agent, "/online-dienste")
     assert "All online services" in text and "Responsible authority Town hall" in text
@@ -49,9 +48,9 @@ def test_the_catalogue_in_english(app, user_agent, make_account):
     make_account()
     user_agent.login()
     text = english_page(user_agent, "/online-dienste")
-    # Below the service's level and outside its audience: why, and what to do, in English.
-    assert "This online service requires the level of assurance “substantial”" in text
-    assert "This online service is open to organisations only." in text
+    # Below the service's level: why, and what to do, in English.
+    assert "You cannot use this online service with your login." in text
+    assert "The online service requires the level of assurance “substantial”. This requires your identity" in text
     assert f'id="dienst-{listed}"' in user_agent.get("/online-dienste").text
 
 
@@ -142,7 +141,7 @@ def test_the_registry_office_in_english(app, user_agent, make_account):
     assert "You process the" in english_page(user_agent, "/meldebehoerde", 403)
 
     log_in_at_level(app, user_agent, clerk, Level.HOCH)
-    text = english_page(user_agent, "/meldebehoerde?nachname=Mustermann")
+    text = english_page(user_agent, f"/meldebehoerde?vorgang={case}")
     assert "Open cases" in text and f"{case}: Erika Mustermann, born 01.02.1980" in text
     text = english(user_agent.submit(f"/meldebehoerde/vorgang/{case}", {"decision": "ablehnen", "reason": ""}), 400)
     assert "Reason for the refusal" in text and "Status open" in text

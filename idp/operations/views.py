@@ -22,7 +22,7 @@ def init_app(app: Flask) -> None:
 
     web.init_app(app)
     for area, label, endpoint in ((None, _("Übersicht"), "betrieb.index"),
-                                  (client_views, "Online-Dienste", "betrieb_dienste.index"),
+                                  (client_views, _("Online-Dienste"), "betrieb_dienste.index"),
                                   (key_views, _("Signaturschlüssel"), "betrieb_schluessel.index"),
                                   (role_views, _("Rollen"), "betrieb_rollen.index"),
                                   (protocol_views, _("Protokoll"), "betrieb_protokoll.index")):
