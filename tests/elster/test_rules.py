@@ -76,7 +76,7 @@ def test_an_administrator_links_the_first_certificate_and_the_data_are_taken_and
     assert set(saved.locked_fields) == {"name", "legal_form", "register_number", "register_court", "street",
                                         "house_number", "postal_code", "city"}
     page = user_agent.get(COMPANY).text
-    assert re.search(r'<input id="name" name="name" type="text" value="Musterbau GmbH"[^>]* disabled', page)
+    assert re.search(r'<input[^>]* id="name" name="name" type="text" value="Musterbau GmbH"[^>]* disabled', page)
     forged = user_agent.submit(COMPANY, {"name": "Gefälscht AG", "street": "Hafenstraße", "house_number": "12",
                                          "postal_code": "20457", "city": "Hamburg"})
     assert forged.status_code == 400 and "aus ELSTER übernommen" in error_of(forged.text, "name")
@@ -227,7 +227,7 @@ def test_unlinking_unlocks_the_data_only_when_no_certificate_is_left(app, org, u
     with app.app_context():
         assert elster_links.linked_count(org.organisation_id) == 0
     page = user_agent.get(COMPANY).text
-    assert not re.search(r'<input id="name"[^>]* disabled', page)
+    assert not re.search(r'<input[^>]* id="name"[^>]* disabled', page)
     # Unbound, the organisation may link a certificate of another company again.
     assert "Ihr ELSTER-Zertifikat ist hinterlegt" in link(user_agent, ADMIN, NORDLICHT).text
 
@@ -247,7 +247,7 @@ def test_registration_with_elster_prefills_and_locks_and_links_the_administrator
                                                                                 user_agent_2, mailbox):
     page = through_elster(user_agent, start_registration(user_agent), BERGER)
     assert page.status_code == 200
-    assert re.search(r'<input id="name" name="name" type="text" value="Musterbau GmbH"[^>]* disabled', page.text)
+    assert re.search(r'<input[^>]* id="name" name="name" type="text" value="Musterbau GmbH"[^>]* disabled', page.text)
     assert "aus ELSTER übernommen" in page.text
     forged = user_agent.submit("/organisation/registrierung", {"name": "Gefälscht AG", "po_box": ""})
     assert forged.status_code == 400 and "aus ELSTER übernommen" in error_of(forged.text, "name")

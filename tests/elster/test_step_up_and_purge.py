@@ -44,7 +44,8 @@ def test_step_up_to_substanziell_goes_through_mit_elsterid_and_keeps_the_request
     step_up = user_agent.get(location(user_agent.get(
         "/authorize", query_string=authorize_query(rp, challenge, scope="openid organisation"))))
     assert "Höheres Vertrauensniveau erforderlich" in step_up.text and "Mit ElsterID fortfahren" in step_up.text
-    onward = html.unescape(re.search(r'<a class="button" href="([^"]+)">Mit ElsterID fortfahren', step_up.text)[1])
+    onward = html.unescape(re.search(r'href="([^"]+)"><span class="kern-label">Mit ElsterID fortfahren',
+                                     step_up.text)[1])
     back = through_elster(user_agent, user_agent.get(onward), "musterbau-krueger")
     resumed = location(user_agent.get(location(back)))
     if "/zustimmung" in resumed:
