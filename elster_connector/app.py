@@ -13,6 +13,7 @@ from federation.saml.errors import SamlError
 from federation.saml.keys import KeyPair
 from federation.saml.metadata import EntityMetadata, parse_metadata
 from idp.config import Settings
+from idp.i18n import _
 from idp.timeutil import utcnow
 
 from . import sp
@@ -24,8 +25,8 @@ EXTENSION = "servicekonto.elster"
 METADATA_VALIDITY = timedelta(days=7)
 # ELSTER's metadata is read again this often, so a key change there arrives without restart.
 IDP_METADATA_REFRESH = timedelta(hours=1)
-NOT_SET_UP = "Die Anmeldung mit ElsterID ist in diesem Servicekonto derzeit nicht eingerichtet."
-UNREACHABLE = "ELSTER ist derzeit nicht erreichbar. Bitte versuchen Sie es später erneut."
+NOT_SET_UP = _("Die Anmeldung mit ElsterID ist in diesem Servicekonto derzeit nicht eingerichtet.")
+UNREACHABLE = _("ELSTER ist derzeit nicht erreichbar. Bitte versuchen Sie es später erneut.")
 
 
 @dataclass

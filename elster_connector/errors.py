@@ -2,16 +2,18 @@
 from __future__ import annotations
 
 from federation.saml.errors import SamlError, SamlStatusError, SignatureRefused
+from idp.i18n import _
 
-INVALID = ("Die Antwort von ELSTER ist ungültig und wurde aus Sicherheitsgründen verworfen. Bitte versuchen Sie "
-           "es erneut.")
+INVALID = _("Die Antwort von ELSTER ist ungültig und wurde aus Sicherheitsgründen verworfen. Bitte versuchen Sie "
+            "es erneut.")
 # The signature does not check out against ELSTER's published key: forged, altered on
 # the way, or ELSTER changed its key. Never "not reachable": ELSTER did answer.
-NOT_VERIFIED = ("Die Antwort von ELSTER konnte nicht überprüft werden: Es ist nicht sicher, dass sie von ELSTER "
-                "stammt. Aus Sicherheitsgründen wurden keine Daten übernommen. Bitte versuchen Sie es erneut. "
-                "Besteht der Fehler weiter, wenden Sie sich bitte an den Support.")
-CANCELLED = "Die Anmeldung bei ELSTER wurde abgebrochen. Es wurden keine Daten übernommen."
-EXPIRED = "Die Anmeldung bei ELSTER hat zu lange gedauert oder wurde bereits verwendet. Bitte versuchen Sie es erneut."
+NOT_VERIFIED = _("Die Antwort von ELSTER konnte nicht überprüft werden: Es ist nicht sicher, dass sie von ELSTER "
+                 "stammt. Aus Sicherheitsgründen wurden keine Daten übernommen. Bitte versuchen Sie es erneut. "
+                 "Besteht der Fehler weiter, wenden Sie sich bitte an den Support.")
+CANCELLED = _("Die Anmeldung bei ELSTER wurde abgebrochen. Es wurden keine Daten übernommen.")
+EXPIRED = _("Die Anmeldung bei ELSTER hat zu lange gedauert oder wurde bereits verwendet. Bitte versuchen Sie "
+            "es erneut.")
 
 
 class ElsterRefused(Exception):

@@ -15,6 +15,7 @@ from federation.saml.errors import SignatureRefused
 from federation.saml.keys import KeyPair
 from federation.saml.metadata import EntityMetadata, build_metadata
 from federation.saml.namespaces import HTTP_POST, SAMLP, STATUS_SUCCESS, q
+from idp.i18n import _
 from idp.loa import Level, parse_acr
 from idp.organisations.elster_links import Certificate
 
@@ -23,10 +24,10 @@ from .errors import ElsterRefused, ElsterUnavailable
 
 # ELSTER's certificates prove `substanziell` (SPEC §2); more is never asked for.
 REQUESTED_LEVEL = Level.SUBSTANZIELL
-TEST_ACCOUNT_REFUSED = ("Mit einem ELSTER-Testkonto ist keine Anmeldung möglich. Bitte verwenden Sie Ihr "
-                        "ELSTER-Organisationszertifikat.")
-NO_PSEUDONYM = "ELSTER hat keine Kennung des Zertifikats übermittelt. Bitte versuchen Sie es erneut."
-NO_LEVEL = "ELSTER hat kein Vertrauensniveau der Anmeldung übermittelt. Bitte versuchen Sie es erneut."
+TEST_ACCOUNT_REFUSED = _("Mit einem ELSTER-Testkonto ist keine Anmeldung möglich. Bitte verwenden Sie Ihr "
+                         "ELSTER-Organisationszertifikat.")
+NO_PSEUDONYM = _("ELSTER hat keine Kennung des Zertifikats übermittelt. Bitte versuchen Sie es erneut.")
+NO_LEVEL = _("ELSTER hat kein Vertrauensniveau der Anmeldung übermittelt. Bitte versuchen Sie es erneut.")
 
 
 def authn_request(idp: EntityMetadata, *, sp_entity_id: str, acs_url: str, signing: KeyPair,
@@ -35,7 +36,7 @@ def authn_request(idp: EntityMetadata, *, sp_entity_id: str, acs_url: str, signi
     HTTP-POST binding, asking for `substanziell` at least."""
     destination = idp.sso_location(HTTP_POST)
     if destination is None:
-        raise ElsterUnavailable("ELSTER nimmt derzeit keine Anmeldungen an. Bitte versuchen Sie es später erneut.")
+        raise ElsterUnavailable(_("ELSTER nimmt derzeit keine Anmeldungen an. Bitte versuchen Sie es später erneut."))
     request_id, element = messages.build_authn_request(
         sp_entity_id=sp_entity_id, acs_url=acs_url, destination=destination,
         class_refs=[REQUESTED_LEVEL.eidas_uri], comparison="minimum", now=now)

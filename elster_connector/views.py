@@ -18,6 +18,7 @@ from idp.authn import core, web
 from idp.authn.identity import AuthenticationFailed
 from idp.authn.views import after_login
 from idp.extensions import csrf, db
+from idp.i18n import _
 from idp.oidc import authorize
 from idp.organisations import elster_links, entitlements
 from idp.organisations import registration as org_registration
@@ -31,11 +32,11 @@ from .errors import ElsterRefused, ElsterUnavailable, message_for
 
 bp = Blueprint("elster", __name__)
 BROWSER_KEY = "elster_login"
-UNKNOWN_ANSWER = "Diese Antwort von ELSTER gehört zu keiner laufenden Anmeldung. Bitte beginnen Sie erneut."
-NOT_THIS_BROWSER = ("Diese Anmeldung mit ElsterID gehört nicht zu diesem Browser oder ist abgelaufen. Bitte "
-                    "beginnen Sie erneut.")
-NOTICES = {"hinterlegt": "Ihr ELSTER-Zertifikat ist hinterlegt. Sie können sich jetzt „Mit ElsterID“ anmelden.",
-           "geloest": "Die ELSTER-Verknüpfung ist gelöst."}
+UNKNOWN_ANSWER = _("Diese Antwort von ELSTER gehört zu keiner laufenden Anmeldung. Bitte beginnen Sie erneut.")
+NOT_THIS_BROWSER = _("Diese Anmeldung mit ElsterID gehört nicht zu diesem Browser oder ist abgelaufen. Bitte "
+                     "beginnen Sie erneut.")
+NOTICES = {"hinterlegt": _("Ihr ELSTER-Zertifikat ist hinterlegt. Sie können sich jetzt „Mit ElsterID“ anmelden."),
+           "geloest": _("Die ELSTER-Verknüpfung ist gelöst.")}
 RETRY = {"login": "authn.login", "link": "elster.manage", "register": "org_registration.index"}
 
 

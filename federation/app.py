@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from idp.config import Settings
+from idp.i18n import _
 from idp.timeutil import utcnow
 
 from .attributes import BY_NAME, REQUESTED
@@ -79,4 +80,4 @@ def init_app(app) -> None:
     app.register_blueprint(federation_bp)
     app.register_blueprint(saml_idp_bp)
     app.register_blueprint(operator_bp)
-    add_section(app, "Föderationspartner", "betrieb_partner.index", after="betrieb_dienste.index")
+    add_section(app, _("Föderationspartner"), "betrieb_partner.index", after="betrieb_dienste.index")

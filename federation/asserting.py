@@ -17,6 +17,7 @@ from sqlalchemy import delete
 from idp import audit
 from idp.accounts.models import Account
 from idp.extensions import db
+from idp.i18n import _
 from idp.loa import Level
 from idp.oidc.server import subject_for
 from idp.secrets import digest, new_secret
@@ -122,7 +123,7 @@ def data(pending: AssertionRequest, account: Account, session_level: Level) -> l
     out = []
     for name, required in pending.attributes:
         if name == BPK2:
-            out.append(Datum(name, label(name), "(wird für das andere Servicekonto gebildet)", session_level,
+            out.append(Datum(name, label(name), _("(wird für das andere Servicekonto gebildet)"), session_level,
                              required))
         elif name == TRUST_LEVEL:
             out.append(Datum(name, label(name), session_level.label, session_level, required))

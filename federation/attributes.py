@@ -11,6 +11,7 @@ from datetime import date
 from typing import Callable
 
 from eid_connector.personal_data import split_street
+from idp.i18n import _
 
 OID = "urn:oid:"
 BPK2 = OID + "1.3.6.1.4.1.25484.494450.3"
@@ -63,7 +64,7 @@ def _street_parts(line: str) -> dict[str, str]:
 class SamlAttribute:
     oid: str
     friendly_name: str
-    label: str  # German, for the consent pages
+    label: str  # for the consent pages (German, translated when shown)
     sources: tuple[str, ...]  # account attributes it is made of
     out: Callable[[dict[str, str]], str | None]
     into: Callable[[str], dict[str, str]]
@@ -79,22 +80,22 @@ def _plain(oid: str, friendly: str, label: str, source: str) -> SamlAttribute:
 
 
 ATTRIBUTES: tuple[SamlAttribute, ...] = (
-    _plain("2.5.4.42", "givenName", "Vorname", "given_name"),
-    _plain("2.5.4.4", "surname", "Nachname", "family_name"),
-    SamlAttribute("1.2.40.0.10.2.1.1.55", "birthdate", "Geburtsdatum", ("birth_date",),
+    _plain("2.5.4.42", "givenName", _("Vorname"), "given_name"),
+    _plain("2.5.4.4", "surname", _("Nachname"), "family_name"),
+    SamlAttribute("1.2.40.0.10.2.1.1.55", "birthdate", _("Geburtsdatum"), ("birth_date",),
                   lambda v: _german_to_iso(v["birth_date"]) if v.get("birth_date") else None,
                   lambda value: {"birth_date": d} if (d := birth_date_from_iso(value)) else {}),
-    _plain("1.3.6.1.5.5.7.9.2", "placeOfBirth", "Geburtsort", "place_of_birth"),
-    _plain("1.2.40.0.10.2.1.1.225566", "birthName", "Geburtsname", "birth_name"),
-    _plain("1.2.40.0.10.2.1.1.225577", "nationality", "Staatsangehörigkeit", "nationality"),
-    _plain("0.9.2342.19200300.100.1.40", "personalTitle", "Doktorgrad", "academic_title"),
-    SamlAttribute("2.5.4.16", "street", "Straße und Hausnummer", ("street", "house_number"), _street_line,
+    _plain("1.3.6.1.5.5.7.9.2", "placeOfBirth", _("Geburtsort"), "place_of_birth"),
+    _plain("1.2.40.0.10.2.1.1.225566", "birthName", _("Geburtsname"), "birth_name"),
+    _plain("1.2.40.0.10.2.1.1.225577", "nationality", _("Staatsangehörigkeit"), "nationality"),
+    _plain("0.9.2342.19200300.100.1.40", "personalTitle", _("Doktorgrad"), "academic_title"),
+    SamlAttribute("2.5.4.16", "street", _("Straße und Hausnummer"), ("street", "house_number"), _street_line,
                   _street_parts),
-    _plain("2.5.4.17", "postalCode", "Postleitzahl", "postal_code"),
-    _plain("2.5.4.7", "locality", "Wohnort", "city"),
-    _plain("1.2.40.0.10.2.1.1.225599", "country", "Land", "country"),
-    _plain("0.9.2342.19200300.100.1.3", "mail", "E-Mail-Adresse", "email"),
-    _plain("2.5.4.20", "phone", "Telefonnummer", "phone"),
+    _plain("2.5.4.17", "postalCode", _("Postleitzahl"), "postal_code"),
+    _plain("2.5.4.7", "locality", _("Wohnort"), "city"),
+    _plain("1.2.40.0.10.2.1.1.225599", "country", _("Staat"), "country"),
+    _plain("0.9.2342.19200300.100.1.3", "mail", _("E-Mail-Adresse"), "email"),
+    _plain("2.5.4.20", "phone", _("Telefonnummer"), "phone"),
 )
 BY_NAME = {a.name: a for a in ATTRIBUTES}
 # What this IdP asks a partner for when a citizen comes from there: the data of an
@@ -104,8 +105,8 @@ REQUESTED = tuple((a.name, a.friendly_name in ("givenName", "surname")) for a in
 
 def label(name: str) -> str:
     if name == BPK2:
-        return "Pseudonym für das andere Servicekonto"
+        return _("Pseudonym für das andere Servicekonto")
     if name == TRUST_LEVEL:
-        return "Vertrauensniveau der Anmeldung"
+        return _("Vertrauensniveau der Anmeldung")
     attribute = BY_NAME.get(name)
     return attribute.label if attribute else name

@@ -22,6 +22,7 @@ from idp.accounts.models import Account
 from idp.accounts.registration import send_activation
 from idp.authn.identity import Identity
 from idp.extensions import db
+from idp.i18n import _
 from idp.loa import Level
 from idp.secrets import digest, new_secret
 from idp.timeutil import utcnow
@@ -35,19 +36,20 @@ VALIDITY = timedelta(minutes=30)
 TAKEN_OVER = ("given_name", "family_name", "birth_name", "academic_title", "birth_date", "place_of_birth",
               "street", "house_number", "postal_code", "city", "country", "nationality")
 
-LABELS = {"given_name": "Vorname", "family_name": "Nachname", "birth_name": "Geburtsname",
-          "academic_title": "Doktorgrad", "birth_date": "Geburtsdatum", "place_of_birth": "Geburtsort",
-          "street": "Straße", "house_number": "Hausnummer", "postal_code": "Postleitzahl", "city": "Wohnort",
-          "country": "Land", "nationality": "Staatsangehörigkeit", "email": "E-Mail-Adresse"}
+LABELS = {"given_name": _("Vorname"), "family_name": _("Nachname"), "birth_name": _("Geburtsname"),
+          "academic_title": _("Doktorgrad"), "birth_date": _("Geburtsdatum"), "place_of_birth": _("Geburtsort"),
+          "street": _("Straße"), "house_number": _("Hausnummer"), "postal_code": _("Postleitzahl"),
+          "city": _("Wohnort"), "country": _("Staat"), "nationality": _("Staatsangehörigkeit"),
+          "email": _("E-Mail-Adresse")}
 
-ALREADY_LINKED = ("Dieses Servicekonto des anderen Bundeslandes ist bereits mit einem anderen Konto hier verbunden.")
-OTHER_LINK = ("Ihr Konto ist bereits mit einem anderen Servicekonto dieses Bundeslandes verbunden. Lösen Sie "
-              "zuerst diese Verbindung.")
-EMAIL_TAKEN = ("Zu dieser E-Mail-Adresse gibt es hier bereits ein Servicekonto. Ein Konto wird nie allein wegen "
-               "der E-Mail-Adresse verbunden: Melden Sie sich mit diesem Konto an und verbinden Sie es unter "
-               "„Mein Bereich“ mit dem anderen Servicekonto, oder geben Sie eine andere E-Mail-Adresse an.")
-NAMES_MISSING = ("Das andere Servicekonto hat Vor- und Nachnamen nicht übermittelt. Ohne sie kann hier kein "
-                 "Servicekonto angelegt werden.")
+ALREADY_LINKED = _("Dieses Servicekonto des anderen Bundeslandes ist bereits mit einem anderen Konto hier verbunden.")
+OTHER_LINK = _("Ihr Konto ist bereits mit einem anderen Servicekonto dieses Bundeslandes verbunden. Lösen Sie "
+               "zuerst diese Verbindung.")
+EMAIL_TAKEN = _("Zu dieser E-Mail-Adresse gibt es hier bereits ein Servicekonto. Ein Konto wird nie allein wegen "
+                "der E-Mail-Adresse verbunden: Melden Sie sich mit diesem Konto an und verbinden Sie es unter "
+                "„Mein Bereich“ mit dem anderen Servicekonto, oder geben Sie eine andere E-Mail-Adresse an.")
+NAMES_MISSING = _("Das andere Servicekonto hat Vor- und Nachnamen nicht übermittelt. Ohne sie kann hier kein "
+                  "Servicekonto angelegt werden.")
 
 
 def source(partner: FederationPartner) -> str:

@@ -32,6 +32,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import import_key
 
 from eid_connector.personal_data import split_street
+from idp.i18n import _
 from idp.loa import Level, parse_acr
 from idp.observability import metrics
 
@@ -71,17 +72,17 @@ _ADDRESS = ("street", "house_number", "postal_code", "city", "country")
 _ORDER = ("academic_title", "given_name", "family_name", "birth_name", "birth_date", "place_of_birth",
           "nationality", *_ADDRESS, "email")
 
-MSG_FAILED = "Die Anmeldung beim anderen Servicekonto ist fehlgeschlagen. Bitte versuchen Sie es erneut."
-MSG_CANCELLED = "Die Anmeldung beim anderen Servicekonto wurde abgebrochen."
-MSG_UNREACHABLE = ("Das andere Servicekonto ist zurzeit nicht erreichbar. "
-                   "Bitte versuchen Sie es später erneut.")
-MSG_MISCONFIGURED = ("Die Verbindung zum anderen Servicekonto ist nicht richtig eingerichtet. "
-                     "Bitte versuchen Sie es später erneut.")
-MSG_MISMATCH = ("Die Antwort des anderen Servicekontos passt nicht zu Ihrer Anmeldung. "
-                "Bitte beginnen Sie die Anmeldung erneut.")
-MSG_EXPIRED = "Die Anmeldung hat zu lange gedauert. Bitte beginnen Sie erneut."
-MSG_LEVEL = ("Das andere Servicekonto hat die Anmeldung nicht auf dem nötigen Vertrauensniveau "
-             "bestätigt.")
+MSG_FAILED = _("Die Anmeldung beim anderen Servicekonto ist fehlgeschlagen. Bitte versuchen Sie es erneut.")
+MSG_CANCELLED = _("Die Anmeldung beim anderen Servicekonto wurde abgebrochen.")
+MSG_UNREACHABLE = _("Das andere Servicekonto ist zurzeit nicht erreichbar. "
+                    "Bitte versuchen Sie es später erneut.")
+MSG_MISCONFIGURED = _("Die Verbindung zum anderen Servicekonto ist nicht richtig eingerichtet. "
+                      "Bitte versuchen Sie es später erneut.")
+MSG_MISMATCH = _("Die Antwort des anderen Servicekontos passt nicht zu Ihrer Anmeldung. "
+                 "Bitte beginnen Sie die Anmeldung erneut.")
+MSG_EXPIRED = _("Die Anmeldung hat zu lange gedauert. Bitte beginnen Sie erneut.")
+MSG_LEVEL = _("Das andere Servicekonto hat die Anmeldung nicht auf dem nötigen Vertrauensniveau "
+              "bestätigt.")
 
 
 class UpstreamError(Exception):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from idp.i18n import _
 from idp.loa import Level
 from idp.operations.client_forms import LEVELS
 from idp.operations.forms import EnteredForm
@@ -11,11 +12,11 @@ from idp.operations.forms import EnteredForm
 from . import partners
 from .models import FederationPartner
 
-PROTOCOLS = {"saml": "SAML 2.0 (Metadaten)", "oidc": "OpenID Connect (Discovery)"}
-NAME_MISSING = "Bitte geben Sie den Namen an, unter dem Bürgerinnen und Bürger den Partner sehen."
-SOURCE_REFUSED = ("Bitte geben Sie die Adresse der Metadaten (SAML) oder des Ausstellers (OpenID Connect) als "
-                  "https-Adresse an.")
-CLIENT_MISSING = "Für einen Partner mit OpenID Connect sind Client-ID und Client-Secret nötig."
+PROTOCOLS = {"saml": _("SAML 2.0 (Metadaten)"), "oidc": _("OpenID Connect (Discovery)")}
+NAME_MISSING = _("Bitte geben Sie den Namen an, unter dem Bürgerinnen und Bürger den Partner sehen.")
+SOURCE_REFUSED = _("Bitte geben Sie die Adresse der Metadaten (SAML) oder des Ausstellers (OpenID Connect) als "
+                   "https-Adresse an.")
+CLIENT_MISSING = _("Für einen Partner mit OpenID Connect sind Client-ID und Client-Secret nötig.")
 
 
 @dataclass

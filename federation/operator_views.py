@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import abort, redirect, render_template, request, url_for
 
 from idp.extensions import db
+from idp.i18n import _
 from idp.loa import Level
 from idp.operations.web import console_blueprint
 
@@ -14,10 +15,10 @@ from .operator_forms import PartnerForm
 
 bp = console_blueprint("betrieb_partner", __name__, "/betrieb/foederationspartner")
 
-NOTICES = {"hinzugefuegt": "Der Föderationspartner wurde hinzugefügt.",
-           "aktualisiert": "Die Metadaten wurden neu abgerufen.",
-           "aktiviert": "Der Föderationspartner ist aktiviert.",
-           "deaktiviert": "Der Föderationspartner ist deaktiviert."}
+NOTICES = {"hinzugefuegt": _("Der Föderationspartner wurde hinzugefügt."),
+           "aktualisiert": _("Die Metadaten wurden neu abgerufen."),
+           "aktiviert": _("Der Föderationspartner ist aktiviert."),
+           "deaktiviert": _("Der Föderationspartner ist deaktiviert.")}
 
 
 def _partner(partner_id: str):

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from idp import audit
 from idp.extensions import db
+from idp.i18n import _
 from idp.loa import Level
 from idp.observability import metrics
 from idp.timeutil import utcnow
@@ -189,8 +190,8 @@ def saml_metadata(partner: FederationPartner) -> EntityMetadata:
     if metadata.valid_until is not None and metadata.valid_until <= utcnow().replace(tzinfo=timezone.utc):
         log.warning("SAML metadata of partner %s expired at %s; run `servicekonto partners refresh`",
                     partner.entity_id, metadata.valid_until.isoformat())
-        raise MetadataExpired(f"Die Anbindung an „{partner.name}“ ist derzeit gestört. Bitte versuchen Sie es "
-                              "später erneut.")
+        raise MetadataExpired(_("Die Anbindung an „%(name)s“ ist derzeit gestört. Bitte versuchen Sie es "
+                                "später erneut.", name=partner.name))
     return metadata
 
 

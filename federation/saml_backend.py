@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete
 
 from idp.extensions import db
+from idp.i18n import _
 from idp.loa import Level
 from idp.secrets import digest
 from idp.timeutil import utcnow
@@ -30,7 +31,7 @@ def request_url(partner: FederationPartner, login: FederationLogin, *, sp_entity
     metadata = partners.saml_metadata(partner)
     endpoint = next((e for e in metadata.sso_endpoints if e.binding == HTTP_REDIRECT), None)
     if endpoint is None:
-        raise partners.PartnerError("Das andere Servicekonto nimmt keine Anfragen per HTTP-Redirect an.")
+        raise partners.PartnerError(_("Das andere Servicekonto nimmt keine Anfragen per HTTP-Redirect an."))
     request_id, element = messages.build_authn_request(
         sp_entity_id=sp_entity_id, acs_url=acs_url, destination=endpoint.location,
         class_refs=levels.requested_class_refs(level) if level else [], requested_attributes=list(REQUESTED))

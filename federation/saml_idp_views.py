@@ -15,6 +15,7 @@ from idp.accounts.models import Account
 from idp.authn import web
 from idp.authn.logout import end_session
 from idp.extensions import csrf, db
+from idp.i18n import _
 
 from . import asserting, partners
 from .views import failed as _failed, federation_services as _services
@@ -50,7 +51,7 @@ def sso():
         return _failed("Diese Anfrage kommt von keinem Servicekonto, mit dem wir verbunden sind.", 403)
     except SamlError as exc:
         current_app.logger.warning("AuthnRequest refused: %s (%s)", exc.code, exc.detail)
-        return _failed("Die Anfrage des anderen Servicekontos ist ungültig und wurde verworfen.")
+        return _failed(_("Die Anfrage des anderen Servicekontos ist ungültig und wurde verworfen."))
     pending = asserting.keep(parsed, partners.by_entity_id(parsed.issuer))
     if pending is None:
         current_app.logger.warning("AuthnRequest %s of %s replayed", parsed.id, parsed.issuer)
@@ -69,7 +70,7 @@ def sso():
 def claim(request_id):
     pending, browser_secret = asserting.claim(request_id, request.cookies.get(_cookie()))
     if pending is None:
-        return _failed("Diese Anfrage ist abgelaufen oder gehört zu einem anderen Browser.")
+        return _failed(_("Diese Anfrage ist abgelaufen oder gehört zu einem anderen Browser."))
     response = redirect(url_for("saml_idp.consent", request_id=pending.id))
     if browser_secret:
         response.set_cookie(_cookie(), browser_secret, httponly=True, samesite="Lax", path="/saml/",
@@ -85,7 +86,7 @@ def _pending(request_id):
 def consent(request_id):
     pending = _pending(request_id)
     if pending is None:
-        return _failed("Diese Anfrage ist abgelaufen oder gehört zu einem anderen Browser.")
+        return _failed(_("Diese Anfrage ist abgelaufen oder gehört zu einem anderen Browser."))
     partner = partners.get(pending.partner_id)
     here = url_for("saml_idp.consent", request_id=pending.id)
     login = g.login_session

@@ -18,6 +18,7 @@ from idp.authn import core, web
 from idp.authn.identity import AuthenticationFailed
 from idp.authn.views import after_login
 from idp.extensions import csrf, db
+from idp.i18n import _
 from idp.loa import Level
 from idp.oidc import authorize
 from idp.oidc.models import Client
@@ -29,7 +30,7 @@ from .saml.errors import SamlError, SamlStatusError
 
 bp = Blueprint("federation", __name__)
 BROWSER_KEY = "federation_login"
-CANCELLED = "Die Anmeldung beim anderen Servicekonto wurde abgebrochen. Es wurden keine Daten übernommen."
+CANCELLED = _("Die Anmeldung beim anderen Servicekonto wurde abgebrochen. Es wurden keine Daten übernommen.")
 
 
 def federation_services():
@@ -57,7 +58,7 @@ def choose():
     if request.method == "POST":
         partner = next((p for p in available if p.id == request.form.get("partner")), None)
         if partner is None:
-            errors["partner"] = ["Bitte wählen Sie das Bundesland, bei dem Sie ein Servicekonto haben."]
+            errors["partner"] = [_("Bitte wählen Sie das Bundesland, bei dem Sie ein Servicekonto haben.")]
         else:
             return _go_to(partner, purpose, record_id, next_url)
     return render_template("federation/choose.html", partners=available, errors=errors, record_id=record_id,
@@ -93,7 +94,7 @@ def failed(message: str, status: int = 400):
 def acs():
     login = db.session.get(FederationLogin, request.form.get("RelayState") or "")
     if login is None or not login.request_id or login.result:
-        return failed("Diese Antwort gehört zu keiner laufenden Anmeldung. Bitte beginnen Sie die Anmeldung neu.")
+        return failed(_("Diese Antwort gehört zu keiner laufenden Anmeldung. Bitte beginnen Sie die Anmeldung neu."))
     partner = partners.get(login.partner_id)
     services = federation_services()
     try:
@@ -105,7 +106,7 @@ def acs():
         return failed(CANCELLED)
     except SamlError as exc:
         current_app.logger.warning("SAML response from %s refused: %s (%s)", partner.entity_id, exc.code, exc.detail)
-        return failed("Die Antwort des anderen Servicekontos ist ungültig und wurde verworfen.")
+        return failed(_("Die Antwort des anderen Servicekontos ist ungültig und wurde verworfen."))
     broker.arrived(login, remote)
     return redirect(url_for("federation.arrive", login_id=login.id), code=303)
 
@@ -114,8 +115,8 @@ def acs():
 def oidc_callback():
     login = _mine()
     if login is None or not login.pending:
-        return failed("Diese Antwort gehört zu keiner laufenden Anmeldung in diesem Browser. Bitte beginnen Sie "
-                       "die Anmeldung neu.")
+        return failed(_("Diese Antwort gehört zu keiner laufenden Anmeldung in diesem Browser. Bitte beginnen Sie "
+                         "die Anmeldung neu."))
     partner = partners.get(login.partner_id)
     try:
         remote = oidc_backend.read_callback(partner, login, request.args.to_dict())
@@ -143,15 +144,15 @@ def arrive(login_id):
     login = _mine(login_id)
     remote = broker.remote_of(login) if login else None
     if remote is None:
-        return failed("Diese Anmeldung gehört nicht zu diesem Browser oder ist abgelaufen. Bitte beginnen Sie "
-                       "die Anmeldung neu.")
+        return failed(_("Diese Anmeldung gehört nicht zu diesem Browser oder ist abgelaufen. Bitte beginnen Sie "
+                         "die Anmeldung neu."))
     partner = partners.get(login.partner_id)
     linked = broker.linked_account(partner, remote.subject)
     if login.purpose == "login" and linked is not None:
         broker.take_over(linked, partner, remote)
         return _log_in(login, linked, partner, remote)
     if login.purpose == "link" and (g.login_session is None or g.login_session.account_id != login.account_id):
-        return failed("Bitte melden Sie sich erneut an, um die Konten zu verbinden.")
+        return failed(_("Bitte melden Sie sich erneut an, um die Konten zu verbinden."))
     data = broker.attributes(partner, remote)
     errors: dict[str, list[str]] = {}
     email = remote.value("email") or ""

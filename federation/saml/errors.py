@@ -1,48 +1,46 @@
 """Exceptions of the SAML core.
 
 Every refusal is a `SamlError` with a short, stable `code` (for logs, metrics and the
-caller's branching) and `user_message`: German text that is safe to show the citizen
-because it names no technical detail. `str(exc)` is the detail for the log only.
+caller's branching) and `user_message`: text safe to show the citizen (German,
+translated when shown) because it names no technical detail. `str(exc)` is the detail for the log only.
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from idp.i18n import _
+
 from .namespaces import STATUS_AUTHN_FAILED, STATUS_REQUEST_DENIED
 
-_TRY_LATER = "Bitte versuchen Sie es später erneut."
-_START_AGAIN = "Bitte starten Sie die Anmeldung erneut."
-
+# Whole sentences, one message each, so that every one is translated as a unit.
 _MESSAGES = {
-    "malformed": "Die Nachricht des anderen Servicekontos ist technisch fehlerhaft und "
-    "konnte nicht verarbeitet werden. " + _TRY_LATER,
-    "schema": "Die Nachricht des anderen Servicekontos ist technisch fehlerhaft und "
-    "konnte nicht verarbeitet werden. " + _TRY_LATER,
-    "signature": "Die Nachricht des anderen Servicekontos ist nicht gültig signiert und "
-    "wurde aus Sicherheitsgründen abgelehnt. " + _TRY_LATER,
-    "decryption": "Die Nachricht des anderen Servicekontos konnte nicht entschlüsselt "
-    "werden. " + _TRY_LATER,
-    "unknown_partner": "Das anfragende Servicekonto ist kein vereinbarter Partner. Eine "
-    "Anmeldung darüber ist nicht möglich.",
-    "acs_url": "Die Anfrage des anderen Servicekontos nennt eine nicht vereinbarte "
-    "Rücksprungadresse und wurde aus Sicherheitsgründen abgelehnt.",
-    "expired": "Die Anmeldung hat zu lange gedauert und ist abgelaufen. " + _START_AGAIN,
-    "not_yet_valid": "Die Nachricht des anderen Servicekontos ist noch nicht gültig. "
-    "Bitte versuchen Sie es in einigen Minuten erneut.",
-    "replay": "Diese Anmeldung wurde bereits verwendet. " + _START_AGAIN,
-    "in_response_to": "Die Antwort des anderen Servicekontos gehört nicht zu Ihrer "
-    "aktuellen Anmeldung. " + _START_AGAIN,
-    "unsolicited": "Die Antwort des anderen Servicekontos gehört nicht zu Ihrer "
-    "aktuellen Anmeldung. " + _START_AGAIN,
-    "cancelled": "Die Anmeldung beim anderen Servicekonto wurde abgebrochen.",
-    "status": "Das andere Servicekonto hat die Anmeldung nicht bestätigt. " + _TRY_LATER,
-    "metadata": "Die hinterlegten Partnerdaten des anderen Servicekontos sind ungültig. "
-    + _TRY_LATER,
+    "malformed": _("Die Nachricht des anderen Servicekontos ist technisch fehlerhaft und "
+                   "konnte nicht verarbeitet werden. Bitte versuchen Sie es später erneut."),
+    "schema": _("Die Nachricht des anderen Servicekontos ist technisch fehlerhaft und "
+                "konnte nicht verarbeitet werden. Bitte versuchen Sie es später erneut."),
+    "signature": _("Die Nachricht des anderen Servicekontos ist nicht gültig signiert und "
+                   "wurde aus Sicherheitsgründen abgelehnt. Bitte versuchen Sie es später erneut."),
+    "decryption": _("Die Nachricht des anderen Servicekontos konnte nicht entschlüsselt "
+                    "werden. Bitte versuchen Sie es später erneut."),
+    "unknown_partner": _("Das anfragende Servicekonto ist kein vereinbarter Partner. Eine "
+                         "Anmeldung darüber ist nicht möglich."),
+    "acs_url": _("Die Anfrage des anderen Servicekontos nennt eine nicht vereinbarte "
+                 "Rücksprungadresse und wurde aus Sicherheitsgründen abgelehnt."),
+    "expired": _("Die Anmeldung hat zu lange gedauert und ist abgelaufen. Bitte starten Sie die Anmeldung erneut."),
+    "not_yet_valid": _("Die Nachricht des anderen Servicekontos ist noch nicht gültig. "
+                       "Bitte versuchen Sie es in einigen Minuten erneut."),
+    "replay": _("Diese Anmeldung wurde bereits verwendet. Bitte starten Sie die Anmeldung erneut."),
+    "in_response_to": _("Die Antwort des anderen Servicekontos gehört nicht zu Ihrer "
+                        "aktuellen Anmeldung. Bitte starten Sie die Anmeldung erneut."),
+    "unsolicited": _("Die Antwort des anderen Servicekontos gehört nicht zu Ihrer "
+                     "aktuellen Anmeldung. Bitte starten Sie die Anmeldung erneut."),
+    "cancelled": _("Die Anmeldung beim anderen Servicekonto wurde abgebrochen."),
+    "status": _("Das andere Servicekonto hat die Anmeldung nicht bestätigt. Bitte versuchen Sie es später erneut."),
+    "metadata": _("Die hinterlegten Partnerdaten des anderen Servicekontos sind ungültig. "
+                  "Bitte versuchen Sie es später erneut."),
 }
-_REFUSED = (
-    "Die Nachricht des anderen Servicekontos entspricht nicht den vereinbarten "
-    "Sicherheitsanforderungen und wurde abgelehnt. " + _TRY_LATER
-)
+_REFUSED = _("Die Nachricht des anderen Servicekontos entspricht nicht den vereinbarten "
+             "Sicherheitsanforderungen und wurde abgelehnt. Bitte versuchen Sie es später erneut.")
 
 
 class SamlError(Exception):

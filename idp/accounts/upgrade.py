@@ -27,8 +27,8 @@ from .models import Account, UpgradeRequest
 ROLE = "meldebehoerde"
 CLERK_LEVEL = Level.HOCH
 TOO_YOUNG = _("Für ein Servicekonto Plus müssen Sie mindestens %(age)d Jahre alt sein.", age=profile.PLUS_MIN_AGE)
-TOO_YOUNG_FOR_CLERK = (f"Die Person ist jünger als {profile.PLUS_MIN_AGE} Jahre. Ein Servicekonto Plus ist erst ab "
-                       f"{profile.PLUS_MIN_AGE} Jahren möglich; bitte lehnen Sie den Antrag ab.")
+TOO_YOUNG_FOR_CLERK = _("Die Person ist jünger als %(age)d Jahre. Ein Servicekonto Plus ist erst ab %(age)d Jahren "
+                        "möglich; bitte lehnen Sie den Antrag ab.", age=profile.PLUS_MIN_AGE)
 SOURCE = "meldebehoerde"
 UPGRADE_FIELDS = ("birth_date",) + profile.ADDRESS_FIELDS
 CONFIRMED_FIELDS = ("given_name", "family_name") + UPGRADE_FIELDS
@@ -134,14 +134,14 @@ def _decidable(case_number: str, clerk: Account) -> tuple[UpgradeRequest, Accoun
     if request is None or request.status != "open":
         raise UpgradeError(_("Dieser Vorgang ist nicht mehr offen."))
     if request.account_id == clerk.id:
-        raise UpgradeError("Sie können über Ihren eigenen Antrag nicht selbst entscheiden.")
+        raise UpgradeError(_("Sie können über Ihren eigenen Antrag nicht selbst entscheiden."))
     account = db.session.get(Account, request.account_id)
     return request, account
 
 
 def confirm(case_number: str, clerk: Account, document_checked: bool) -> UpgradeRequest:
     if not document_checked:
-        raise UpgradeError("Bitte bestätigen Sie, dass Sie ein amtliches Ausweisdokument geprüft haben.",
+        raise UpgradeError(_("Bitte bestätigen Sie, dass Sie ein amtliches Ausweisdokument geprüft haben."),
                            "document_checked")
     request, account = _decidable(case_number, clerk)
     # Checked again on the day of the decision, with the birth date the clerk compared.
@@ -163,10 +163,10 @@ def confirm(case_number: str, clerk: Account, document_checked: bool) -> Upgrade
 def refuse(case_number: str, clerk: Account, reason: str) -> UpgradeRequest:
     reason = (reason or "").strip()
     if not reason:
-        raise UpgradeError("Bitte geben Sie einen Grund für die Ablehnung an.", "reason")
+        raise UpgradeError(_("Bitte geben Sie einen Grund für die Ablehnung an."), "reason")
     if "<" in reason or ">" in reason or len(reason) > 500:
-        raise UpgradeError("Der Grund darf höchstens 500 Zeichen lang sein und die Zeichen < und > nicht "
-                           "enthalten.", "reason")
+        raise UpgradeError(_("Der Grund darf höchstens 500 Zeichen lang sein und die Zeichen < und > nicht "
+                             "enthalten."), "reason")
     request, account = _decidable(case_number, clerk)
     request.status, request.decided_at, request.decided_by, request.reason = "refused", utcnow(), clerk.id, reason
     # The reason is the clerk's free text about a person: it stays in the case only.

@@ -7,6 +7,7 @@ from flask import Blueprint, g, jsonify, render_template, request, url_for
 
 from ..authn.levels import Remedy
 from ..consent.views import NOT_ENTITLED_TEXTS
+from ..i18n import _
 from . import search
 from .eligibility import eligibilities
 
@@ -15,23 +16,23 @@ bp = Blueprint("catalogue", __name__, url_prefix="/online-dienste")
 QUERY_LIMIT = 100
 
 AUDIENCES = {
-    "citizens": "Bürgerinnen und Bürger",
-    "organisations": "Organisationen",
-    "both": "Bürgerinnen und Bürger sowie Organisationen",
+      "citizens": _("Bürgerinnen und Bürger"),
+      "organisations": _("Organisationen"),
+      "both": _("Bürgerinnen und Bürger sowie Organisationen"),
 }
 
 # What a logged-in user below the service's level has to do (see authn.levels.Remedy).
 REMEDY_TEXTS = {
-    Remedy.ELSTER: "Mit dem Konto einer Organisation erreichen Sie dieses Vertrauensniveau nur mit einem "
-                   "ELSTER-Organisationszertifikat. Fragen Sie die Administration Ihrer Organisation.",
-    Remedy.EID_UPGRADE: "Dafür ist die Anmeldung mit der Online-Ausweisfunktion Ihres Personalausweises oder "
-                        "elektronischen Aufenthaltstitels nötig. Richten Sie sie mit einem Upgrade Ihres "
-                        "Servicekontos ein.",
-    Remedy.PLUS_UPGRADE: "Dafür muss Ihre Identität bestätigt sein (Servicekonto Plus). Bestätigen Sie sie mit "
-                         "einem Upgrade Ihres Servicekontos.",
-    Remedy.EID_LOGIN: "Nach „Hier starten“ melden Sie sich dafür mit der Online-Ausweisfunktion an.",
-    Remedy.ELSTER_LOGIN: "Nach „Hier starten“ melden Sie sich dafür „Mit ElsterID“ an.",
-    Remedy.LOG_IN_AGAIN: "Nach „Hier starten“ melden Sie sich dafür erneut mit E-Mail-Adresse und Passwort an.",
+    Remedy.ELSTER: _("Mit dem Konto einer Organisation erreichen Sie dieses Vertrauensniveau nur mit einem "
+                     "ELSTER-Organisationszertifikat. Fragen Sie die Administration Ihrer Organisation."),
+    Remedy.EID_UPGRADE: _("Dafür ist die Anmeldung mit der Online-Ausweisfunktion Ihres Personalausweises oder "
+                          "elektronischen Aufenthaltstitels nötig. Richten Sie sie mit einem Upgrade Ihres "
+                          "Servicekontos ein."),
+    Remedy.PLUS_UPGRADE: _("Dafür muss Ihre Identität bestätigt sein (Servicekonto Plus). Bestätigen Sie sie mit "
+                           "einem Upgrade Ihres Servicekontos."),
+    Remedy.EID_LOGIN: _("Nach „Hier starten“ melden Sie sich dafür mit der Online-Ausweisfunktion an."),
+    Remedy.ELSTER_LOGIN: _("Nach „Hier starten“ melden Sie sich dafür „Mit ElsterID“ an."),
+    Remedy.LOG_IN_AGAIN: _("Nach „Hier starten“ melden Sie sich dafür erneut mit E-Mail-Adresse und Passwort an."),
 }
 UPGRADE_REMEDIES = (Remedy.EID_UPGRADE, Remedy.PLUS_UPGRADE)
 

@@ -6,6 +6,7 @@ from ..accounts.models import Account
 from ..authn import levels
 from ..authn.web import login_required
 from ..extensions import db
+from ..i18n import _
 from ..oidc import authorize
 from ..oidc.claims import CLAIM_LABELS, CONTEXT_CLAIMS, describe, release
 from ..oidc.models import Client
@@ -60,28 +61,30 @@ def step_up(record_id):
 
 # Why an organisation user (or a citizen) may not use a service, and whom to ask.
 NOT_ENTITLED_TEXTS = {
-    Refusal.NOT_FOR_CITIZENS: "Dieser Online-Dienst steht nur Organisationen offen. Melden Sie sich mit dem "
-                              "Servicekonto Business Ihrer Organisation an.",
-    Refusal.NOT_FOR_ORGANISATIONS: "Dieser Online-Dienst ist für Bürgerinnen und Bürger bestimmt. Melden Sie sich "
-                                   "mit Ihrem persönlichen Servicekonto an, nicht mit dem Konto Ihrer Organisation.",
-    Refusal.NOT_SUBSCRIBED: "Ihre Organisation hat diesen Online-Dienst nicht abonniert. Eine Administratorin oder "
-                            "ein Administrator Ihrer Organisation kann ihn unter „Administration“ → "
-                            "„Online-Dienste verwalten“ abonnieren.",
-    Refusal.AWAITING_APPROVAL: "Ihre Organisation hat diesen Online-Dienst abonniert, die Fachliche Leitstelle des "
-                               "Online-Dienstes hat ihn aber noch nicht freigeschaltet. Ihre Administratorinnen und "
-                               "Administratoren erhalten eine E-Mail, sobald das geschehen ist.",
-    Refusal.SUBSCRIPTION_REFUSED: "Die Fachliche Leitstelle des Online-Dienstes hat die Nutzung für Ihre "
-                                  "Organisation abgelehnt. Die Begründung finden Ihre Administratorinnen und "
-                                  "Administratoren unter „Administration“ → „Online-Dienste verwalten“.",
-    Refusal.NOT_GRANTED: "Sie sind für diesen Online-Dienst nicht berechtigt. Eine Administratorin oder ein "
-                         "Administrator Ihrer Organisation kann Ihnen die Berechtigung unter „Administration“ → "
-                         "„Online-Dienste verwalten“ oder über eine Gruppe erteilen.",
-    Refusal.ADMINS_MAY_NOT_USE: "Administratorinnen und Administratoren Ihrer Organisation dürfen keine "
-                                "Online-Dienste nutzen. Das ändert die Einstellung „Administratoren dürfen "
-                                "Online-Dienste nutzen“ unter „Administration“ → „Unternehmensdaten“.",
-    Refusal.DEPUTY_RESTRICTED: "Ihre Vertretung erlaubt nur den Zugriff auf Postfächer, nicht die Nutzung von "
-                               "Online-Diensten. Beenden Sie die Vertretung, um den Dienst mit Ihrem eigenen Konto "
-                               "zu nutzen.",
+    Refusal.NOT_FOR_CITIZENS: _("Dieser Online-Dienst steht nur Organisationen offen. Melden Sie sich mit dem "
+                                "Servicekonto Business Ihrer Organisation an."),
+    Refusal.NOT_FOR_ORGANISATIONS: _("Dieser Online-Dienst ist für Bürgerinnen und Bürger bestimmt. Melden Sie sich "
+                                     "mit Ihrem persönlichen Servicekonto an, nicht mit dem Konto Ihrer "
+                                     "Organisation."),
+    Refusal.NOT_SUBSCRIBED: _("Ihre Organisation hat diesen Online-Dienst nicht abonniert. Eine Administratorin oder "
+                              "ein Administrator Ihrer Organisation kann ihn unter „Administration“ → "
+                              "„Online-Dienste verwalten“ abonnieren."),
+    Refusal.AWAITING_APPROVAL: _("Ihre Organisation hat diesen Online-Dienst abonniert, die Fachliche Leitstelle des "
+                                 "Online-Dienstes hat ihn aber noch nicht freigeschaltet. Ihre Administratorinnen und "
+                                 "Administratoren erhalten eine E-Mail, sobald das geschehen ist."),
+    Refusal.SUBSCRIPTION_REFUSED: _("Die Fachliche Leitstelle des Online-Dienstes hat die Nutzung für Ihre "
+                                    "Organisation abgelehnt. Die Begründung finden Ihre Administratorinnen und "
+                                    "Administratoren unter „Administration“ → „Online-Dienste verwalten“."),
+    Refusal.NOT_GRANTED: _("Sie sind für diesen Online-Dienst nicht berechtigt. Eine Administratorin oder ein "
+                           "Administrator Ihrer Organisation kann Ihnen die Berechtigung unter "
+                           "„Administration“ → "
+                           "„Online-Dienste verwalten“ oder über eine Gruppe erteilen."),
+    Refusal.ADMINS_MAY_NOT_USE: _("Administratorinnen und Administratoren Ihrer Organisation dürfen keine "
+                                  "Online-Dienste nutzen. Das ändert die Einstellung „Administratoren dürfen "
+                                  "Online-Dienste nutzen“ unter „Administration“ → „Unternehmensdaten“."),
+    Refusal.DEPUTY_RESTRICTED: _("Ihre Vertretung erlaubt nur den Zugriff auf Postfächer, nicht die Nutzung von "
+                                 "Online-Diensten. Beenden Sie die Vertretung, um den Dienst mit Ihrem eigenen Konto "
+                                 "zu nutzen."),
 }
 
 

@@ -7,19 +7,20 @@ from dataclasses import dataclass
 from .. import audit
 from .. import clients
 from ..extensions import db
+from ..i18n import _
 from ..loa import Level
 from ..oidc.models import Client
 from .forms import EnteredForm
 
 LEVELS = {level.word: level.label for level in Level}
-AUDIENCES = {"citizens": "Bürgerinnen und Bürger", "organisations": "Organisationen (Servicekonto Business)",
-             "both": "Bürgerinnen, Bürger und Organisationen"}
-KINDS = {"vertraulich": "Vertraulich (mit Client-Secret)", "oeffentlich": "Öffentlich (ohne Secret, nur PKCE)"}
+AUDIENCES = {"citizens": _("Bürgerinnen und Bürger"), "organisations": _("Organisationen (Servicekonto Business)"),
+             "both": _("Bürgerinnen, Bürger und Organisationen")}
+KINDS = {"vertraulich": _("Vertraulich (mit Client-Secret)"), "oeffentlich": _("Öffentlich (ohne Secret, nur PKCE)")}
 
-NAME_MISSING = "Bitte geben Sie den Namen des Online-Dienstes an."
-NAME_TOO_LONG = "Der Name darf höchstens 120 Zeichen lang sein."
-REDIRECTS_REFUSED = ("Bitte geben Sie mindestens eine Weiterleitungsadresse an, eine je Zeile: eine vollständige "
-                     "https-Adresse ohne Fragment (#); http nur für 127.0.0.1 oder localhost.")
+NAME_MISSING = _("Bitte geben Sie den Namen des Online-Dienstes an.")
+NAME_TOO_LONG = _("Der Name darf höchstens 120 Zeichen lang sein.")
+REDIRECTS_REFUSED = _("Bitte geben Sie mindestens eine Weiterleitungsadresse an, eine je Zeile: eine vollständige "
+                      "https-Adresse ohne Fragment (#); http nur für 127.0.0.1 oder localhost.")
 
 
 @dataclass
@@ -52,7 +53,7 @@ class ClientForm(EnteredForm):
             self.refuse("redirect_uris", REDIRECTS_REFUSED)
         else:
             # The selects offer only valid values: anything else is a tampered form.
-            self.refuse("form", "Die Angaben wurden nicht übernommen. Bitte prüfen Sie sie.")
+            self.refuse("form", _("Die Angaben wurden nicht übernommen. Bitte prüfen Sie sie."))
 
 
 def add(form: ClientForm) -> tuple[Client, str | None] | None:

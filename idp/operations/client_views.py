@@ -6,6 +6,7 @@ from flask import abort, make_response, redirect, render_template, request, url_
 
 from .. import clients
 from ..extensions import db
+from ..i18n import _
 from ..oidc.models import SECRET_AUTH_METHODS, Client
 from . import client_forms
 from .client_forms import ClientForm
@@ -13,9 +14,9 @@ from .web import console_blueprint
 
 bp = console_blueprint("betrieb_dienste", __name__, "/betrieb/online-dienste")
 
-NOTICES = {"gespeichert": "Die Änderungen wurden gespeichert.",
-           "deaktiviert": "Der Online-Dienst ist deaktiviert. Seine Tokens wurden widerrufen.",
-           "aktiviert": "Der Online-Dienst ist wieder aktiviert."}
+NOTICES = {"gespeichert": _("Die Änderungen wurden gespeichert."),
+           "deaktiviert": _("Der Online-Dienst ist deaktiviert. Seine Tokens wurden widerrufen."),
+           "aktiviert": _("Der Online-Dienst ist wieder aktiviert.")}
 
 
 def _client(client_id: str) -> Client:

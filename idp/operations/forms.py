@@ -3,8 +3,9 @@ with the refusals by field."""
 from __future__ import annotations
 
 import dataclasses
+from ..i18n import _
 
-CHOICE_REFUSED = "Bitte wählen Sie einen der angebotenen Werte."
+CHOICE_REFUSED = _("Bitte wählen Sie einen der angebotenen Werte.")
 
 
 @dataclasses.dataclass

@@ -5,11 +5,13 @@ from __future__ import annotations
 from flask import current_app, redirect, render_template, request, url_for
 
 from ..extensions import db
+from ..i18n import _
 from .web import console_blueprint
 
 bp = console_blueprint("betrieb_schluessel", __name__, "/betrieb/signaturschluessel")
 
-STATES = {"current": "aktiv (signiert)", "previous": "vorheriger Schlüssel (nur noch zur Prüfung veröffentlicht)"}
+STATES = {"current": _("aktiv (signiert)"),
+          "previous": _("vorheriger Schlüssel (nur noch zur Prüfung veröffentlicht)")}
 
 
 def _store():
@@ -18,7 +20,7 @@ def _store():
 
 @bp.route("")
 def index():
-    notice = "Die Schlüssel wurden rotiert." if request.args.get("hinweis") == "rotiert" else None
+    notice = _("Die Schlüssel wurden rotiert.") if request.args.get("hinweis") == "rotiert" else None
     return render_template("operations/keys.html", keys=_store().list(), states=STATES, notice=notice)
 
 

@@ -8,20 +8,22 @@ from datetime import datetime, time, timedelta
 from ..audit import EVENTS
 from ..audit.models import AuditEvent
 from ..audit.search import Query, count, search
+from ..i18n import _
 from ..postfach.dates import parse_day
 
 PAGE_SIZE = 50
-DATE_REFUSED = "Bitte geben Sie ein Datum als TT.MM.JJJJ an."
-PERIOD_REFUSED = "Das Ende des Zeitraums liegt vor seinem Anfang."
-EVENT_REFUSED = "Bitte wählen Sie eine der angebotenen Ereignisarten."
+DATE_REFUSED = _("Bitte geben Sie ein Datum als TT.MM.JJJJ an.")
+PERIOD_REFUSED = _("Das Ende des Zeitraums liegt vor seinem Anfang.")
+EVENT_REFUSED = _("Bitte wählen Sie eine der angebotenen Ereignisarten.")
 # Kinds of events by the prefix of their names, for a search by kind.
-KINDS = {"login.": "Anmeldungen", "account.": "Konten", "organisation.": "Organisationen",
-         "consent.": "Einwilligungen", "federation.": "Föderation", "operator.": "Betrieb"}
+KINDS = {"login.": _("Anmeldungen"), "account.": _("Konten"), "organisation.": _("Organisationen"),
+         "consent.": _("Einwilligungen"), "federation.": _("Föderation"), "operator.": _("Betrieb")}
 
 
 def event_choices() -> dict[str, str]:
     """The search's choices: every kind, then every event, by its German label."""
-    return {"": "Alle Ereignisse", **{k: f"{label} (alle)" for k, label in KINDS.items()}, **EVENTS}
+    return {"": _("Alle Ereignisse"), **{k: _("%(kind)s (alle)", kind=label) for k, label in KINDS.items()},
+            **EVENTS}
 
 
 def _date(value: str) -> datetime | None:

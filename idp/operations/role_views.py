@@ -9,19 +9,20 @@ from .. import clients
 from ..accounts import staff
 from ..accounts.upgrade import ROLE as MELDEBEHOERDE
 from ..extensions import db
+from ..i18n import _
 from ..oidc.models import Client
 from ..organisations import leitstelle
 from .web import console_blueprint
 
 bp = console_blueprint("betrieb_rollen", __name__, "/betrieb/rollen")
 
-NO_ACCOUNT = "Zu dieser E-Mail-Adresse gibt es kein aktives Servicekonto."
-NO_EMAIL = "Bitte geben Sie die E-Mail-Adresse eines Servicekontos an."
-NO_SERVICE = "Bitte wählen Sie einen Online-Dienst aus."
-NOTICES = {"meldebehoerde": "Die Rolle Meldebehörde wurde vergeben.",
-           "meldebehoerde-entzogen": "Die Rolle Meldebehörde wurde entzogen.",
-           "leitstelle": "Das Konto gehört jetzt zur Fachlichen Leitstelle.",
-           "leitstelle-entzogen": "Das Konto gehört nicht mehr zur Fachlichen Leitstelle."}
+NO_ACCOUNT = _("Zu dieser E-Mail-Adresse gibt es kein aktives Servicekonto.")
+NO_EMAIL = _("Bitte geben Sie die E-Mail-Adresse eines Servicekontos an.")
+NO_SERVICE = _("Bitte wählen Sie einen Online-Dienst aus.")
+NOTICES = {"meldebehoerde": _("Die Rolle Meldebehörde wurde vergeben."),
+           "meldebehoerde-entzogen": _("Die Rolle Meldebehörde wurde entzogen."),
+           "leitstelle": _("Das Konto gehört jetzt zur Fachlichen Leitstelle."),
+           "leitstelle-entzogen": _("Das Konto gehört nicht mehr zur Fachlichen Leitstelle.")}
 
 
 def _page(errors=None, entered=None):

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask, render_template
 
 from . import operators, web
+from ..i18n import _
 from .web import console_blueprint
 
 bp = console_blueprint("betrieb", __name__, "/betrieb")
@@ -20,10 +21,10 @@ def init_app(app: Flask) -> None:
     from . import client_views, key_views, protocol_views, role_views
 
     web.init_app(app)
-    for area, label, endpoint in ((None, "Übersicht", "betrieb.index"),
-                                  (client_views, "Online-Dienste", "betrieb_dienste.index"),
-                                  (key_views, "Signaturschlüssel", "betrieb_schluessel.index"),
-                                  (role_views, "Rollen", "betrieb_rollen.index"),
-                                  (protocol_views, "Protokoll", "betrieb_protokoll.index")):
+    for area, label, endpoint in ((None, _("Übersicht"), "betrieb.index"),
+                                  (client_views, _("Online-Dienste"), "betrieb_dienste.index"),
+                                  (key_views, _("Signaturschlüssel"), "betrieb_schluessel.index"),
+                                  (role_views, _("Rollen"), "betrieb_rollen.index"),
+                                  (protocol_views, _("Protokoll"), "betrieb_protokoll.index")):
         app.register_blueprint(area.bp if area else bp)
         web.add_section(app, label, endpoint)

@@ -8,6 +8,7 @@ from .. import audit
 from ..accounts.models import Account
 from ..authn import web
 from ..extensions import db
+from ..i18n import _
 from . import operators
 
 _SECTIONS = "servicekonto.console_sections"
@@ -23,7 +24,7 @@ def require_operator():
     account = db.session.get(Account, login.account_id)
     if login.loa < operators.REQUIRED_LEVEL:
         return web.hoch_required(account, login.loa, request.full_path.rstrip("?"),
-                                 "Den Betrieb des Servicekontos verwalten Sie")
+                                 _("Den Betrieb des Servicekontos verwalten Sie"))
     g.operator = account
     audit.act_as(f"operator:{account.id}")
     return None

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..extensions import db
+from ..i18n import _, ngettext
 from ..organisations import delegation as delegations
 from ..timeutil import utcnow
 from .folders import Box, Viewer
@@ -54,9 +55,10 @@ def message_in(case: Case, message_id: str) -> Message | None:
 
 def reply_refusal(case: Case, message: Message) -> str | None:
     if case.trashed_at is not None:
-        return "Der Vorgang liegt im Papierkorb. Bitte stellen Sie ihn zuerst wieder her, um zu antworten."
+        return _("Der Vorgang liegt im Papierkorb. Bitte stellen Sie ihn zuerst wieder her, um zu antworten.")
     if not message.reply_allowed:
-        return f"Der Online-Dienst „{case.client_name}“ hat für diese Nachricht keine Antwort vorgesehen."
+        return _("Der Online-Dienst „%(name)s“ hat für diese Nachricht keine Antwort vorgesehen.",
+                 name=case.client_name)
     return None
 
 
@@ -75,14 +77,14 @@ def blank_reply(message: Message) -> Reply:
 def _check(data: dict[str, str]) -> dict[str, list[str]]:
     errors = {}
     if not data["subject"]:
-        errors["subject"] = ["Bitte geben Sie einen Betreff ein."]
+        errors["subject"] = [_("Bitte geben Sie einen Betreff ein.")]
     elif len(data["subject"]) > SUBJECT_MAX:
-        errors["subject"] = [f"Der Betreff darf höchstens {SUBJECT_MAX} Zeichen lang sein."]
+        errors["subject"] = [_("Der Betreff darf höchstens %(max)d Zeichen lang sein.", max=SUBJECT_MAX)]
     if not data["text"].strip():
-        errors["text"] = ["Bitte geben Sie Ihre Antwort ein."]
+        errors["text"] = [_("Bitte geben Sie Ihre Antwort ein.")]
     elif len(data["text"]) > TEXT_MAX:
-        errors["text"] = [f"Ihre Antwort darf höchstens {TEXT_MAX:,} Zeichen lang sein "
-                          f"(jetzt {len(data['text']):,}).".replace(",", ".")]
+        errors["text"] = [_("Ihre Antwort darf höchstens %(max)s Zeichen lang sein (jetzt %(now)s).",
+                            max=f"{TEXT_MAX:,}".replace(",", "."), now=f"{len(data['text']):,}".replace(",", "."))]
     return errors
 
 
@@ -111,12 +113,13 @@ def send_reply(who: Viewer, box: Box, case: Case, message: Message, form) -> Rep
 def trash(who: Viewer, box: Box, case: Case) -> str | None:
     """"Gesamten Vorgang löschen": into the Papierkorb; returns why not."""
     if case.trashed_at is not None:
-        return "Der Vorgang liegt bereits im Papierkorb."
+        return _("Der Vorgang liegt bereits im Papierkorb.")
     unread = sum(1 for m in case.messages if m.unread)
     if unread:
-        what = "eine ungelesene Nachricht" if unread == 1 else f"{unread} ungelesene Nachrichten"
-        return (f"Der Vorgang enthält {what} und kann deshalb nicht in den Papierkorb verschoben werden. "
-                "Bitte lesen Sie zuerst alle Nachrichten des Vorgangs.")
+        return ngettext("Der Vorgang enthält eine ungelesene Nachricht und kann deshalb nicht in den Papierkorb "
+                        "verschoben werden. Bitte lesen Sie zuerst alle Nachrichten des Vorgangs.",
+                        "Der Vorgang enthält %(num)d ungelesene Nachrichten und kann deshalb nicht in den "
+                        "Papierkorb verschoben werden. Bitte lesen Sie zuerst alle Nachrichten des Vorgangs.", unread)
     case.trashed_at = utcnow()
     _note(who, box, f"Vorgang „{case.title}“ in den Papierkorb verschoben")
     db.session.commit()
@@ -126,7 +129,7 @@ def trash(who: Viewer, box: Box, case: Case) -> str | None:
 def restore(who: Viewer, box: Box, case: Case) -> str | None:
     """"Wiederherstellen": back to the Eingang, and never purged with the trash again."""
     if case.trashed_at is None:
-        return "Der Vorgang liegt nicht im Papierkorb."
+        return _("Der Vorgang liegt nicht im Papierkorb.")
     case.trashed_at = None
     case.restored_at = utcnow()
     _note(who, box, f"Vorgang „{case.title}“ wiederhergestellt")

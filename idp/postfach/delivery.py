@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from ..i18n import _
 from ..mail import queue_template_mail
 from ..oidc.models import Client
 from ..timeutil import utcnow
@@ -24,7 +25,7 @@ from .recipients import Recipient, notified_accounts
 
 MEDIA_TYPES = ("application/pdf", "image/png", "image/jpeg", "application/xml", "text/xml")
 MAX_ATTACHMENTS_BYTES = 10 * 1024 * 1024  # all attachments of one message together
-NOTIFICATION_SUBJECT = "Neue Nachricht in Ihrem Postfach"
+NOTIFICATION_SUBJECT = _("Neue Nachricht in Ihrem Postfach")
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from sqlalchemy import and_, func, or_, select
 from ..accounts.models import Account
 from ..authn.sessions import LoginSession
 from ..extensions import db
+from ..i18n import _
 from ..organisations import delegation as delegations
 from ..organisations import entitlements, mailboxes
 from ..organisations.models import Delegation, FunctionMailbox, OrganisationMember
@@ -27,9 +28,9 @@ from .dates import day_end, day_start, parse_day
 from .models import INCOMING, OUTGOING, Attachment, Case, Message
 
 EINGANG, GESENDET, PAPIERKORB = "eingang", "gesendet", "papierkorb"
-FOLDERS = {EINGANG: "Eingang", GESENDET: "Gesendet", PAPIERKORB: "Papierkorb"}
-SORTS = {"neueste": "Datum (neueste zuerst)", "aelteste": "Datum (älteste zuerst)", "dienst": "Online-Dienst",
-         "betreff": "Betreff"}
+FOLDERS = {EINGANG: _("Eingang"), GESENDET: _("Gesendet"), PAPIERKORB: _("Papierkorb")}
+SORTS = {"neueste": _("Datum (neueste zuerst)"), "aelteste": _("Datum (älteste zuerst)"),
+         "dienst": _("Online-Dienst"), "betreff": _("Betreff")}
 PAGE_SIZE = 20
 
 
@@ -77,12 +78,16 @@ class Viewer:
         return next((b for b in self.boxes if b.key == key), None)
 
 
-def _boxes_of(account: Account, own_label: str, suffix: str = "") -> list[Box]:
+def _boxes_of(account: Account, own_label, deputy_for: str | None = None) -> list[Box]:
+    """The boxes `account` reads; `deputy_for` names the principal when a deputy sees them."""
+    def labelled(label):
+        return _("%(box)s (Vertretung für %(name)s)", box=label, name=deputy_for) if deputy_for else label
     boxes = [Box(f"konto:{account.id}", own_label)]
-    boxes += [Box(f"funktion:{m.id}", f"Funktionspostfach „{m.name}“{suffix}") for m in mailboxes.mailboxes_for(account)]
+    boxes += [Box(f"funktion:{m.id}", labelled(_("Funktionspostfach „%(name)s“", name=m.name)))
+              for m in mailboxes.mailboxes_for(account)]
     member = entitlements.membership(account.id)
     if member is not None and member.is_admin:
-        boxes.append(Box(f"organisation:{member.organisation_id}", f"Postfach der Organisation{suffix}"))
+        boxes.append(Box(f"organisation:{member.organisation_id}", labelled(_("Postfach der Organisation"))))
     return boxes
 
 
@@ -90,14 +95,14 @@ def viewer(login_session: LoginSession) -> Viewer | None:
     account = db.session.get(Account, login_session.account_id)
     if account is None:
         return None
-    boxes = _boxes_of(account, "Mein Postfach")
+    boxes = _boxes_of(account, _("Mein Postfach"))
     delegation = delegations.acting_for(login_session)
     if delegation is not None:
         principal = db.session.get(Account, delegation.principal_id)
         name = principal.display_name or principal.email
         own = {b.key for b in boxes}
         boxes += [replace(b, for_principal=True)
-                  for b in _boxes_of(principal, f"Postfach von {name}", f" (Vertretung für {name})")
+                  for b in _boxes_of(principal, _("Postfach von %(name)s", name=name), name)
                   if b.key not in own]
     return Viewer(account, boxes, delegation)
 
@@ -175,10 +180,11 @@ def filters(args) -> Filters:
         if data[name]:
             day = parse_day(data[name])
             if day is None:
-                chosen.errors[name] = ["Bitte geben Sie ein gültiges Datum im Format TT.MM.JJJJ an, z. B. 01.03.2027."]
+                chosen.errors[name] = [_("Bitte geben Sie ein gültiges Datum im Format TT.MM.JJJJ an, "
+                                         "z. B. 01.03.2027.")]
             setattr(chosen, attribute, day)
     if chosen.date_from and chosen.date_to and chosen.date_to < chosen.date_from:
-        chosen.errors["bis"] = ["Das Ende des Zeitraums darf nicht vor dem Beginn liegen."]
+        chosen.errors["bis"] = [_("Das Ende des Zeitraums darf nicht vor dem Beginn liegen.")]
         chosen.date_to = None
     return chosen
 

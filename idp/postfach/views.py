@@ -9,6 +9,7 @@ import io
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, send_file, url_for
 
 from ..authn.web import login_required
+from ..i18n import _
 from . import case as cases
 from . import folders, pdf
 from .dates import shown
@@ -16,10 +17,10 @@ from .dates import shown
 bp = Blueprint("postfach", __name__, url_prefix="/postfach")
 
 NOTICES = {
-    "geloescht": "Der Vorgang wurde in den Papierkorb verschoben.",
-    "wiederhergestellt": "Der Vorgang wurde wiederhergestellt und liegt wieder im Eingang. "
-                         "Er wird nicht mehr automatisch gelöscht.",
-    "gesendet": "Ihre Antwort wurde gesendet. Der Online-Dienst erhält sie mit seiner nächsten Abfrage.",
+    "geloescht": _("Der Vorgang wurde in den Papierkorb verschoben."),
+    "wiederhergestellt": _("Der Vorgang wurde wiederhergestellt und liegt wieder im Eingang. "
+                           "Er wird nicht mehr automatisch gelöscht."),
+    "gesendet": _("Ihre Antwort wurde gesendet. Der Online-Dienst erhält sie mit seiner nächsten Abfrage."),
 }
 
 

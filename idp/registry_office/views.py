@@ -7,6 +7,7 @@ from ..accounts import upgrade
 from ..accounts.models import Account, UpgradeRequest
 from ..authn import web
 from ..extensions import db
+from ..i18n import _
 
 bp = Blueprint("registry_office", __name__, url_prefix="/meldebehoerde")
 
@@ -19,7 +20,7 @@ def _require_clerk():
         abort(403)
     if not upgrade.clerk_level_met(g.login_session.loa):
         return web.hoch_required(g.clerk, g.login_session.loa, request.full_path.rstrip("?"),
-                                 "Upgrade-Anträge der Meldebehörde bearbeiten Sie")
+                                 _("Upgrade-Anträge der Meldebehörde bearbeiten Sie"))
 
 
 @bp.route("")

@@ -66,9 +66,10 @@
       list.hidden = false;
       input.setAttribute("aria-expanded", "true");
     }
-    status.textContent = suggestions.length === 0 ? "Keine Vorschläge."
-      : (suggestions.length === 1 ? "1 Vorschlag" : suggestions.length + " Vorschläge")
-        + ", mit Pfeiltasten auswählen.";
+    // The words come from the page (data-*), so they are in the page's language.
+    const words = status.dataset;
+    status.textContent = suggestions.length === 0 ? words.none
+      : (suggestions.length === 1 ? words.one : words.many.replace("{n}", String(suggestions.length)));
   }
 
   function load() {

@@ -5,49 +5,21 @@ registration and login with the keyboard alone."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
-from babel.messages.pofile import read_po
 from playwright.sync_api import Page, expect
 
 from tests.browser.support import assert_accessible, path_is
 from tests.browser.test_accessibility import authorization_url
+from tests.support.languages import german_in
 
 pytestmark = pytest.mark.browser
 
-CATALOGUE = Path(__file__).resolve().parents[2] / "idp" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
 PASSWORD = "Sonnenblume-42"
 
 
-def german_fragments() -> list[str]:
-    """What of the catalogue's German must not show on an English page: the text of
-    every msgid whose English differs, without markup and placeholders, in pieces long
-    enough not to be an English word too."""
-    with CATALOGUE.open("rb") as po:
-        catalogue = read_po(po)
-    fragments = set()
-    for message in catalogue:
-        if not message.id or not message.string:
-            continue
-        german, english = (message.id, message.string) if isinstance(message.id, str) else (message.id[0],
-                                                                                               message.string[0])
-        if german == english:
-            continue
-        text = re.sub(r"<[^>]+>|&shy;", "", german)
-        for piece in re.split(r"%\(\w+\)[sd]|\n", text):
-            piece = " ".join(piece.split()).strip(" ,.:;–")
-            if len(piece) >= 4 or piece in ("ja", "nein", "Ort"):
-                fragments.add(piece)
-    return sorted(fragments, key=len, reverse=True)
-
-
-GERMAN = german_fragments()
-
-
 def german_on(page: Page) -> list[str]:
-    text = " ".join(page.locator("body").inner_text().split())
-    return [piece for piece in GERMAN if re.search(rf"(?<!\w){re.escape(piece)}(?!\w)", text)]
+    return german_in(page.locator("body").inner_text())
 
 
 def check_english(page: Page, what: str, found: dict) -> None:

@@ -40,7 +40,7 @@ def test_a_visitor_sees_each_entry_with_what_the_service_needs(app, user_agent):
         assert words in shown
     assert links_of(entry(page, client_id))["Hier starten: Gewerbeanmeldung"] == "https://gewerbe.example.de/start"
     assert "nicht nutzen" not in shown
-    assert 'label for="q">Online-Dienst suchen</label>' in page.text
+    assert 'for="q">Online-Dienst suchen</label>' in page.text
 
 
 @pytest.mark.parametrize("audience, shown", [("citizens", "Für Bürgerinnen und Bürger"),

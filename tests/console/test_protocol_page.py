@@ -19,7 +19,7 @@ def recorded(app, at: datetime, event: str, **fields) -> None:
 
 
 def rows(html: str) -> list[str]:
-    return re.findall(r'<tr data-event="([^"]+)">', html)
+    return re.findall(r'<tr[^>]* data-event="([^"]+)">', html)
 
 
 def test_search_by_address_kind_service_and_period(app, console, make_account, make_client):

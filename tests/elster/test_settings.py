@@ -64,9 +64,9 @@ def _services(metadata_source, signer, keypair) -> ElsterServices:
 def test_metadata_from_a_file_must_carry_the_pinned_signature(metadata_file, elster_keys):
     ours = make_keypair("Servicekonto ELSTER")
     assert _services(str(metadata_file), elster_keys.cert_pem, ours).idp().entity_id == IDP
-    with pytest.raises(ElsterUnavailable, match=UNREACHABLE):
+    with pytest.raises(ElsterUnavailable, match=str(UNREACHABLE)):
         _services(str(metadata_file), make_keypair("someone").cert_pem, ours).idp()
-    with pytest.raises(ElsterUnavailable, match=NOT_SET_UP):
+    with pytest.raises(ElsterUnavailable, match=str(NOT_SET_UP)):
         _services(None, None, ours).idp()
 
 

@@ -56,7 +56,7 @@ def test_an_altered_answer_is_refused_with_its_own_message_and_audited(app, org,
     acs_url, fields = simulator_answer(start_login(user_agent_2).text, BERGER)
     refused = post_answer(user_agent_2, acs_url, with_altered_signature(fields))
     assert refused.status_code == 400 and message_in(refused, NOT_VERIFIED)
-    assert UNREACHABLE not in refused.text and INVALID not in refused.text
+    assert str(UNREACHABLE) not in refused.text and str(INVALID) not in refused.text
     assert 'href="/anmelden"' in refused.text  # back to the login, to try again
     assert failed_logins(app) == [{"method": "elster", "reason": "signature", "purpose": "login",
                                    "account_id": None}]

@@ -35,7 +35,7 @@ def test_the_eingang_lists_the_message_and_counts_it_unread_in_the_header(erika,
     text = visible_text(page.text)
     assert "Eingang (1)" in text
     assert 'aria-label="Postfach, 1 ungelesene Nachricht"' in page.text
-    row = re.search(r'<tr data-message="[^"]+" class="unread">(.*?)</tr>', page.text, re.S).group(1)
+    row = re.search(r'<tr data-message="[^"]+" class="kern-table__row unread">(.*?)</tr>', page.text, re.S).group(1)
     assert ["Ungelesen", "Wohngeld-Antrag", "Ihr Antrag ist eingegangen Antrag auf Wohngeld", "Ja"] == [
         visible_text(cell) for i, cell in enumerate(re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)) if i != 3]
 
