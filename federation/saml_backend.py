@@ -73,7 +73,7 @@ def _read_response(partner: FederationPartner, login: FederationLogin, saml_resp
             level = levels.level_of(attribute.trust_level)
             attributes.extend(RemoteAttribute(n, v, level) for n, v in known.into(attribute.values[0]).items() if v)
     if not subject:
-        raise SamlError("no_subject", "Das andere Servicekonto hat keine dauerhafte Kennung übermittelt.")
+        raise SamlError("neither a persistent NameID nor a bPK2", code="no_subject")
     return RemoteIdentity(partner_id=partner.id, subject=subject, level=levels.level_of(result.class_ref),
                           attributes=tuple(attributes), auth_time=result.authn_instant)
 

@@ -67,6 +67,7 @@ class RemoteIdP(_Served):
         self.requests: list = []
         self.raw_requests: list = []
         self.tamper = None  # a function(str xml) -> str, to spoil answers on purpose
+        self.name_id_format = NAMEID_FORMAT_PERSISTENT
         self.app.add_url_rule("/sso", view_func=self.sso, methods=["GET"])
         self.app.add_url_rule("/login", view_func=self.login, methods=["POST"])
 
@@ -109,7 +110,7 @@ class RemoteIdP(_Served):
             person = self.persons[request.form["user"]]
             response = self.idp.create_authn_response(
                 person.attributes, in_response_to=message.id, destination=acs, sp_entity_id=sp,
-                name_id=NameID(format=NAMEID_FORMAT_PERSISTENT, text="pers-" + request.form["user"]),
+                name_id=NameID(format=self.name_id_format, text="pers-" + request.form["user"]),
                 authn={"class_ref": person.class_ref}, sign_response=True, sign_assertion=True,
                 encrypt_assertion=True, sign_alg=SIG_RSA_SHA256, digest_alg=DIGEST_SHA256)
         text = str(response)

@@ -15,6 +15,7 @@ import subprocess
 import pytest
 import requests
 from playwright.sync_api import Page, expect
+from saml2.saml import NAMEID_FORMAT_PERSISTENT, NAMEID_FORMAT_TRANSIENT
 
 from eid_connector.simulator.devkeys import self_signed
 from lxml import etree
@@ -86,6 +87,7 @@ def idp_partner(app, tmp_path, remote_idp):
     from idp.loa import Level
 
     remote_idp.tamper = None
+    remote_idp.name_id_format = NAMEID_FORMAT_PERSISTENT
     return _add_partner(app, tmp_path, remote_idp.metadata(), Level.SUBSTANZIELL)
 
 
@@ -219,6 +221,15 @@ def test_spoiled_answers_are_refused(app, page: Page, idp_partner, remote_idp, t
     page.goto("/anmelden")
     log_in_at_land_b(page)
     expect(page.get_by_role("alert")).to_contain_text("ungültig")
+    assert account_attributes(app, "erika.b@example.org") is None
+
+
+def test_an_answer_without_a_lasting_identifier_is_refused(app, page: Page, idp_partner, remote_idp):
+    # A transient NameID and no bPK2: nothing to link an account to on the next visit.
+    remote_idp.name_id_format = NAMEID_FORMAT_TRANSIENT
+    page.goto("/anmelden")
+    log_in_at_land_b(page)
+    expect(page.get_by_role("alert")).to_contain_text("ungültig und wurde verworfen")
     assert account_attributes(app, "erika.b@example.org") is None
 
 
