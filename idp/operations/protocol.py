@@ -21,7 +21,7 @@ KINDS = {"login.": _("Anmeldungen"), "account.": _("Konten"), "organisation.": _
 
 
 def event_choices() -> dict[str, str]:
-    """The search's choices: every kind, then every event, by its German label."""
+    """The search's choices: every kind, then every event, by its label."""
     return {"": _("Alle Ereignisse"), **{k: _("%(kind)s (alle)", kind=label) for k, label in KINDS.items()},
             **EVENTS}
 

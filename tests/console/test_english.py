@@ -1,6 +1,5 @@
 """The console "Betrieb" in English: its pages, refusals and notices show no German of
-the message catalogue once the operator has chosen English. (The protocol page is left
-out: the audit event labels of idp/audit/events.py are German only so far.)"""
+the message catalogue once the operator has chosen English."""
 from __future__ import annotations
 
 import pytest
@@ -47,3 +46,5 @@ def test_the_console_in_english(console, make_client):
     assert "There is no active Servicekonto with this e-mail address." in roles
     partners = english(console.get("/betrieb/foederationspartner"))
     assert "Add federation partner" in partners and "No federation partner has been added yet." in partners
+    protocol = english(console.get("/betrieb/protokoll"))
+    assert "Role given or taken" in protocol and "Online service managed" in protocol
