@@ -4,7 +4,6 @@ Fachliche Leitstelle and Vertretung, with no German of the catalogue left on the
 and the organisation mails in the language of their reader."""
 from __future__ import annotations
 
-import re
 from html import unescape
 
 from sqlalchemy import select
@@ -13,7 +12,7 @@ from idp.accounts.models import Account
 from idp.extensions import db
 from idp.organisations import leitstelle
 from idp.organisations.models import FunctionMailbox, Group
-from tests.browser.test_languages import GERMAN
+from tests.support import languages
 from tests.conftest import Browserless
 from tests.organisations.support_c import add_user, make_organisation
 from tests.support.flows import location
@@ -27,12 +26,7 @@ ADMINISTRATOR = {"given_name": "Erika", "family_name": "Muster", "birth_date": "
 
 
 def german_in(html: str) -> list[str]:
-    """The catalogue's German left in what a reader sees of the page (its body, no
-    scripts), as tests/browser/test_languages.py checks it in the browser."""
-    body = re.search(r"<body.*?</body>", html, re.S).group(0)
-    body = re.sub(r"<(script|template)\b.*?</\1>", " ", body, flags=re.S)
-    text = " ".join(unescape(re.sub(r"<[^>]+>", " ", body)).split())
-    return [piece for piece in GERMAN if re.search(rf"(?<!\w){re.escape(piece)}(?!\w)", text)]
+    return languages.german_in(languages.visible_text(html))
 
 
 def in_english(agent: Browserless, path: str, found: dict) -> str:
