@@ -108,6 +108,7 @@ def test_create_fill_edit_and_delete_a_group(page, app, org):
     expect(page.get_by_role("heading", level=1)).to_have_text("Gruppe „Rechnungswesen“")
 
     page.get_by_role("link", name="Gruppenverwaltung", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Gruppenverwaltung")
     assert table_rows(page, GROUPS) == [["Rechnungswesen", "Anträge der Buchhaltung", "1", "1"]]
 
     page.get_by_role("link", name="Rechnungswesen").click()

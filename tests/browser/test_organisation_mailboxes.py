@@ -73,6 +73,7 @@ def test_create_edit_and_delete_a_mailbox_without_service(page, app, org):
     assert mailbox_state(app, "Poststelle") == (None, {org["eva"], org["tom"]})
 
     page.get_by_role("link", name="Funktionspostfächer", exact=True).first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Funktionspostfächer")
     assert table_rows(page, MAILBOXES) == [["Poststelle", "Post an die Zentrale", "keiner", "2"]]
 
     page.get_by_role("link", name="Poststelle").click()
