@@ -47,12 +47,6 @@ def create_app(settings: Settings | None = None) -> Flask:
         MAX_CONTENT_LENGTH=256 * 1024,
         TESTING=settings.testing,
     )
-    if settings.trusted_proxies:
-        # Only the hops we run may say who the client is and whether it came over https
-        # (the login throttle counts per address; HSTS and secure cookies need the scheme).
-        # The host is not taken from them: URLs come from the issuer.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies,
-                                x_host=0, x_port=0, x_prefix=0)
     if settings.database_url.startswith("sqlite:///"):
         Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
 
@@ -94,7 +88,28 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     federation.app.init_app(app)
     elster_connector.app.init_app(app)
+    _wrap_edge(app, settings)
     return app
+
+
+def _wrap_edge(app: Flask, settings: Settings) -> None:
+    """What answers before Flask: the constant documents, and outermost the proxy's
+    word on who is asking."""
+    from .oidc import documents
+    from .oidc import views as oidc_views
+
+    paths = app.url_map.bind("localhost")
+    app.wsgi_app = documents.ConstantDocuments(app.wsgi_app, {
+        paths.build("oidc.discovery"): documents.Document(lambda: oidc_views.discovery_document(app)),
+        paths.build("oidc.jwks"): documents.Document(app.extensions["servicekonto.keys"].jwks_json,
+                                                     (("Cache-Control", oidc_views.JWKS_CACHE),)),
+    }, settings.trusted_proxies)
+    if settings.trusted_proxies:
+        # Only the hops we run may say who the client is and whether it came over https
+        # (the login throttle counts per address; HSTS and secure cookies need the scheme).
+        # The host is not taken from them: URLs come from the issuer.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies,
+                                x_host=0, x_port=0, x_prefix=0)
 
 
 def _register_blueprints(app: Flask, settings: Settings) -> None:

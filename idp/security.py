@@ -22,17 +22,21 @@ HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 PAGE_CACHE = ("Cache-Control", "no-store")
 
 
+_WANTED = {(secure, html): _ALWAYS + ((HSTS,) if secure else ()) + ((PAGE_CACHE,) if html else ())
+           for secure in (False, True) for html in (False, True)}
+
+
+def security_headers(secure: bool, html: bool) -> tuple[tuple[str, str], ...]:
+    """The headers an answer gets unless its view set them itself."""
+    return _WANTED[secure, html]
+
+
 def add_security_headers(response):
     # One pass over the headers already set (a view may set its own CSP or cache
     # rule) instead of a scan per header: this runs on every answer.
     headers = response.headers
     present = {key.lower() for key, _ in headers.items()}
-    wanted = list(_ALWAYS)
-    if request.is_secure:
-        wanted.append(HSTS)
-    if response.mimetype == "text/html":
-        wanted.append(PAGE_CACHE)
-    for key, value in wanted:
+    for key, value in security_headers(request.is_secure, response.mimetype == "text/html"):
         if key.lower() not in present:
             headers.add(key, value)
     return response

@@ -17,6 +17,16 @@ def _route() -> str:
     return request.url_rule.rule if request.url_rule is not None else "(unmatched)"
 
 
+def log_request(method: str, route: str, status: int, started: float | None, request_id: str) -> None:
+    """The request line: `route` is the rule, never a path with its secrets."""
+    if not request_log.isEnabledFor(logging.INFO):
+        return
+    duration = round((time.perf_counter() - started) * 1000, 1) if started is not None else None
+    request_log.info("%s %s %s", method, route, status,
+                     extra={"method": method, "route": route, "status": status, "duration_ms": duration,
+                            "request_id": request_id})
+
+
 def init_app(app: Flask) -> None:
     # Only a proxy we trust may name the request (it logs the same id).
     trusted = app.config["SERVICEKONTO"].trusted_proxies > 0
@@ -32,12 +42,8 @@ def init_app(app: Flask) -> None:
         response.headers[logs.REQUEST_ID_HEADER] = request_id
         if response.status_code >= 400:
             metrics.count_error(request.endpoint, response.status_code)
-        route = _route()
-        started = getattr(g, "request_started", None)
-        duration = round((time.perf_counter() - started) * 1000, 1) if started is not None else None
-        request_log.info("%s %s %s", request.method, route, response.status_code,
-                         extra={"method": request.method, "route": route, "status": response.status_code,
-                                "duration_ms": duration, "request_id": request_id})
+        log_request(request.method, _route(), response.status_code, getattr(g, "request_started", None),
+                    request_id)
         return response
 
     def log_exception(exc_info):

@@ -39,26 +39,33 @@ def _issuer() -> str:
 
 @bp.route("/.well-known/openid-configuration")
 def discovery():
-    # A constant document per application: built once, then served as bytes.
-    body = current_app.extensions.get("servicekonto.discovery")
+    # GET and HEAD are answered by the edge (documents.py) before Flask; the route
+    # names the URL and gives OPTIONS and 405 their usual answers.
+    return current_app.response_class(discovery_document(current_app), mimetype="application/json")
+
+
+def discovery_document(app) -> bytes:
+    """OpenID Connect Discovery 1.0 §3: constant per application, built once."""
+    body = app.extensions.get("servicekonto.discovery")
     if body is None:
-        body = current_app.extensions["servicekonto.discovery"] = json.dumps(_provider_metadata()).encode()
-    return current_app.response_class(body, mimetype="application/json")
+        paths = app.url_map.bind("localhost")
+        body = app.extensions["servicekonto.discovery"] = json.dumps(
+            _provider_metadata(app.config["SERVICEKONTO"].issuer, paths.build)).encode()
+    return body
 
 
-def _provider_metadata() -> dict:
-    issuer = _issuer()
+def _provider_metadata(issuer: str, path) -> dict:
     return {
         "issuer": issuer,
-        "authorization_endpoint": issuer + url_for("oidc.authorize_endpoint"),
-        "token_endpoint": issuer + url_for("oidc.token"),
-        "userinfo_endpoint": issuer + url_for("oidc.userinfo"),
-        "jwks_uri": issuer + url_for("oidc.jwks"),
-        "end_session_endpoint": issuer + url_for("oidc.end_session"),
-        "revocation_endpoint": issuer + url_for("oidc.revoke"),
+        "authorization_endpoint": issuer + path("oidc.authorize_endpoint"),
+        "token_endpoint": issuer + path("oidc.token"),
+        "userinfo_endpoint": issuer + path("oidc.userinfo"),
+        "jwks_uri": issuer + path("oidc.jwks"),
+        "end_session_endpoint": issuer + path("oidc.end_session"),
+        "revocation_endpoint": issuer + path("oidc.revoke"),
         "revocation_endpoint_auth_methods_supported": REVOCATION_AUTH_METHODS,
         "revocation_endpoint_auth_signing_alg_values_supported": rfc7523.ALGORITHMS,
-        "introspection_endpoint": issuer + url_for("oidc.introspect"),
+        "introspection_endpoint": issuer + path("oidc.introspect"),
         "introspection_endpoint_auth_methods_supported": INTROSPECTION_AUTH_METHODS,
         "introspection_endpoint_auth_signing_alg_values_supported": rfc7523.ALGORITHMS,
         "introspection_signing_alg_values_supported": SIGNING_ALGORITHMS,
@@ -79,8 +86,8 @@ def _provider_metadata() -> dict:
         "request_parameter_supported": True,
         "request_uri_parameter_supported": False,
         "request_object_signing_alg_values_supported": rfc7523.ALGORITHMS,
-        "pushed_authorization_request_endpoint": issuer + url_for("oidc.pushed_authorization_request"),
-        "registration_endpoint": issuer + url_for("oidc.register"),
+        "pushed_authorization_request_endpoint": issuer + path("oidc.pushed_authorization_request"),
+        "registration_endpoint": issuer + path("oidc.register"),
         "require_pushed_authorization_requests": False,
         "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "loa",
                              "sid", "act", *claims_mod.KNOWN_CLAIMS],
@@ -96,10 +103,16 @@ def _provider_metadata() -> dict:
 
 @bp.route("/jwks")
 def jwks():
+    # Like discovery: GET and HEAD are answered by the edge.
     response = current_app.response_class(current_app.extensions["servicekonto.keys"].jwks_json(),
                                           mimetype="application/json")
-    response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers["Cache-Control"] = JWKS_CACHE
     return response
+
+
+# Online services fetch the keys again when they meet an unknown `kid`, and a rotated
+# key stays published as "previous" (idp/keys.py), so five minutes of caching is safe.
+JWKS_CACHE = "public, max-age=300"
 
 
 def respond(outcome: authorize.Outcome):

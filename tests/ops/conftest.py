@@ -2,6 +2,9 @@
 in the repository root), on the test database."""
 from __future__ import annotations
 
+import io
+import json
+import logging
 import os
 import subprocess
 import sys
@@ -12,6 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from idp.observability.logs import JsonFormatter, RequestIdFilter
 from tests.conftest import free_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -114,3 +118,19 @@ def variant_app(app, tmp_path):
     for application in made:
         with application.app_context():
             db.engine.dispose()
+
+
+@pytest.fixture
+def json_log():
+    """The root logger's output as the production handler writes it."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(RequestIdFilter())
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
+    root.removeHandler(handler)
+    root.setLevel(level)

@@ -3,39 +3,20 @@ the request's id, which the answer echoes as X-Request-ID; never personal data o
 secrets."""
 from __future__ import annotations
 
-import io
 import json
 import logging
 import re
 
-import pytest
 import requests
 from sqlalchemy import select
 
 from idp.extensions import db
 from idp.mail.outbox import OutboxMail
-from idp.observability.logs import JsonFormatter, RequestIdFilter
 from tests.conftest import csrf_from
 from tests.support.flows import obtain_code, exchange
 
 FIELDS = {"time", "level", "logger", "message", "request_id"}
 CLIENT_ADDRESS = "198.51.100.23"
-
-
-@pytest.fixture
-def json_log():
-    """The root logger's output as the production handler writes it."""
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter())
-    handler.addFilter(RequestIdFilter())
-    root = logging.getLogger()
-    level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
-    root.removeHandler(handler)
-    root.setLevel(level)
 
 
 def request_lines(lines: list[dict]) -> list[dict]:
@@ -50,6 +31,13 @@ def test_every_answer_names_its_request_and_the_log_line_carries_the_name(user_a
     assert FIELDS <= line.keys() and line["request_id"] == request_id and line["level"] == "INFO"
     assert line["route"] == "/anmelden" and line["status"] == 200 and line["method"] == "GET"
     assert user_agent.get("/anmelden").headers["X-Request-ID"] != request_id
+
+
+def test_the_constant_documents_answered_before_flask_are_logged_by_route_too(user_agent, json_log):
+    paths = ("/.well-known/openid-configuration", "/jwks")
+    ids = [user_agent.get(path).headers["X-Request-ID"] for path in paths]
+    assert [(line["route"], line["status"], line["request_id"]) for line in request_lines(json_log())] == [
+        (path, 200, request_id) for path, request_id in zip(paths, ids)]
 
 
 def test_a_request_id_is_taken_only_from_a_trusted_proxy(variant_app, user_agent):

@@ -75,3 +75,11 @@ def test_the_production_server_trusts_forwarded_headers_only_when_told(app, tmp_
     finally:
         server.stop()
     assert answer.status_code == 200 and (HSTS in answer.headers) == secure
+
+
+def test_the_constant_documents_get_hsts_over_https_too(behind_one_proxy):
+    # They are answered before Flask (idp/oidc/documents.py), from the same scheme.
+    client = behind_one_proxy.test_client()
+    for path in ("/.well-known/openid-configuration", "/jwks"):
+        assert client.get(path, headers=FORGED).headers["Strict-Transport-Security"].startswith("max-age=")
+        assert "Strict-Transport-Security" not in client.get(path).headers
