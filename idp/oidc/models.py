@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 
 from authlib.oauth2.rfc6749 import AuthorizationCodeMixin, ClientMixin, TokenMixin
 from authlib.oauth2.rfc6749.util import list_to_scope, scope_to_list
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -227,13 +227,14 @@ class Token(db.Model, TokenMixin):
     def get_client(self):
         return db.session.get(Client, self.client_id)
 
+    # Both hashes are unique; asked on every API call, userinfo and refresh.
     @classmethod
     def by_access_token(cls, token: str) -> "Token | None":
-        return db.session.query(cls).filter_by(access_token_hash=digest(token or "")).first()
+        return db.session.scalar(select(cls).where(cls.access_token_hash == digest(token or "")))
 
     @classmethod
     def by_refresh_token(cls, token: str) -> "Token | None":
-        return db.session.query(cls).filter_by(refresh_token_hash=digest(token or "")).first()
+        return db.session.scalar(select(cls).where(cls.refresh_token_hash == digest(token or "")))
 
 
 class Consent(db.Model):

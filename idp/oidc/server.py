@@ -14,6 +14,7 @@ from authlib.oidc.core.util import create_half_hash
 from flask import current_app, url_for
 from joserfc import jwt
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from ..accounts.models import Account
 from ..authn.sessions import LoginSession, expired
@@ -197,11 +198,16 @@ class AuthorizationCodeGrant(DPoPBinding, grants.AuthorizationCodeGrant):
         return _subject(authorization_code.account_id, authorization_code.actor_id)
 
 
+# The attributes are loaded when claims are released, not for every token: a refresh
+# or a code exchange without personal claims never reads them.
+_WITHOUT_ATTRIBUTES = (lazyload(Account.attributes),)
+
+
 def _subject(account_id: str, actor_id: str | None) -> Subject | None:
-    account = db.session.get(Account, account_id)
+    account = db.session.get(Account, account_id, options=_WITHOUT_ATTRIBUTES)
     if account is None or not account.is_active:
         return None
-    actor = db.session.get(Account, actor_id) if actor_id else None
+    actor = db.session.get(Account, actor_id, options=_WITHOUT_ATTRIBUTES) if actor_id else None
     if actor_id and (actor is None or not actor.is_active):
         return None
     return Subject(account, actor)
