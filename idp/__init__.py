@@ -218,4 +218,6 @@ def _register_pages(app: Flask) -> None:
                 "organisation_member": organisation_member,
                 "acting_principal_name": acting_principal_name,
                 "simulators": app.config["SERVICEKONTO"].simulators,
-                "display_name": app.config["SERVICEKONTO"].display_name}
+                "display_name": app.config["SERVICEKONTO"].display_name,
+                "support_email": app.config["SERVICEKONTO"].support_email,
+                "support_url": app.config["SERVICEKONTO"].support_url}

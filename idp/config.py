@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,6 +99,10 @@ class Settings:
     # The state's logo in the page header (an SVG or PNG file the IdP serves itself);
     # without it the header shows the name only.
     logo: Path | None = None
+    # Where citizens get help (page footer, and the refusals that send them there):
+    # an address and/or the state's help page. Unset: the footer names neither.
+    support_email: str | None = None
+    support_url: str | None = None
     # The built KERN UX design system (@kern-ux/native's dist/: kern.min.css, fonts);
     # production installs may keep it outside the source tree.
     kern_dist: Path = PROJECT_ROOT / "node_modules" / "@kern-ux" / "native" / "dist"
@@ -138,6 +143,8 @@ class Settings:
             elster_sp_cert=_path(env.get("ELSTER_SP_CERT")),
             display_name=env.get("SERVICEKONTO_NAME") or cls.display_name,
             logo=_path(env.get("SERVICEKONTO_LOGO")),
+            support_email=env.get("SERVICEKONTO_SUPPORT_EMAIL") or None,
+            support_url=env.get("SERVICEKONTO_SUPPORT_URL") or None,
             kern_dist=_path(env.get("SERVICEKONTO_KERN_DIST")) or cls.kern_dist,
             argon2_time_cost=_int(env, "ARGON2_TIME_COST", cls.argon2_time_cost),
             argon2_memory_cost=_int(env, "ARGON2_MEMORY_COST", cls.argon2_memory_cost),
@@ -176,6 +183,13 @@ class Settings:
                 raise ValueError(f"SERVICEKONTO_METRICS_NETWORKS: {network!r} is no network like 10.0.0.0/8") from None
         if self.logo is not None and self.logo.suffix.lower() not in (".svg", ".png"):
             raise ValueError("SERVICEKONTO_LOGO must be an .svg or .png file")
+        if self.support_email is not None and not re.fullmatch(r"[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+",
+                                                                self.support_email):
+            raise ValueError("SERVICEKONTO_SUPPORT_EMAIL must be an e-mail address")
+        if self.support_url is not None:
+            parsed = urlparse(self.support_url)
+            if parsed.scheme != "https" and not (parsed.scheme == "http" and parsed.hostname in _LOCAL_HOSTS):
+                raise ValueError("SERVICEKONTO_SUPPORT_URL must be an https URL")
         self._validate_eid()
         self._validate_elster()
         self._validate_argon2()
