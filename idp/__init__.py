@@ -74,6 +74,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     from . import outage
 
     outage.init_app(app)
+    from . import concurrency
+
+    concurrency.init_app(app)
     csrf.init_app(app)
 
     from .oidc.server import init_server
