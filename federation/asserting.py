@@ -20,6 +20,7 @@ from idp.extensions import db
 from idp.i18n import _
 from idp.loa import Level
 from idp.oidc.server import subject_for
+from idp.organisations.entitlements import is_organisation_account
 from idp.secrets import digest, new_secret
 from idp.timeutil import utcnow
 
@@ -101,6 +102,12 @@ def find(request_id: str | None, browser_secret: str | None) -> AssertionRequest
     if not hmac.compare_digest(pending.browser_digest, digest(browser_secret)):
         return None
     return pending
+
+
+def may_assert(account: Account) -> bool:
+    """TR-03160 connects the states' citizen accounts. An organisation account speaks
+    for its organisation, not as a citizen, so it is never asserted to a state."""
+    return not is_organisation_account(account)
 
 
 def required_level(pending: AssertionRequest) -> Level:

@@ -97,6 +97,11 @@ def consent(request_id):
     account = db.session.get(Account, login.account_id)
     required = asserting.required_level(pending)
     services = _services()
+    if not asserting.may_assert(account):
+        if request.method == "POST":
+            return _post(*asserting.refuse(pending, asserting.DENIED, idp_entity_id=services.entity_id,
+                                           signing=services.credentials.signing), login)
+        return render_template("federation/asserting_organisation.html", partner=partner, next_url=here)
     if login.loa < required:
         if request.method == "POST":
             return _post(*asserting.refuse(pending, asserting.NO_AUTHN_CONTEXT, idp_entity_id=services.entity_id,

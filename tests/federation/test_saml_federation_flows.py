@@ -25,6 +25,7 @@ from federation.saml.namespaces import AKDB, SAML
 from federation.saml.xmlenc import decrypt_assertion
 from tests.browser.support import assert_accessible, submit_login_form
 from tests.federation.saml_peer_servers import Person, RemoteIdP, RemoteSP
+from tests.support.organisations import PASSWORD as ORGANISATION_PASSWORD, create_member, create_organisation
 
 pytestmark = pytest.mark.browser
 
@@ -297,6 +298,19 @@ def test_refusal_on_consent_reaches_land_b_as_request_denied(app, page: Page, sp
     page.get_by_role("button", name="Ablehnen").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Fehler bei Land B")
     assert remote_sp.failures and not remote_sp.arrived
+
+
+def test_an_organisation_account_is_never_asserted_to_land_b(app, page: Page, sp_partner, remote_sp):
+    with app.app_context():
+        create_member(create_organisation(), "max.muster@muster-gmbh.example")
+    page.goto(remote_sp.base + "/start")
+    page.get_by_role("link", name="Weiter zur Anmeldung").click()
+    submit_login_form(page, "max.muster@muster-gmbh.example", ORGANISATION_PASSWORD)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Nur mit persönlichem Servicekonto")
+    assert_accessible(page, "asserting refused for an organisation account")
+    page.get_by_role("button", name=f"Zurück zu „{STATE}“").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Fehler bei Land B")
+    assert "RequestDenied" in remote_sp.failures[-1] and not remote_sp.arrived
 
 
 def test_level_asked_by_land_b_is_enforced(app, page: Page, sp_partner, remote_sp, make_account):
