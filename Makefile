@@ -33,7 +33,8 @@ APT_PACKAGES := python3-venv libxmlsec1-dev xmlsec1 pkg-config chromium postgres
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
 PYTEST_WORKERS ?= 2
-PYTEST := $(PY) -m pytest -n $(PYTEST_WORKERS)
+# The slowest tests are named at the end of each run, to keep the suite's time in view.
+PYTEST := $(PY) -m pytest -n $(PYTEST_WORKERS) --durations=15
 # The resilience tests run on a PostgreSQL server of their own, whatever the run's
 # database: only the PostgreSQL run selects them (a -m in PYTEST_ARGS overrides this).
 SQLITE_ONLY := -m 'not resilience'
