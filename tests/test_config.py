@@ -37,6 +37,11 @@ def test_the_first_mail_retry_comes_from_the_environment():
     ({"SERVICEKONTO_ISSUER": "https://konto.example.de", "SERVICEKONTO_SIMULATORS": "1"}, "development"),
     ({"SERVICEKONTO_MAIL_RETRY_SECONDS": "0"}, "SERVICEKONTO_MAIL_RETRY_SECONDS"),
     ({"SERVICEKONTO_MAIL_RETRY_SECONDS": "eine Minute"}, "SERVICEKONTO_MAIL_RETRY_SECONDS"),
+    # The support contact lands in every page's footer (tests/test_support_contact.py).
+    ({"SERVICEKONTO_SUPPORT_EMAIL": "hilfe at land"}, "SERVICEKONTO_SUPPORT_EMAIL"),
+    ({"SERVICEKONTO_SUPPORT_EMAIL": 'x"@y.de" onmouseover=1'}, "SERVICEKONTO_SUPPORT_EMAIL"),
+    ({"SERVICEKONTO_SUPPORT_URL": "http://land.example.de/hilfe"}, "SERVICEKONTO_SUPPORT_URL"),
+    ({"SERVICEKONTO_SUPPORT_URL": "javascript:alert(1)"}, "SERVICEKONTO_SUPPORT_URL"),
 ])
 def test_unsafe_settings_are_refused(env, problem):
     with pytest.raises(ValueError, match=problem):
