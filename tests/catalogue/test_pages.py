@@ -9,7 +9,11 @@ import pytest
 from idp.accounts.models import EidLink
 from idp.extensions import db
 from idp.loa import Level
+from idp.organisations import delegation as delegations
+from idp.organisations.models import Delegation
 from tests.catalogue.support import list_service
+from tests.conftest import Browserless
+from tests.organisations.support_f import PASSWORD, make_team
 from tests.support.organisations import grant, make_organisation, subscribe
 
 UPGRADE_URL = "/mein-bereich/upgrade"
@@ -175,3 +179,29 @@ def test_the_demo_service_of_make_run_is_in_the_catalogue(app, user_agent):
     # A restart keeps the client and its entry.
     assert _demo_client(app, "http://127.0.0.1:5001")[0] == client_id
     assert entry(user_agent.get("/online-dienste?q=beispiel"), client_id) is not None
+
+
+@pytest.mark.parametrize("scope, usable", [("postfach", False), ("vollstaendig", True)])
+def test_a_deputy_sees_what_the_delegation_allows(app, scope, usable):
+    """Acting for a colleague, the entries speak of the colleague's grants, and a
+    delegation for mailboxes only opens no service ("Nur Postfächer")."""
+    team = make_team(app)
+    client_id = list_service(app, "Gewerbeanmeldung", audience="organisations")
+    subscribe(app, team.organisation_id, client_id)
+    grant(app, team.user_id, client_id)  # Uwe's grant, not Karla's
+    with app.app_context():
+        delegation = Delegation(organisation_id=team.organisation_id, principal_id=team.user_id,
+                                deputy_id=team.colleague_id, starts_on=delegations.today(), scope=scope)
+        db.session.add(delegation)
+        db.session.commit()
+        delegation_id = delegation.id
+    karla = Browserless(app)
+    assert karla.login("karla@muster.example", PASSWORD).status_code == 302
+    assert "nicht berechtigt" in text_of(entry(karla.get("/online-dienste"), client_id))
+
+    assert karla.submit("/vertretung", {}, action=f"/vertretung/{delegation_id}/wahrnehmen").status_code == 302
+    shown = text_of(entry(karla.get("/online-dienste"), client_id))
+    if usable:
+        assert "nicht nutzen" not in shown
+    else:
+        assert "nicht nutzen" in shown and "nur den Zugriff auf Postfächer" in shown
