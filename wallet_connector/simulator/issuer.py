@@ -7,6 +7,7 @@ element (array disclosures), with decoy digests as a real issuer adds them.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 
 import jwt
@@ -65,13 +66,16 @@ class TestIssuer:
                              extra_header_parameters={"typ": "dc+sd-jwt", "x5c": x5c.encode(self.signer.chain)})
         return issuer.sd_jwt_issuance
 
-    def status_list_token(self) -> str:
-        """The signed status list (draft-ietf-oauth-status-list §5.1)."""
+    def status_list_token(self, statuses: Sequence[int] | None = None) -> str:
+        """The signed status list (draft-ietf-oauth-status-list §5.1); tests may replace
+        its entries with `statuses`."""
+        entries = self._statuses if statuses is None else list(statuses)
+        bits = 1 if max(entries, default=0) <= 1 else 2  # SUSPENDED needs two bits per entry
         claims = {
             "sub": STATUS_LIST_URI,
             "iat": int(self.now.timestamp()),
             "exp": int((self.now + timedelta(days=1)).timestamp()),
-            "status_list": {"bits": 1, "lst": b64url_encode(token_status_list.encode_list(self._statuses))},
+            "status_list": {"bits": bits, "lst": b64url_encode(token_status_list.encode_list(entries, bits))},
         }
         return jwt.encode(claims, self.signer.key, algorithm="ES256",
                           headers={"typ": token_status_list.TYP, "x5c": x5c.encode(self.signer.chain)})

@@ -135,14 +135,23 @@ class Wallet:
             sd_jwt = _tampered(sd_jwt)
         if defect is Defect.MISSING_KEY_BINDING:
             return sd_jwt
-        now = now or datetime.now(timezone.utc)
-        kb_claims = {
-            "iat": int(now.timestamp()),
-            "aud": "x509_san_dns:elsewhere.example" if defect is Defect.WRONG_AUDIENCE else request.client_id,
-            "nonce": b64url_encode(b"another request") if defect is Defect.WRONG_NONCE else request.nonce,
-            "sd_hash": sha256_b64url(sd_jwt),
-        }
-        return sd_jwt + jwt.encode(kb_claims, credential.holder_key, algorithm="ES256", headers={"typ": "kb+jwt"})
+        return sd_jwt + key_binding_jwt(
+            credential.holder_key, sd_jwt,
+            aud="x509_san_dns:elsewhere.example" if defect is Defect.WRONG_AUDIENCE else request.client_id,
+            nonce=b64url_encode(b"another request") if defect is Defect.WRONG_NONCE else request.nonce,
+            now=now)
+
+    def holder_key(self, pid_id: str) -> ec.EllipticCurvePrivateKey:
+        """The key the trusted PID `pid_id` is bound to (for tests that build presentations)."""
+        return self._credentials[pid_id].holder_key
+
+
+def key_binding_jwt(holder_key: ec.EllipticCurvePrivateKey, sd_jwt: str, *, aud: str, nonce: str,
+                    now: datetime | None = None) -> str:
+    """RFC 9901 §4.3: the holder's signature over the presentation (`sd_jwt` ends with "~")."""
+    now = now or datetime.now(timezone.utc)
+    claims = {"iat": int(now.timestamp()), "aud": aud, "nonce": nonce, "sd_hash": sha256_b64url(sd_jwt)}
+    return jwt.encode(claims, holder_key, algorithm="ES256", headers={"typ": "kb+jwt"})
 
 
 def _paths(request: ReceivedRequest, claims: dict) -> list[list]:
