@@ -49,7 +49,8 @@ def claim_sets(query: dict, credential_id: str = CREDENTIAL_ID) -> list[list[lis
     """The claim paths of each claim set of one credential query, in order of preference
     (§6.4.1); a query without claim_sets has one set: all its claims."""
     credential = next(item for item in query["credentials"] if item["id"] == credential_id)
-    paths = {claim.get("id"): claim["path"] for claim in credential.get("claims", [])}
+    claims = credential.get("claims", [])
     if "claim_sets" not in credential:
-        return [list(paths.values())]
+        return [[claim["path"] for claim in claims]]
+    paths = {claim["id"]: claim["path"] for claim in claims}  # §6.3: ids are required with claim_sets
     return [[paths[claim_id] for claim_id in claim_set] for claim_set in credential["claim_sets"]]

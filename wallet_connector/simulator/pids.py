@@ -47,7 +47,7 @@ def _person(given: str, family: str, born: date, place: str, street: str, postal
     return claims
 
 
-def test_pids(today: date | None = None) -> tuple[TestPid, ...]:
+def pids_for(today: date | None = None) -> tuple[TestPid, ...]:
     today = today or date.today()
     return (
         TestPid(ADULT, "Erika Mustermann", "Gültige PID einer Erwachsenen mit Geburtsnamen.",

@@ -23,7 +23,7 @@ from .. import dcql, x5c
 from ..jose import b64url_decode, b64url_encode, sha256_b64url
 from ..openid4vp import CLIENT_ID_PREFIX, ENC_VALUES, KEY_ALG, REQUEST_AUDIENCE, REQUEST_TYP, RESPONSE_MODE
 from .issuer import TestIssuer
-from .pids import TestPid, test_pids
+from .pids import TestPid, pids_for
 
 
 class Defect(enum.Enum):
@@ -75,7 +75,7 @@ class Wallet:
 
     def __init__(self, issuer: TestIssuer, *, today: date | None = None):
         self.issuer = issuer
-        self.pids = {pid.id: pid for pid in test_pids(today or issuer.now.date())}
+        self.pids = {pid.id: pid for pid in pids_for(today or issuer.now.date())}
         rogue = TestIssuer(issuer.now)
         self._credentials = {pid_id: self._credential(issuer, pid) for pid_id, pid in self.pids.items()}
         self._untrusted = {pid_id: self._credential(rogue, pid) for pid_id, pid in self.pids.items()}
