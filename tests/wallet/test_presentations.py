@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from wallet_connector import PresentationRefused, Purpose, is_at_least
+from wallet_connector import Purpose, is_at_least, request_object
 from wallet_connector.simulator import ADULT, EXPIRED, REVOKED, UNDER_16, Defect
 
 from .conftest import Transaction, refusal
@@ -53,13 +53,14 @@ def test_each_broken_answer_is_refused_with_its_reason(transact, trust, defect, 
     assert refusal(lambda: transact(ADULT, defect).verify(trust)) == reason
 
 
-def test_a_replayed_response_is_refused(transact, trust, wallet):
+def test_a_replayed_response_is_refused(transact, trust, wallet, verifier):
     first = transact(ADULT)
     first.verify(trust)
 
     # The wallet's last response posted again to its transaction (what someone who
     # captured it would do); the replay guard is the transaction's, as in the IdP.
-    replayed = wallet.respond(None, ADULT, Defect.REPLAYED_RESPONSE).form["response"]
+    request = wallet.read_request(request_object(verifier, first.pending))
+    replayed = wallet.respond(request, ADULT, Defect.REPLAYED_RESPONSE).form["response"]
     assert replayed == first.response
     assert refusal(lambda: Transaction(first.pending, replayed, first.replay).verify(trust)) == "replayed"
 
