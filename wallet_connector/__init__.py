@@ -21,7 +21,7 @@ from .openid4vp import (
     verify_response,
     wallet_link,
 )
-from .pid import PidAttributes, PidDataMissing, age_on, attributes, is_at_least, stable_identifier
+from .pid import PidDataMissing, age_on, attributes, is_at_least, stable_identifier
 from .sd_jwt_vc import PID_VCTS, IssuerTrust, VerifiedPresentation, verify_presentation
 
 __all__ = [
@@ -30,7 +30,6 @@ __all__ = [
     "IssuerTrust",
     "MemoryReplayGuard",
     "PendingRequest",
-    "PidAttributes",
     "PidDataMissing",
     "PresentationRefused",
     "Purpose",

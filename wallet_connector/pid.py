@@ -1,7 +1,8 @@
 """From a verified PID to what the account core needs (SPEC §3, Servicekonto Plus).
 
-Attribute names are those of the eID (`idp.authn.eid.CARD_ATTRIBUTES`), so an account
-looks the same whichever way it was verified. Dates use the account format TT.MM.JJJJ.
+Attributes come in the eID's `EidAttributes` (`idp.authn.eid.CARD_ATTRIBUTES`), so an
+account looks the same whichever way it was verified. Dates use the account format
+TT.MM.JJJJ.
 """
 from __future__ import annotations
 
@@ -9,10 +10,9 @@ import hashlib
 import hmac
 import json
 import re
-from dataclasses import asdict, dataclass
 from datetime import date
 
-from eid_connector.personal_data import split_street
+from eid_connector.personal_data import EidAttributes, split_street
 
 # What the stable identifier is made of: data of the person that an ID card renewal
 # does not change. The birth family name stands in for the family name where there is
@@ -26,29 +26,13 @@ class PidDataMissing(ValueError):
     """The presentation lacks a claim the identifier or the account needs."""
 
 
-@dataclass(frozen=True)
-class PidAttributes:
-    given_name: str | None = None
-    family_name: str | None = None
-    birth_name: str | None = None
-    birth_date: str | None = None
-    place_of_birth: str | None = None
-    street: str | None = None
-    house_number: str | None = None
-    postal_code: str | None = None
-    city: str | None = None
-    # ISO 3166-1 alpha-2 as the PID gives it (the eID card says "D" for Germany).
-    country: str | None = None
-    nationality: str | None = None
-
-    def as_dict(self) -> dict[str, str]:
-        return {name: value for name, value in asdict(self).items() if value is not None}
-
-
-def attributes(claims: dict) -> PidAttributes:
+def attributes(claims: dict) -> EidAttributes:
+    """The account's verified-identity attributes, in the eID's shape so the account
+    core takes them alike (`restricted_id` stays None: the link is `stable_identifier`).
+    Country codes stay ISO 3166-1 alpha-2 as the PID gives them (the card says "D")."""
     address = claims.get("address") if isinstance(claims.get("address"), dict) else {}
     nationalities = claims.get("nationalities")
-    return PidAttributes(
+    return EidAttributes(
         given_name=_text(claims.get("given_name")),
         family_name=_text(claims.get("family_name")),
         birth_name=_text(claims.get("birth_family_name")),

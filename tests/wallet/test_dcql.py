@@ -6,6 +6,7 @@ import json
 from wallet_connector import Purpose, pid_query, read_response
 from wallet_connector.dcql import claim_sets
 from wallet_connector.jose import b64url_decode
+from wallet_connector.pid import IDENTIFIER_CLAIMS
 from wallet_connector.simulator import ADULT, UNDER_16
 
 
@@ -22,6 +23,12 @@ def test_login_asks_for_the_identifier_and_the_names_only():
         ["given_name", "family_name", "birthdate", "place_of_birth", "birth_family_name"],
         ["given_name", "family_name", "birthdate", "place_of_birth"],
     ]
+
+
+def test_login_asks_for_all_the_stable_identifier_is_made_of():
+    preferred, fallback = claim_sets(pid_query(Purpose.LOGIN))
+    assert set(IDENTIFIER_CLAIMS) <= set(names(preferred))
+    assert set(IDENTIFIER_CLAIMS) - set(names(fallback)) == {"birth_family_name"}  # family_name stands in
 
 
 def test_registration_also_asks_for_address_and_nationality():
