@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hmac
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit

@@ -57,7 +57,7 @@ def test_a_replayed_response_is_refused(transact, trust, wallet, verifier):
     first = transact(ADULT)
     first.verify(trust)
 
-    # The wallet's last response posted again to its transaction (what someone who
+    # The wallet's response posted again to its transaction (what someone who
     # captured it would do); the replay guard is the transaction's, as in the IdP.
     request = wallet.read_request(request_object(verifier, first.pending))
     replayed = wallet.respond(request, ADULT, Defect.REPLAYED_RESPONSE).form["response"]

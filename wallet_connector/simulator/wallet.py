@@ -79,7 +79,7 @@ class Wallet:
         rogue = TestIssuer(issuer.now)
         self._credentials = {pid_id: self._credential(issuer, pid) for pid_id, pid in self.pids.items()}
         self._untrusted = {pid_id: self._credential(rogue, pid) for pid_id, pid in self.pids.items()}
-        self._last_response: WalletResponse | None = None
+        self._answered: dict[str, WalletResponse] = {}  # by state
 
     @staticmethod
     def _credential(issuer: TestIssuer, pid: TestPid) -> _Credential:
@@ -106,6 +106,9 @@ class Wallet:
         encs = [enc for enc in metadata.get("encrypted_response_enc_values_supported", ["A128GCM"]) if enc in ENC_VALUES]
         if not keys or not encs:
             raise RequestRefused("no usable response encryption key")
+        if not all(isinstance(claims.get(name), str) for name in ("response_uri", "state", "nonce")) \
+                or not isinstance(claims.get("dcql_query"), dict):
+            raise RequestRefused("response_uri, state, nonce or dcql_query missing")
         return ReceivedRequest(client_id=client_id, response_uri=claims["response_uri"], state=claims["state"],
                                nonce=claims["nonce"], dcql_query=claims["dcql_query"], encryption_jwk=keys[0],
                                enc=encs[0])
@@ -113,19 +116,20 @@ class Wallet:
     def respond(self, request: ReceivedRequest, pid_id: str, defect: Defect = Defect.NONE,
                 now: datetime | None = None) -> WalletResponse:
         if defect is Defect.REPLAYED_RESPONSE:
-            if self._last_response is None:
-                raise RequestRefused("nothing answered yet to replay")
-            return self._last_response
+            # What someone who captured the wallet's answer would post again.
+            if request.state not in self._answered:
+                raise RequestRefused("nothing answered yet to this request")
+            return self._answered[request.state]
         credential = (self._untrusted if defect is Defect.UNTRUSTED_ISSUER else self._credentials)[pid_id]
-        presentation = self.present(request, credential, defect, now)
+        presentation = self._present(request, credential, defect, now)
         payload = {"vp_token": {dcql.CREDENTIAL_ID: [presentation]}, "state": request.state}
         response = jwe.encrypt_compact(
             {"alg": KEY_ALG, "enc": request.enc, "kid": request.encryption_jwk["kid"]},
             json.dumps(payload).encode(), ECKey.import_key(request.encryption_jwk))
-        self._last_response = WalletResponse(request.response_uri, {"response": response})
-        return self._last_response
+        self._answered[request.state] = WalletResponse(request.response_uri, {"response": response})
+        return self._answered[request.state]
 
-    def present(self, request: ReceivedRequest, credential: _Credential, defect: Defect = Defect.NONE,
+    def _present(self, request: ReceivedRequest, credential: _Credential, defect: Defect = Defect.NONE,
                 now: datetime | None = None) -> str:
         """`<JWT>~<asked disclosures>~<KB-JWT>`."""
         holder = SDJWTHolder(credential.issuance)
