@@ -54,3 +54,24 @@ def claim_sets(query: dict, credential_id: str = CREDENTIAL_ID) -> list[list[lis
         return [[claim["path"] for claim in claims]]
     paths = {claim["id"]: claim["path"] for claim in claims}  # §6.3: ids are required with claim_sets
     return [[paths[claim_id] for claim_id in claim_set] for claim_set in credential["claim_sets"]]
+
+
+def fulfilled(query: dict, claims: dict, credential_id: str = CREDENTIAL_ID) -> bool:
+    """Whether the disclosed claims answer one of the claim sets: a wallet may send
+    less than asked (the user's choice), which the flow then cannot use."""
+    return any(all(_resolves(claims, path) for path in paths) for paths in claim_sets(query, credential_id))
+
+
+def _resolves(value: object, path: list) -> bool:
+    """§7.1 claims path pointer: names select object members, integers array
+    elements, null every element (one is enough here)."""
+    if not path:
+        return value is not None
+    step, rest = path[0], path[1:]
+    if isinstance(step, str) and isinstance(value, dict) and step in value:
+        return _resolves(value[step], rest)
+    if isinstance(step, int) and isinstance(value, list) and 0 <= step < len(value):
+        return _resolves(value[step], rest)
+    if step is None and isinstance(value, list):
+        return any(_resolves(item, rest) for item in value)
+    return False

@@ -11,6 +11,7 @@ REASONS = frozenset({
     "wrong_state",
     "replayed",
     "missing_credential",
+    "missing_claims",
     # The SD-JWT VC and its issuer.
     "malformed",
     "untrusted_issuer",

@@ -161,7 +161,10 @@ def verify_response(pending: PendingRequest, response: str, *, replay: ReplayGua
                     now: datetime | None = None) -> VerifiedPresentation:
     presentation = read_response(pending, response, replay=replay)
     # §B.3.6: the key binding JWT's aud is the client_id (with its prefix), nonce the request's.
-    return verify_presentation(presentation, trust=trust, audience=pending.client_id, nonce=pending.nonce, now=now)
+    verified = verify_presentation(presentation, trust=trust, audience=pending.client_id, nonce=pending.nonce, now=now)
+    if not dcql.fulfilled(pending.dcql_query, verified.claims):
+        raise PresentationRefused("missing_claims", "the disclosed claims answer no claim set of the query")
+    return verified
 
 
 def _decrypted(pending: PendingRequest, response: object) -> dict:

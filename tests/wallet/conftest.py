@@ -3,9 +3,12 @@ and certificates, made per test session), the IdP as verifier, and one transacti
 helper that plays a presentation from request to verified PID."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import pytest
+from joserfc import jwe
+from joserfc.jwk import ECKey
 
 from wallet_connector import (
     IssuerTrust,
@@ -18,10 +21,35 @@ from wallet_connector import (
     request_object,
     verify_response,
 )
-from wallet_connector.simulator import Defect, TestIssuer, Wallet, verifier_identity
+from wallet_connector.jose import b64url_decode
+from wallet_connector.simulator import ADULT, Defect, TestIssuer, Wallet, verifier_identity
+from wallet_connector.simulator.wallet import key_binding_jwt
 
 VERIFIER_HOST = "servicekonto.example.de"
 RESPONSE_URI = f"https://{VERIFIER_HOST}/wallet/antwort"
+
+
+def parts(presentation: str) -> tuple[str, list[str], str]:
+    issuer_jwt, *disclosures, kb = presentation.split("~")
+    return issuer_jwt, disclosures, kb
+
+
+def without_given_name(disclosures: list[str]) -> list[str]:
+    remaining = [item for item in disclosures if json.loads(b64url_decode(item))[1:2] != ["given_name"]]
+    assert len(remaining) == len(disclosures) - 1
+    return remaining
+
+
+def rebound(wallet, issuer_jwt: str, disclosures: list[str], aud: str, nonce: str, **kb) -> str:
+    """The holder's presentation of these parts, with a fresh key binding JWT."""
+    sd_jwt = "~".join([issuer_jwt, *disclosures, ""])
+    return sd_jwt + key_binding_jwt(kb.pop("key", None) or wallet.holder_key(ADULT), sd_jwt, aud=aud, nonce=nonce, **kb)
+
+
+def encrypted(pending: PendingRequest, payload: object, alg: str = "ECDH-ES", enc: str = "A128GCM") -> str:
+    public = {name: value for name, value in pending.encryption_key.items() if name != "d"}
+    return jwe.encrypt_compact({"alg": alg, "enc": enc, "kid": public["kid"]}, json.dumps(payload).encode(),
+                               ECKey.import_key(public))
 
 
 def refusal(run) -> str:

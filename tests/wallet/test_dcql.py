@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from wallet_connector import Purpose, pid_query, read_response
-from wallet_connector.dcql import claim_sets
+from wallet_connector.dcql import claim_sets, fulfilled
 from wallet_connector.jose import b64url_decode
 from wallet_connector.pid import IDENTIFIER_CLAIMS
 from wallet_connector.simulator import ADULT, UNDER_16
@@ -64,3 +64,21 @@ def test_the_wallet_discloses_only_the_asked_claims(transact):
 
 def test_a_pid_without_birth_name_answers_with_the_second_claim_set(transact):
     assert "birth_family_name" not in {item[1] for item in disclosed(transact, UNDER_16, Purpose.LOGIN)}
+
+
+def test_fulfilled_means_one_claim_set_is_answered():
+    query = pid_query(Purpose.LOGIN)
+    login = {"given_name": "ERIKA", "family_name": "MUSTERMANN", "birthdate": "1964-08-12",
+             "place_of_birth": {"locality": "BERLIN"}}
+
+    assert fulfilled(query, login)  # the second set, without birth name
+    assert not fulfilled(query, {**login, "given_name": None})
+    assert not fulfilled(query, {name: value for name, value in login.items() if name != "birthdate"})
+
+
+def test_claims_path_pointers_reach_into_objects_and_arrays():
+    query = {"credentials": [{"id": "pid", "claims": [{"path": ["address", "locality"]},
+                                                      {"path": ["nationalities", None]}]}]}
+    assert fulfilled(query, {"address": {"locality": "KÖLN"}, "nationalities": ["DE"]})
+    assert not fulfilled(query, {"address": {"locality": "KÖLN"}, "nationalities": []})
+    assert not fulfilled(query, {"address": "KÖLN", "nationalities": ["DE"]})

@@ -7,8 +7,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import jwt
 import pytest
-from joserfc import jwe
-from joserfc.jwk import ECKey
 
 from wallet_connector import (
     MemoryReplayGuard,
@@ -19,13 +17,14 @@ from wallet_connector import (
     pid_query,
     read_response,
     request_object,
+    verify_response,
     wallet_link,
 )
 from wallet_connector.simulator import ADULT, RequestRefused, verifier_identity
 from wallet_connector.simulator.pki import make_ca, make_leaf
 from wallet_connector.x5c import decode, encode
 
-from .conftest import RESPONSE_URI, VERIFIER_HOST, refusal
+from .conftest import RESPONSE_URI, VERIFIER_HOST, encrypted, parts, rebound, refusal, without_given_name
 
 
 @pytest.fixture
@@ -103,12 +102,6 @@ def test_the_wallet_refuses_a_request_signed_by_someone_else(wallet, verifier, p
                                        headers={**header, "x5c": encode(impostor.chain)}))
 
 
-def encrypted(pending: PendingRequest, payload: object, alg: str = "ECDH-ES", enc: str = "A128GCM") -> str:
-    public = {name: value for name, value in pending.encryption_key.items() if name != "d"}
-    return jwe.encrypt_compact({"alg": alg, "enc": enc, "kid": public["kid"]}, json.dumps(payload).encode(),
-                               ECKey.import_key(public))
-
-
 def read(pending, response):
     return read_response(pending, response, replay=MemoryReplayGuard())
 
@@ -141,3 +134,16 @@ def test_the_pid_presentation_is_read_from_a_256_bit_encrypted_response(pending)
 def test_the_simulators_answer_reaches_the_verifier(transact):
     exchange = transact(ADULT)
     assert read(exchange.pending, exchange.response).count("~") >= 2
+
+
+def test_a_presentation_without_the_asked_claims_is_refused(transact, trust, wallet):
+    exchange = transact(ADULT, purpose=Purpose.LOGIN)
+    presentation = read_response(exchange.pending, exchange.response, replay=MemoryReplayGuard())
+    issuer_jwt, disclosures, _ = parts(presentation)
+    pending = exchange.pending
+    # The user withheld the given name: valid as SD-JWT, of no use for the login.
+    withheld = rebound(wallet, issuer_jwt, without_given_name(disclosures), pending.client_id, pending.nonce)
+    response = encrypted(pending, {"state": pending.state, "vp_token": {"pid": [withheld]}})
+
+    assert refusal(lambda: verify_response(pending, response, replay=MemoryReplayGuard(), trust=trust)) == \
+        "missing_claims"

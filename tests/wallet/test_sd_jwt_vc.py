@@ -12,9 +12,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from wallet_connector import IssuerTrust, read_response, verify_presentation
 from wallet_connector.jose import b64url_decode, b64url_encode, sha256_b64url
 from wallet_connector.simulator import ADULT, TestIssuer
-from wallet_connector.simulator.wallet import key_binding_jwt
 
-from .conftest import refusal
+from .conftest import parts, rebound, refusal, without_given_name
 
 
 @pytest.fixture
@@ -23,23 +22,6 @@ def presented(transact):
     exchange = transact(ADULT)
     presentation = read_response(exchange.pending, exchange.response, replay=exchange.replay)
     return presentation, exchange.pending.client_id, exchange.pending.nonce
-
-
-def parts(presentation: str) -> tuple[str, list[str], str]:
-    issuer_jwt, *disclosures, kb = presentation.split("~")
-    return issuer_jwt, disclosures, kb
-
-
-def without_given_name(disclosures: list[str]) -> list[str]:
-    remaining = [item for item in disclosures if json.loads(b64url_decode(item))[1:2] != ["given_name"]]
-    assert len(remaining) == len(disclosures) - 1
-    return remaining
-
-
-def rebound(wallet, issuer_jwt: str, disclosures: list[str], aud: str, nonce: str, **kb) -> str:
-    """The holder's presentation of these parts, with a fresh key binding JWT."""
-    sd_jwt = "~".join([issuer_jwt, *disclosures, ""])
-    return sd_jwt + key_binding_jwt(kb.pop("key", None) or wallet.holder_key(ADULT), sd_jwt, aud=aud, nonce=nonce, **kb)
 
 
 def resigned(issuer: TestIssuer, issuer_jwt: str, header: dict | None = None, **claims) -> str:
@@ -91,6 +73,7 @@ def test_another_algorithm_than_es256_is_refused(presented, trust, wallet):
     ({"iss": "https://pid.example.org"}, "untrusted_issuer"),  # the certificate names another issuer
     ({"iss": "http://pid-issuer.simulator.invalid"}, "untrusted_issuer"),
     ({"nbf": "in an hour"}, "not_yet_valid"),
+    ({"iat": "in an hour"}, "not_yet_valid"),
     ({"exp": "an hour ago"}, "expired"),
     ({"exp": "a string"}, "malformed"),
     ({"cnf": None}, "missing_key_binding"),
