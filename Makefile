@@ -25,7 +25,7 @@ PY_STAMP := $(VENV)/.servicekonto-deps.stamp
 NODE_STAMP := node_modules/.servicekonto-deps.stamp
 # The editable install maps each top-level package when it is installed, so a package
 # created later (its __init__.py appears) triggers a reinstall too.
-TOP_PACKAGES := idp federation eid_connector elster_connector hardened_xml demo
+TOP_PACKAGES := idp federation eid_connector elster_connector wallet_connector hardened_xml demo
 PKG_INITS = $(wildcard $(addsuffix /__init__.py,$(TOP_PACKAGES)))
 # Compiled message catalogues are build output (not committed): made from the .po files.
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard idp/translations/*/LC_MESSAGES/messages.po))
