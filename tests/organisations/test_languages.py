@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from html import unescape
 
+import pytest
 from sqlalchemy import select
 
 from idp.accounts.models import Account
@@ -165,3 +166,23 @@ def test_the_leitstelle_decides_in_english_and_the_administrators_read_their_lan
     assert "the service control centre has not approved the online service “Fördermittel”" in mail.body
     assert "Kein Bezug." in mail.body
     assert not found, f"German left on English pages: {found}"
+
+
+@pytest.mark.parametrize("language, subject, greeting", [
+    ("en", "Your access to the Servicekonto Business", "Dear Berta Neu,"),
+    ("de", "Ihr Zugang zum Servicekonto Business", "Guten Tag Berta Neu,"),
+])
+def test_an_invited_user_is_first_written_to_in_the_language_of_the_inviting_administrator(
+        app, mailbox, language, subject, greeting):
+    make_organisation(app)
+    admin = Browserless(app)
+    admin.submit("/", {"sprache": language, "zurueck": "/"}, action="/sprache")
+    admin.login(email=ADMIN)
+    invited = admin.submit("/administration/benutzer/neu", {"given_name": "Berta", "family_name": "Neu",
+                                                            "birth_date": "", "phone": "",
+                                                            "email": "berta@muster.example"})
+    assert invited.status_code == 302
+    mail = mailbox.wait_for("berta@muster.example", subject)
+    assert mail.body.startswith(greeting) and "Muster GmbH" in mail.body
+    if language == "en":
+        assert languages.german_in(mail.body) == []
