@@ -59,25 +59,25 @@ def carry_login(agent: Browserless, context, live_server: str) -> None:
     context.add_cookies([{"name": name, "value": cookie.value, "url": live_server}])
 
 
-def fits(page: Page, what: str) -> None:
-    assert_accessible(page, what)
+def does_not_scroll_sideways(page: Page, what: str) -> None:
     assert page.evaluate("document.scrollingElement.scrollWidth <= document.scrollingElement.clientWidth"), (
         f"{what} ({page.url}) scrolls sideways at 640 px")
 
 
-def in_both_languages(page: Page, paths: list[str], status_ok: bool = True) -> None:
+def in_both_languages(page: Page, paths: list[str]) -> None:
     """Each page in German, then the switch to English on the last one, then each page
-    in English."""
+    in English (and back to German for what follows)."""
     for path in paths:
         page.goto(path)
         expect(page.locator("html")).to_have_attribute("lang", "de")
-        fits(page, f"{path} at 640 px (Deutsch)")
+        assert_accessible(page, f"{path} at 640 px (Deutsch)")
+        does_not_scroll_sideways(page, path)
     switch_to(page, "English")
     found: dict[str, list[str]] = {}
     for path in paths:
         page.goto(path)
         check_english(page, f"{path} at 640 px", found)
-        fits(page, f"{path} at 640 px (English)")
+        does_not_scroll_sideways(page, path)
     assert not found, f"German left on English pages: {found}"
     switch_to(page, "Deutsch")
 
