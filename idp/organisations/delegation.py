@@ -96,8 +96,8 @@ def record(delegation: Delegation, action: str, subject: str | None = None) -> N
     db.session.add(DelegationEvent(delegation_id=delegation.id, at=utcnow(), action=action, subject=subject))
 
 
-def record_if_acting(login_session: LoginSession | None, action: str, subject: str | None = None
-                     ) -> Delegation | None:
+def record_if_acting(login_session: LoginSession | None, action: str,
+                     subject: str | None = None) -> Delegation | None:
     """For pages: record `action` when the session acts as deputy (the caller commits)."""
     delegation = acting_for(login_session)
     if delegation is not None:
