@@ -33,7 +33,8 @@ FETCH_TIMEOUT = 10
 
 
 class PartnerError(ValueError):
-    """The partner cannot be added as asked; the message says why."""
+    """The partner cannot be added as asked; the message says why, in the language of
+    the page that shows it (German in the CLI)."""
 
 
 def _local(url: str) -> bool:
@@ -44,17 +45,18 @@ def fetch(source: str) -> bytes:
     """The document at `source`: an https URL (http only on this machine) or a file."""
     if source.startswith(("http://", "https://")):
         if source.startswith("http://") and not _local(source):
-            raise PartnerError("Metadaten werden nur über https abgerufen.")
+            raise PartnerError(_("Metadaten werden nur über https abgerufen."))
         try:
             with metrics.round_trip(metrics.FEDERATION_ROUND_TRIPS, "metadata"):
                 response = requests.get(source, timeout=FETCH_TIMEOUT)
             response.raise_for_status()
         except requests.RequestException as exc:
-            raise PartnerError(f"Die Metadaten unter {source} sind nicht abrufbar: {exc}") from exc
+            raise PartnerError(_("Die Metadaten unter %(source)s sind nicht abrufbar: %(error)s", source=source,
+                                   error=exc)) from exc
         return response.content
     path = Path(source)
     if not path.is_file():
-        raise PartnerError(f"Die Datei {source} gibt es nicht.")
+        raise PartnerError(_("Die Datei %(source)s gibt es nicht.", source=source))
     return path.read_bytes()
 
 
@@ -65,10 +67,10 @@ def _load(partner: FederationPartner) -> None:
         try:
             metadata = parse_metadata(content, signer_certs=signers)
         except SamlError as exc:
-            raise PartnerError(f"Die SAML-Metadaten sind nicht verwendbar: {exc}") from exc
+            raise PartnerError(_("Die SAML-Metadaten sind nicht verwendbar: %(error)s", error=exc)) from exc
         if not (metadata.idp_signing_certs or metadata.sp_signing_certs):
-            raise PartnerError("Die Metadaten enthalten weder Identity Provider noch Service Provider mit "
-                               "Signaturschlüssel.")
+            raise PartnerError(_("Die Metadaten enthalten weder Identity Provider noch Service Provider mit "
+                                 "Signaturschlüssel."))
         partner.entity_id = metadata.entity_id
         partner.metadata_xml = content.decode("utf-8")
     else:
@@ -86,22 +88,22 @@ def add(name: str, protocol: str, source: str, max_level: Level, *, client_id: s
         client_secret: str | None = None, enabled: bool = True,
         metadata_signer: bytes | None = None) -> FederationPartner:
     if protocol not in PROTOCOLS:
-        raise PartnerError(f"Unbekanntes Protokoll {protocol!r} (saml oder oidc).")
+        raise PartnerError(_("Unbekanntes Protokoll „%(protocol)s“ (saml oder oidc).", protocol=protocol))
     if protocol == "oidc" and not (client_id and client_secret):
-        raise PartnerError("Für einen OIDC-Partner sind Client-ID und Client-Secret nötig.")
+        raise PartnerError(_("Für einen OIDC-Partner sind Client-ID und Client-Secret nötig."))
     if metadata_signer is not None:
         if protocol != "saml":
-            raise PartnerError("Ein Signaturzertifikat für Metadaten gibt es nur bei SAML-Partnern.")
+            raise PartnerError(_("Ein Signaturzertifikat für Metadaten gibt es nur bei SAML-Partnern."))
         try:
             load_certificate(metadata_signer)
         except (SamlError, ValueError) as exc:
-            raise PartnerError("Das Zertifikat für die Metadaten-Signatur ist nicht lesbar.") from exc
+            raise PartnerError(_("Das Zertifikat für die Metadaten-Signatur ist nicht lesbar.")) from exc
     partner = FederationPartner(name=name.strip(), protocol=protocol, source=source, max_level=int(max_level),
                                 client_id=client_id, client_secret=client_secret, enabled=enabled,
                                 metadata_signer=metadata_signer.decode() if metadata_signer else None)
     _load(partner)
     if by_entity_id(partner.entity_id) is not None:
-        raise PartnerError(f"Der Partner {partner.entity_id} ist bereits eingetragen.")
+        raise PartnerError(_("Der Partner %(entity_id)s ist bereits eingetragen.", entity_id=partner.entity_id))
     db.session.add(partner)
     db.session.flush()
     _audit(partner, "add", protocol=protocol, max_level=Level(max_level).word)
@@ -119,7 +121,7 @@ def refresh(partner: FederationPartner) -> FederationPartner:
     try:
         _load(partner)
         if partner.entity_id != before:
-            raise PartnerError("Die neuen Metadaten gehören zu einem anderen Partner.")
+            raise PartnerError(_("Die neuen Metadaten gehören zu einem anderen Partner."))
     except PartnerError:
         db.session.rollback()
         # A partner whose metadata cannot be renewed is worth noticing in the log.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import subprocess
 import sys
 from datetime import timedelta
@@ -19,6 +18,7 @@ from idp import timeutil
 from idp.extensions import db
 from idp.loa import Level
 from tests.conftest import Browserless
+from tests.support import databases
 from tests.support.flows import (assert_error_page, authorize_query, exchange, location, obtain_code, path_of,
                                  pkce_pair)
 from tests.support.sessions import log_in_at_level
@@ -214,16 +214,8 @@ def schema_differences(url: str) -> list:
 
 @pytest.fixture
 def empty_database(database_url, tmp_path):
-    """A database with nothing in it, on the same kind of server as the test run."""
-    if database_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'leer.db'}"
-        return
-    from tests.support.postgres import create_database, drop_database
-
-    name = "leer_" + secrets.token_hex(4)
-    url = create_database(database_url, name)
-    yield url
-    drop_database(database_url, name)
+    with databases.empty_database(database_url, tmp_path) as url:
+        yield url
 
 
 def test_db_upgrade_creates_the_schema_the_models_expect(app, tmp_path, empty_database):

@@ -7,7 +7,6 @@ import re
 
 import pytest
 
-from idp.accounts import upgrade
 from idp.accounts.models import Account
 from idp.extensions import db
 from idp.loa import Level
@@ -15,6 +14,7 @@ from tests.catalogue.support import list_service
 from tests.postfach.pages_support import add_service, send
 from tests.support.federation import add_oidc_partner, arrived
 from tests.support.languages import german_in, visible_text
+from tests.support.registry_office import clerk_with_a_case
 from tests.support.sessions import log_in_at_level
 
 
@@ -128,14 +128,7 @@ def test_the_federation_pages_in_english(app, user_agent, make_account):
 
 
 def test_the_registry_office_in_english(app, user_agent, make_account):
-    citizen = make_account(email="max@example.org")
-    clerk = make_account(email="amt@example.org")
-    with app.app_context():
-        db.session.get(Account, clerk).role = upgrade.ROLE
-        case = upgrade.request_upgrade(db.session.get(Account, citizen), {
-            "birth_date": "01.02.1980", "street": "Main Street", "house_number": "1", "postal_code": "12345",
-            "city": "Town"}).request.id
-        db.session.commit()
+    clerk, case = clerk_with_a_case(app, make_account)
     in_english(user_agent)
     log_in_at_level(app, user_agent, clerk, Level.SUBSTANZIELL)
     assert "You process the" in english_page(user_agent, "/meldebehoerde", 403)

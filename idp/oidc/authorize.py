@@ -201,7 +201,7 @@ def decide(record: AuthorizationRequestRecord, login_session: LoginSession | Non
                 return Outcome(Step.CONSENT, record=record)
 
         if subject.delegation is not None:
-            delegations.record(subject.delegation, f"Anmeldung beim Online-Dienst „{client.name}“")
+            delegations.record(subject.delegation, delegations.LOGGED_IN, client.name)
         request.servicekonto = {"session": login_session, "claims": claims}
         response = authorization.create_authorization_response(request=request, grant_user=subject, grant=grant)
         _finish(record)

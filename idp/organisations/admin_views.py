@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
+from .. import language
 from ..accounts import email_change
 from ..accounts.links import LinkProblem, absolute_link
 from ..authn import core, web
@@ -102,7 +103,7 @@ def new_user():
     data, errors = {}, {}
     if request.method == "POST":
         result = user_service.create(g.organisation, request.form, absolute_link("administration.activate"),
-                                     request.remote_addr)
+                                     request.remote_addr, locale=language.current())
         if not result.errors:
             return redirect(url_for("administration.users", hinweis="angelegt"))
         data, errors = result.data, result.errors

@@ -26,10 +26,21 @@ from ..timeutil import utcnow
 from .models import Delegation, DelegationEvent, OrganisationMember
 
 SCOPES = {"postfach": _("Nur Postfächer"), "vollstaendig": _("Uneingeschränkt")}
-# Recorded as they are (German) in the protocol; ACTION_LABELS shows them in the page's language.
-TAKEN_UP = "Vertretung übernommen"
-GIVEN_UP = "Vertretung beendet"
-ACTION_LABELS = {TAKEN_UP: _("Vertretung übernommen"), GIVEN_UP: _("Vertretung beendet")}
+# What a deputy did is recorded as a code (with the name of the Vorgang or service it
+# concerns) and said in the reader's language only when the record is shown.
+TAKEN_UP, GIVEN_UP, LOGGED_IN = "taken_up", "given_up", "logged_in"
+CASE_READ, CASE_REPLIED, CASE_TRASHED, CASE_RESTORED, CASE_DOWNLOADED = (
+    "case_read", "case_replied", "case_trashed", "case_restored", "case_downloaded")
+ACTION_LABELS = {
+    TAKEN_UP: _("Vertretung übernommen"),
+    GIVEN_UP: _("Vertretung beendet"),
+    LOGGED_IN: _("Anmeldung beim Online-Dienst „%(subject)s“"),
+    CASE_READ: _("Vorgang „%(subject)s“ gelesen"),
+    CASE_REPLIED: _("Antwort im Vorgang „%(subject)s“ gesendet"),
+    CASE_TRASHED: _("Vorgang „%(subject)s“ in den Papierkorb verschoben"),
+    CASE_RESTORED: _("Vorgang „%(subject)s“ wiederhergestellt"),
+    CASE_DOWNLOADED: _("Vorgang „%(subject)s“ heruntergeladen"),
+}
 # What state() says, as the pages show it.
 STATE_LABELS = {"künftig": _("künftig"), "aktiv": _("aktiv"), "abgelaufen": _("abgelaufen"), "beendet": _("beendet")}
 DATE_RE = re.compile(r"^\d{2}\.\d{2}\.\d{4}$")
@@ -79,16 +90,18 @@ def acting_for(login_session: LoginSession | None) -> Delegation | None:
     return delegation
 
 
-def record(delegation: Delegation, action: str) -> None:
-    """Note something the deputy did as deputy (the caller commits)."""
-    db.session.add(DelegationEvent(delegation_id=delegation.id, at=utcnow(), action=action))
+def record(delegation: Delegation, action: str, subject: str | None = None) -> None:
+    """Note something the deputy did as deputy: an ACTION_LABELS code and what it
+    concerns (the caller commits)."""
+    db.session.add(DelegationEvent(delegation_id=delegation.id, at=utcnow(), action=action, subject=subject))
 
 
-def record_if_acting(login_session: LoginSession | None, action: str) -> Delegation | None:
+def record_if_acting(login_session: LoginSession | None, action: str,
+                     subject: str | None = None) -> Delegation | None:
     """For pages: record `action` when the session acts as deputy (the caller commits)."""
     delegation = acting_for(login_session)
     if delegation is not None:
-        record(delegation, action)
+        record(delegation, action, subject)
     return delegation
 
 
@@ -261,7 +274,14 @@ def stop_acting(login_session: LoginSession) -> None:
 class Entry:
     at: datetime
     action: str
+    subject: str | None
     delegation: Delegation
+
+    @property
+    def text(self) -> str:
+        """What the deputy did, in the language of the page that shows it."""
+        label = ACTION_LABELS.get(self.action)
+        return self.action if label is None else str(label) % {"subject": self.subject or ""}
 
 
 def events_for(principal: Account) -> list[Entry]:
@@ -278,7 +298,7 @@ def _events(condition) -> list[Entry]:
     rows = db.session.execute(
         select(DelegationEvent, Delegation).join(Delegation, Delegation.id == DelegationEvent.delegation_id)
         .where(condition).order_by(DelegationEvent.at.desc(), DelegationEvent.id.desc())).all()
-    return [Entry(event.at, event.action, delegation) for event, delegation in rows]
+    return [Entry(event.at, event.action, event.subject, delegation) for event, delegation in rows]
 
 
 def name_of(account_id: str) -> str:

@@ -66,7 +66,7 @@ def _page(data: dict | None = None, errors: dict | None = None, notice: str | No
                 else delegations.events_for(account)),
         acting=delegations.acting_for(g.login_session), state=delegations.state, usable=delegations.usable,
         name_of=delegations.name_of, scopes=delegations.SCOPES,
-        states=delegations.STATE_LABELS, actions=delegations.ACTION_LABELS)
+        states=delegations.STATE_LABELS)
 
 
 def acting_principal_name() -> str | None:

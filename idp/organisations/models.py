@@ -177,7 +177,10 @@ class DelegationEvent(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     delegation_id: Mapped[int] = mapped_column(ForeignKey("organisation_delegation.id", ondelete="CASCADE"), index=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A code of idp.organisations.delegation.ACTION_LABELS, and the name of the Vorgang
+    # or online service it concerns: the page says it in its reader's language.
     action: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class LeitstelleMember(db.Model):

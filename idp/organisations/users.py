@@ -66,9 +66,12 @@ def _set_person(account: Account, data: dict) -> None:
         account.set_attribute(name, data.get(name), Level.NIEDRIG, "self")
 
 
-def create(organisation: Organisation, form, link_for: Callable[[str], str], source: str | None = None) -> Result:
+def create(organisation: Organisation, form, link_for: Callable[[str], str], source: str | None = None,
+           locale: str | None = None) -> Result:
     """"Neuer Benutzer": a pending account of the organisation and the activation mail
-    (the invitation); `source` is the client address the request limit counts."""
+    (the invitation); `source` is the client address the request limit counts. The
+    invited person has chosen no language yet: they get the inviting administrator's
+    (`locale`) until they choose their own."""
     data, admin = _entered(form)
     errors = policy.validate_person(data, admin)
     if "email" not in errors and email_change.address_in_use(account_policy.normalize_email(data["email"])):
@@ -78,7 +81,7 @@ def create(organisation: Organisation, form, link_for: Callable[[str], str], sou
     if errors:
         return Result(data, errors)
     account = Account(email=data["email"], email_normalized=account_policy.normalize_email(data["email"]),
-                      kind=ACCOUNT_KIND, status="pending")
+                      kind=ACCOUNT_KIND, status="pending", locale=locale)
     _set_person(account, data)
     db.session.add(account)
     db.session.flush()

@@ -23,10 +23,10 @@ TEXT_MAX = 10_000
 REPLY_PREFIX = "AW: "
 
 
-def _note(who: Viewer, box: Box, action: str) -> None:
+def _note(who: Viewer, box: Box, action: str, case: Case) -> None:
     """Record for the principal what the deputy did in their Postfach (the caller commits)."""
     if box.for_principal and who.delegation is not None:
-        delegations.record(who.delegation, action)
+        delegations.record(who.delegation, action, case.title)
 
 
 def open_case(who: Viewer, box: Box, case: Case) -> set[str]:
@@ -37,7 +37,7 @@ def open_case(who: Viewer, box: Box, case: Case) -> set[str]:
     for message in fresh:
         message.read_at = now
     if fresh:
-        _note(who, box, f"Vorgang „{case.title}“ gelesen")
+        _note(who, box, delegations.CASE_READ, case)
         db.session.commit()
     return {m.id for m in fresh}
 
@@ -105,7 +105,7 @@ def send_reply(who: Viewer, box: Box, case: Case, message: Message, form) -> Rep
                            author_id=who.account.id, delivered_at=now)
     db.session.add(entered.sent)
     case.last_message_at = now
-    _note(who, box, f"Antwort im Vorgang „{case.title}“ gesendet")
+    _note(who, box, delegations.CASE_REPLIED, case)
     db.session.commit()
     return entered
 
@@ -121,7 +121,7 @@ def trash(who: Viewer, box: Box, case: Case) -> str | None:
                         "Der Vorgang enthält %(num)d ungelesene Nachrichten und kann deshalb nicht in den "
                         "Papierkorb verschoben werden. Bitte lesen Sie zuerst alle Nachrichten des Vorgangs.", unread)
     case.trashed_at = utcnow()
-    _note(who, box, f"Vorgang „{case.title}“ in den Papierkorb verschoben")
+    _note(who, box, delegations.CASE_TRASHED, case)
     db.session.commit()
     return None
 
@@ -132,12 +132,12 @@ def restore(who: Viewer, box: Box, case: Case) -> str | None:
         return _("Der Vorgang liegt nicht im Papierkorb.")
     case.trashed_at = None
     case.restored_at = utcnow()
-    _note(who, box, f"Vorgang „{case.title}“ wiederhergestellt")
+    _note(who, box, delegations.CASE_RESTORED, case)
     db.session.commit()
     return None
 
 
 def downloaded(who: Viewer, box: Box, case: Case) -> None:
     """"Vorgang herunterladen" leaves a record when a deputy does it."""
-    _note(who, box, f"Vorgang „{case.title}“ heruntergeladen")
+    _note(who, box, delegations.CASE_DOWNLOADED, case)
     db.session.commit()

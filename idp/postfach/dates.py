@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, timedelta, timezone
 
+from ..i18n import _
 from ..organisations.delegation import LOCAL_TIME
 
 _GERMAN = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
@@ -39,6 +40,6 @@ def day_end(day: date) -> datetime:
 
 
 def shown(moment: datetime) -> str:
-    """"02.12.2026, 22:05 Uhr" in local time."""
+    """"02.12.2026, 22:05 Uhr" in local time ("02.12.2026, 22:05" in English)."""
     local = moment.replace(tzinfo=timezone.utc).astimezone(LOCAL_TIME)
-    return local.strftime("%d.%m.%Y, %H:%M Uhr")
+    return str(_("%(day)s, %(clock)s Uhr", day=local.strftime("%d.%m.%Y"), clock=local.strftime("%H:%M")))

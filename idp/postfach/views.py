@@ -8,6 +8,7 @@ import io
 
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, send_file, url_for
 
+from .. import language
 from ..authn.web import login_required
 from ..i18n import _
 from . import case as cases
@@ -125,7 +126,8 @@ def restore(case_id: str):
 def download(case_id: str):
     case, box = _case(case_id)
     cases.downloaded(g.viewer, box, case)
-    return _file(pdf.render(case), "application/pdf", pdf.filename(case))
+    reader_language = language.current()
+    return _file(pdf.render(case, reader_language), "application/pdf", pdf.filename(case, reader_language))
 
 
 @bp.route("/anhang/<int:attachment_id>")

@@ -11,27 +11,11 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.support import assert_accessible, path_is
 from tests.browser.test_accessibility import authorization_url
-from tests.support.languages import german_in
+from tests.support.languages import check_english, switch_to
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "Sonnenblume-42"
-
-
-def german_on(page: Page) -> list[str]:
-    return german_in(page.locator("body").inner_text())
-
-
-def check_english(page: Page, what: str, found: dict) -> None:
-    expect(page.locator("html")).to_have_attribute("lang", "en")
-    assert_accessible(page, f"{what} (English)")
-    if left := german_on(page):
-        found[what] = left
-
-
-def switch_to(page: Page, language: str) -> None:
-    page.get_by_role("button", name=language).click()
-    expect(page.locator("html")).to_have_attribute("lang", "en" if language == "English" else "de")
 
 
 def fill_registration_in_english(page: Page, email: str) -> None:

@@ -7,9 +7,9 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.support import path_is
-from tests.browser.test_languages import check_english
 from tests.organisations.support import PASSWORD
 from tests.organisations.support_c import add_user, make_organisation
+from tests.support.languages import check_english
 
 pytestmark = pytest.mark.browser
 

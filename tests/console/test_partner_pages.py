@@ -13,6 +13,7 @@ from federation import partners
 from federation.saml import KeyPair
 from federation.saml.metadata import build_metadata
 from tests.conftest import free_port
+from tests.support.languages import german_in, visible_text
 
 PAGE = "/betrieb/foederationspartner"
 ENTITY = "https://land-b.example/saml/metadata"
@@ -83,3 +84,15 @@ def test_refused_partner_input_is_kept_with_german_messages(app, console, land_b
     assert again.status_code == 400 and "bereits eingetragen" in again.text and 'value="Land B2"' in again.text
     with app.app_context():
         assert [p.name for p in partners.all_partners()] == ["Land B"]
+
+
+def test_a_refusal_of_the_partner_registry_in_english(app, console, land_b):
+    """The registry's own refusals follow the operator's language (the CLI, outside
+    a page, keeps German: tests/federation/test_partners_cli.py)."""
+    land_b.status = 200
+    console.submit(PAGE, {"name": "Land B", "protocol": "saml", "source": land_b.url, "max_loa": "hoch"})
+    console.submit(PAGE, {"sprache": "en", "zurueck": PAGE}, action="/sprache")
+    again = console.submit(PAGE, {"name": "Land B2", "protocol": "saml", "source": land_b.url, "max_loa": "hoch"})
+    assert again.status_code == 400 and '<html lang="en"' in again.text
+    assert f"The partner {ENTITY} has already been added." in again.text
+    assert german_in(visible_text(again.text)) == []

@@ -11,6 +11,7 @@ import pytest
 
 from idp.accounts.models import Account
 from idp.extensions import db
+from idp.organisations import delegation as delegations
 from idp.organisations.models import Organisation
 from tests.conftest import Browserless
 from tests.support.flows import (assert_error_redirect, authorize_query, exchange, location, obtain_code, path_of,
@@ -243,12 +244,12 @@ def test_unrestricted_deputy_logs_in_for_the_colleague_as_actor(app, user_agent,
     claims = pyjwt.decode(answer["id_token"], options={"verify_signature": False})
     with app.app_context():
         secret = app.extensions["servicekonto.keys"].secret("pairwise")
-        events = [e.action for e in db.session.query(DelegationEvent).all()]
+        events = [(e.action, e.subject) for e in db.session.query(DelegationEvent).all()]
     assert claims["sub"] == pairwise_subject(secret, rp.client_id, business.accounts[ANNA])
     assert claims["act"] == {"sub": pairwise_subject(secret, rp.client_id, business.accounts[BEN])}
     info = userinfo(user_agent, answer["access_token"]).json
     assert info["roles"] == ["Freigabe"] and info["given_name"] == "Anna" and info["act"] == claims["act"]
-    assert "Anmeldung beim Online-Dienst „Gewerbeanmeldung“" in events
+    assert (delegations.LOGGED_IN, "Gewerbeanmeldung") in events
 
 
 def test_deputy_for_mailboxes_only_may_not_use_services(app, user_agent, business, make_client):

@@ -9,6 +9,7 @@ import pytest
 from idp import timeutil
 from idp.authn import sessions
 from idp.extensions import db
+from idp.i18n import force_locale
 from idp.loa import Level
 from idp.organisations import delegation as delegations
 from idp.organisations.models import Delegation, DelegationEvent, OrganisationMember
@@ -36,7 +37,8 @@ def login_of(account_id):
 
 
 def actions(delegation) -> list[str]:
-    return [e.action for e in db.session.scalars(
+    """The record of the delegation as a German reader sees it, oldest first."""
+    return [delegations.Entry(e.at, e.action, e.subject, delegation).text for e in db.session.scalars(
         db.select(DelegationEvent).where(DelegationEvent.delegation_id == delegation.id).order_by(DelegationEvent.id))]
 
 
@@ -57,18 +59,23 @@ def test_record_notes_what_the_deputy_did_for_the_principal_to_see(team, app):
     login = login_of(team.colleague_id)
     delegations.start_acting(login, delegation)
 
-    delegations.record(delegation, "Anmeldung bei Gewerbeanzeige")
+    delegations.record(delegation, delegations.LOGGED_IN, "Gewerbeanzeige")
     db.session.commit()
-    assert delegations.record_if_acting(login, "Nachricht gelesen") is delegation
+    assert delegations.record_if_acting(login, delegations.CASE_READ, "Lohnsteuer") is delegation
     db.session.commit()
     delegations.stop_acting(login)
 
     assert delegations.acting_for(login) is None
-    assert actions(delegation) == ["Vertretung übernommen", "Anmeldung bei Gewerbeanzeige", "Nachricht gelesen",
-                                   "Vertretung beendet"]
+    assert actions(delegation) == ["Vertretung übernommen", "Anmeldung beim Online-Dienst „Gewerbeanzeige“",
+                                   "Vorgang „Lohnsteuer“ gelesen", "Vertretung beendet"]
     principal = db.session.get(OrganisationMember, team.user_id).account
     entries = delegations.events_for(principal)
-    assert [e.action for e in entries][0] == "Vertretung beendet"
+    assert [e.action for e in entries] == [delegations.GIVEN_UP, delegations.CASE_READ, delegations.LOGGED_IN,
+                                           delegations.TAKEN_UP]
+    # Stored as codes, the record is said in the language of whoever reads it.
+    with force_locale("en"):
+        assert [e.text for e in entries] == ["Delegation ended", "Case “Lohnsteuer” read",
+                                             "Login to the online service “Gewerbeanzeige”", "Delegation taken up"]
     assert {e.delegation.deputy_id for e in entries} == {team.colleague_id}
     assert delegations.events_for(db.session.get(OrganisationMember, team.colleague_id).account) == []
 

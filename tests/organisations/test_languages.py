@@ -6,19 +6,16 @@ from __future__ import annotations
 
 from html import unescape
 
-from sqlalchemy import select
+import pytest
 
-from idp.accounts.models import Account
 from idp.extensions import db
-from idp.organisations import leitstelle
-from idp.organisations.models import FunctionMailbox, Group
+from idp.organisations import delegation as delegations
+from idp.organisations.models import Delegation
 from tests.support import languages
 from tests.conftest import Browserless
-from tests.organisations.support_c import add_user, make_organisation
+from tests.organisations.support_c import ADMIN, LEITSTELLE, add_user, furnished_organisation, make_organisation
 from tests.support.flows import location
 
-ADMIN = "admin@muster.example"
-LEITSTELLE = "leitstelle@behoerde.example"
 ORGANISATION = {"name": "Muster GmbH", "legal_form": "", "register_number": "", "register_court": "",
                 "street": "Hafenstraße", "house_number": "7", "postal_code": "20457", "city": "Hamburg", "po_box": ""}
 ADMINISTRATOR = {"given_name": "Erika", "family_name": "Muster", "birth_date": "24.12.1980", "phone": "040 123456",
@@ -86,31 +83,9 @@ def test_the_registration_of_an_organisation_in_english(app, mailbox, make_clien
 
 
 def _with_everything(app, make_client, make_account) -> dict[str, str]:
-    """An organisation with a user, a group, a function mailbox, a subscribed service
-    with roles and one waiting for its Leitstelle, whose member reads English."""
-    organisation_id, admin_id = make_organisation(app)
-    user_id = add_user(app, organisation_id, "uwe@muster.example")
-    auto = make_client(name="Gewerbeanmeldung", audience="organisations", roles=["Sachbearbeitung"])
-    waiting = make_client(name="Fördermittel", audience="organisations", approval="leitstelle")
-    make_account(email=LEITSTELLE, given_name="Lea", family_name="Leitstelle")
-    with app.app_context():
-        leitstelle.grant(waiting.client_id, LEITSTELLE)
-        for email in (LEITSTELLE, ADMIN):
-            db.session.scalar(select(Account).where(Account.email == email)).locale = "en"
-        db.session.commit()
+    """The furnished organisation, its administrator and Leitstelle member reading English."""
     agent = english_agent(app)
-    agent.login(email=ADMIN)
-    for client in (auto, waiting):
-        agent.submit("/administration/online-dienste", {"client_id": client.client_id},
-                     action="/administration/online-dienste/abonnieren")
-    agent.submit("/administration/gruppen/neu", {"name": "Zulassung", "description": ""})
-    agent.submit("/administration/funktionspostfaecher/neu", {"name": "Poststelle", "description": "",
-                                                              "client_id": auto.client_id})
-    with app.app_context():
-        group_id = db.session.scalar(select(Group.id))
-        mailbox_id = db.session.scalar(select(FunctionMailbox.id))
-    return {"agent": agent, "organisation": organisation_id, "admin": admin_id, "user": user_id,
-            "group": group_id, "mailbox": mailbox_id, "auto": auto.client_id, "waiting": waiting.client_id}
+    return {"agent": agent, **furnished_organisation(app, make_client, make_account, agent, locale="en")}
 
 
 def test_the_administration_in_english(app, make_client, make_account):
@@ -164,4 +139,49 @@ def test_the_leitstelle_decides_in_english_and_the_administrators_read_their_lan
     mail = mailbox.wait_for(ADMIN, "Online service not approved: Fördermittel")
     assert "the service control centre has not approved the online service “Fördermittel”" in mail.body
     assert "Kein Bezug." in mail.body
+    assert not found, f"German left on English pages: {found}"
+
+
+@pytest.mark.parametrize("language, subject, greeting", [
+    ("en", "Your access to the Servicekonto Business", "Dear Berta Neu,"),
+    ("de", "Ihr Zugang zum Servicekonto Business", "Guten Tag Berta Neu,"),
+])
+def test_an_invited_user_is_first_written_to_in_the_language_of_the_inviting_administrator(
+        app, mailbox, language, subject, greeting):
+    make_organisation(app)
+    admin = Browserless(app)
+    admin.submit("/", {"sprache": language, "zurueck": "/"}, action="/sprache")
+    admin.login(email=ADMIN)
+    invited = admin.submit("/administration/benutzer/neu", {"given_name": "Berta", "family_name": "Neu",
+                                                            "birth_date": "", "phone": "",
+                                                            "email": "berta@muster.example"})
+    assert invited.status_code == 302
+    mail = mailbox.wait_for("berta@muster.example", subject)
+    assert mail.body.startswith(greeting) and "Muster GmbH" in mail.body
+    if language == "en":
+        assert languages.german_in(mail.body) == []
+
+
+def test_the_record_of_a_delegation_in_english(app):
+    """Kept as codes, what a deputy did reads in the language of the page."""
+    organisation_id, _ = make_organisation(app)
+    principal = add_user(app, organisation_id, "uwe@muster.example")
+    deputy = add_user(app, organisation_id, "karla@muster.example", given_name="Karla", family_name="Kollegin")
+    with app.app_context():
+        delegation = Delegation(organisation_id=organisation_id, principal_id=principal, deputy_id=deputy,
+                                starts_on=delegations.today(), scope="vollstaendig")
+        db.session.add(delegation)
+        db.session.flush()
+        delegations.record(delegation, delegations.TAKEN_UP)
+        delegations.record(delegation, delegations.LOGGED_IN, "Gewerbeanmeldung")
+        delegations.record(delegation, delegations.CASE_REPLIED, "Umsatzsteuer 2026")
+        db.session.commit()
+    found: dict[str, list[str]] = {}
+    for email in ("uwe@muster.example", ADMIN):
+        agent = english_agent(app)
+        agent.login(email=email)
+        text = unescape(in_english(agent, "/vertretung", found))
+        assert "Delegation taken up" in text
+        assert "Login to the online service “Gewerbeanmeldung”" in text
+        assert "Reply sent in case “Umsatzsteuer 2026”" in text
     assert not found, f"German left on English pages: {found}"

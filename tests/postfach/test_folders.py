@@ -86,8 +86,10 @@ def test_a_deputy_reads_the_principals_mailboxes_only_while_acting(app, office):
     uwe.submit("/vertretung", {}, action="/vertretung/zurueck")
     assert uwe.get(personnel).status_code == 404
     with app.app_context():
-        actions = list(db.session.scalars(select(DelegationEvent.action).order_by(DelegationEvent.id)))
-    assert actions == ["Vertretung übernommen", "Vorgang „Lohnsteuer“ gelesen", "Vertretung beendet"]
+        actions = list(db.session.execute(select(DelegationEvent.action, DelegationEvent.subject)
+                                          .order_by(DelegationEvent.id)).tuples())
+    assert actions == [(delegations.TAKEN_UP, None), (delegations.CASE_READ, "Lohnsteuer"),
+                       (delegations.GIVEN_UP, None)]
 
 
 def test_the_header_counts_everything_the_person_reads_as_themselves(app, office, app_ctx):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from pypdf import PdfReader
 
 from idp.extensions import db
@@ -59,3 +60,34 @@ def test_the_page_sends_it_as_a_download(app, make_account, user_agent):
     assert answer.mimetype == "application/pdf"
     assert answer.headers["Content-Disposition"] == "attachment; filename=Vorgang-Wohngeld-2026.pdf"
     assert "Bescheid über Wohngeld" in text_of(answer.data)
+
+
+@pytest.mark.parametrize("language, expected, absent", [
+    ("en", ["Case: Wohngeld 2026", "Online service: Wohngeld-Antrag", "Reference of the online service: WG-1",
+            "Downloaded on", "1 message", "Received on", "from Wohngeld-Antrag", "Attachments:",
+            "Bescheid.pdf (application/pdf, 20 bytes)"],
+     ["Vorgang", "Online-Dienst", "Heruntergeladen", "Eingang am", "Anhänge", "Uhr"]),
+    ("de", ["Vorgang: Wohngeld 2026", "Online-Dienst: Wohngeld-Antrag", "Zeichen des Online-Dienstes: WG-1",
+            "Heruntergeladen am", "1 Nachricht", "Eingang am", "von Wohngeld-Antrag", "Anhänge:",
+            "Bescheid.pdf (application/pdf, 20 Byte)", "Uhr"],
+     ["Case", "Downloaded", "Attachments"]),
+])
+def test_the_pdf_speaks_the_language_of_its_reader(app, make_account, user_agent, language, expected, absent):
+    account_id = make_account()
+    with app.app_context():
+        sent = send(add_service(), account_id=account_id, title="Wohngeld 2026", subject="Bescheid über Wohngeld",
+                    attachments=(bescheid(),))
+    user_agent.submit("/", {"sprache": language, "zurueck": "/"}, action="/sprache")
+    user_agent.login()
+    answer = user_agent.get(f"/postfach/vorgang/{sent.case_id}/pdf")
+    assert answer.status_code == 200
+    text = text_of(answer.data)
+    for words in expected:
+        assert words in text, words
+    for words in absent:
+        assert words not in text, words
+    # The service's own words stay as it wrote them.
+    assert "Bescheid über Wohngeld" in text
+    assert PdfReader(io.BytesIO(answer.data)).metadata.title == expected[0]
+    prefix = "Case" if language == "en" else "Vorgang"
+    assert answer.headers["Content-Disposition"] == f"attachment; filename={prefix}-Wohngeld-2026.pdf"

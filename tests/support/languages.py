@@ -6,6 +6,9 @@ import re
 from pathlib import Path
 
 from babel.messages.pofile import read_po
+from playwright.sync_api import Page, expect
+
+from tests.browser.support import assert_accessible
 
 CATALOGUE = Path(__file__).resolve().parents[2] / "idp" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
 
@@ -48,3 +51,18 @@ def visible_text(page_html: str) -> str:
     body = re.sub(r"<(script|template|style)\b.*?</\1>", " ", body, flags=re.S)
     labels = " ".join(re.findall(r'aria-label="([^"]*)"', body))
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body) + " " + labels).split())
+
+
+def check_english(page: Page, what: str, found: dict) -> None:
+    """A browser page is English, passes axe-core, and shows no German of the
+    catalogue; the German found is kept in `found` under `what`."""
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    assert_accessible(page, f"{what} (English)")
+    if left := german_in(page.locator("body").inner_text()):
+        found[what] = left
+
+
+def switch_to(page: Page, language: str) -> None:
+    """The language switch of the page ("English" or "Deutsch")."""
+    page.get_by_role("button", name=language).click()
+    expect(page.locator("html")).to_have_attribute("lang", "en" if language == "English" else "de")
