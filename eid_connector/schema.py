@@ -6,11 +6,12 @@ tampered import can never turn into an outgoing request.
 """
 from __future__ import annotations
 
-import threading
 from functools import cache
 from pathlib import Path
 
 from lxml import etree
+
+from hardened_xml.schema import LocalSchema
 
 from .errors import SchemaViolation
 from .namespaces import EID
@@ -31,44 +32,15 @@ EID_MESSAGES = frozenset(
     }
 )
 
-# An XMLSchema object keeps its error log per instance, so concurrent validations
-# with the same object would mix their errors.
-_lock = threading.Lock()
 
-
-class _LocalOnly(etree.Resolver):
-    """Resolves only files below SCHEMA_DIR; anything else fails loudly."""
-
-    def resolve(self, system_url, public_id, context):
-        path = Path(system_url.removeprefix("file://")).resolve()
-        if SCHEMA_DIR in path.parents and path.is_file():
-            return self.resolve_filename(str(path), context)
-        raise SchemaViolation(f"schema import outside the package refused: {system_url}")
-
-
-def _load(path: Path) -> etree.XMLSchema:
-    parser = etree.XMLParser(no_network=True, resolve_entities=False)
-    parser.resolvers.add(_LocalOnly())
-    doc = etree.parse(str(path), parser)
-    return etree.XMLSchema(doc)
+@cache
+def eid_schema() -> LocalSchema:
+    return LocalSchema(EID_XSD, SchemaViolation)
 
 
 @cache
-def eid_schema() -> etree.XMLSchema:
-    return _load(EID_XSD)
-
-
-@cache
-def tc_token_schema() -> etree.XMLSchema:
-    return _load(TC_TOKEN_XSD)
-
-
-def _validate(schema: etree.XMLSchema, element: etree._Element) -> None:
-    with _lock:
-        ok = schema.validate(element)
-        errors = [f"line {e.line}: {e.message}" for e in schema.error_log] if not ok else []
-    if not ok:
-        raise SchemaViolation("; ".join(errors[:5]) or "invalid")
+def tc_token_schema() -> LocalSchema:
+    return LocalSchema(TC_TOKEN_XSD, SchemaViolation)
 
 
 def validate_message(element: etree._Element, expected: str | None = None) -> None:
@@ -82,11 +54,11 @@ def validate_message(element: etree._Element, expected: str | None = None) -> No
         raise SchemaViolation(f"not an eID-Interface message: {qname.text}")
     if expected is not None and qname.localname != expected:
         raise SchemaViolation(f"expected {expected}, got {qname.localname}")
-    _validate(eid_schema(), element)
+    eid_schema().validate(element)
 
 
 def validate_tc_token(element: etree._Element) -> None:
     """Validate a TC token (root element TCTokenType, no namespace)."""
     if element.tag != "TCTokenType":
         raise SchemaViolation(f"not a TC token: {element.tag}")
-    _validate(tc_token_schema(), element)
+    tc_token_schema().validate(element)

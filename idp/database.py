@@ -1,10 +1,11 @@
 """The database connection when the server goes away (a restart, a fail-over): how
-to tell that from a defect, and how to let go of a session whose connection is gone."""
+to tell that from a defect, and how to let go of a session whose connection is gone.
+And values that may be used once only, across worker processes."""
 from __future__ import annotations
 
 import logging
 
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from .extensions import db
 
@@ -31,3 +32,18 @@ def end_session() -> None:
         db.session.registry().invalidate()
         db.session.registry.clear()
         log.warning("database connection lost before the session ended (%s)", type(error.orig).__name__)
+
+
+def first_use(row: db.Model) -> bool:
+    """Insert `row`, the record of a value that may be used once (a jti), and commit at
+    once; False if its primary key was recorded before. The primary key decides across
+    worker processes, and the commit keeps a request that fails later from making the
+    value usable again."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return False
+    return True

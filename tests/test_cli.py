@@ -3,11 +3,7 @@ types, against the settings it reads from the environment."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -19,35 +15,15 @@ from idp.extensions import db
 from idp.loa import Level
 from tests.conftest import Browserless
 from tests.support import databases
+from tests.support.cli import app_env, base_env, run
 from tests.support.flows import (assert_error_page, authorize_query, exchange, location, obtain_code, path_of,
                                  pkce_pair)
 from tests.support.sessions import log_in_at_level
 
-SERVICEKONTO = str(Path(sys.executable).parent / "servicekonto")
-
-
-def run(env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([SERVICEKONTO, *args], env=env, capture_output=True, text=True, timeout=120)
-
-
-def base_env(tmp_path: Path, database_url: str, **extra) -> dict:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DATABASE_URL", "SMTP_URL", "SECRET_KEY", "SERVICEKONTO_SIMULATORS")}
-    env.update(SERVICEKONTO_INSTANCE_DIR=str(tmp_path / "instance"), SERVICEKONTO_KEYS_DIR=str(tmp_path / "keys"),
-               DATABASE_URL=database_url,
-               # The console script imports the installed package (a shared virtualenv may
-               # point at another checkout); the code under test comes first.
-               PYTHONPATH=str(Path(__file__).resolve().parents[1]))
-    env.update(extra)
-    return env
-
 
 @pytest.fixture
 def cli(app, tmp_path):
-    """The command against the database of the running test IdP, so what it does is
-    what the IdP then serves."""
-    settings = app.config["SERVICEKONTO"]
-    return base_env(tmp_path, settings.database_url, SERVICEKONTO_ISSUER=settings.issuer)
+    return app_env(app, tmp_path)
 
 
 def add(cli, *args) -> dict:

@@ -7,11 +7,12 @@ or tampered import can never turn into an outgoing request.
 """
 from __future__ import annotations
 
-import threading
 from functools import cache
 from pathlib import Path
 
 from lxml import etree
+
+from hardened_xml.schema import LocalSchema
 
 from .errors import SchemaViolation
 from .namespaces import SAML, SAMLP
@@ -28,26 +29,11 @@ MESSAGES = frozenset(
     }
 )
 
-# An XMLSchema object keeps its error log per instance, so concurrent validations with
-# the same object would mix their errors.
-_lock = threading.Lock()
-
-
-class _LocalOnly(etree.Resolver):
-    def resolve(self, system_url, public_id, context):
-        path = Path(system_url.removeprefix("file://")).resolve()
-        if SCHEMA_DIR in path.parents and path.is_file():
-            return self.resolve_filename(str(path), context)
-        raise SchemaViolation(f"schema import outside the package refused: {system_url}")
-
-
 @cache
-def protocol_schema() -> etree.XMLSchema:
+def protocol_schema() -> LocalSchema:
     """The protocol schema; it imports the assertion, xmldsig and xmlenc schemas, so it
     validates standalone assertions as well."""
-    parser = etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False)
-    parser.resolvers.add(_LocalOnly())
-    return etree.XMLSchema(etree.parse(str(PROTOCOL_XSD), parser))
+    return LocalSchema(PROTOCOL_XSD, SchemaViolation)
 
 
 def validate(element: etree._Element) -> None:
@@ -57,9 +43,4 @@ def validate(element: etree._Element) -> None:
     """
     if element.tag not in MESSAGES:
         raise SchemaViolation(f"not a SAML message this package handles: {element.tag}")
-    schema = protocol_schema()
-    with _lock:
-        ok = schema.validate(element)
-        errors = [f"line {e.line}: {e.message}" for e in schema.error_log] if not ok else []
-    if not ok:
-        raise SchemaViolation("; ".join(errors[:5]) or "invalid")
+    protocol_schema().validate(element)

@@ -11,6 +11,7 @@ from urllib.parse import unquote, urlparse
 
 from sqlalchemy import Integer, String, Text, func, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
 from ..i18n import DEFAULT_LOCALE, force_locale
@@ -137,23 +138,39 @@ def deliver_due(smtp_url: str | None, mail_from: str, limit: int = 50, ca_file: 
         mail = _claim_due(now)
         if mail is None:
             break
+        mail_id = mail.id
+        delivered = _attempt(smtp_url, mail_from, mail, ca_file, now, first_retry_seconds)
         try:
-            _send(smtp_url, mail_from, mail, ca_file)
-        except (OSError, smtplib.SMTPException) as exc:
-            mail.attempts += 1
-            if not _refused_for_good(exc):
-                # Server away or busy: nothing is wrong with the mail, so it is never given
-                # up (the backoff stays at its maximum instead).
-                mail.attempts = min(mail.attempts, MAX_ATTEMPTS - 1)
-            # The error class only, never addresses, goes to the log.
-            mail.next_attempt_at = now + retry_delay(mail.attempts, first_retry_seconds)
-            mail.last_error = type(exc).__name__
-            log.warning("mail %s not delivered (attempt %s): %s", mail.id, mail.attempts, type(exc).__name__)
-        else:
-            mail.sent_at = utcnow()
-            sent += 1
-        db.session.commit()
+            db.session.commit()
+        except StaleDataError:
+            # Deleted with its account meanwhile: on SQLite nothing locks the claimed row
+            # (on PostgreSQL the deletion waits for this commit). The mail is gone, not
+            # failed; there is nothing left to record or retry.
+            db.session.rollback()
+            log.info("mail %s was deleted during its delivery", mail_id)
+            continue
+        sent += delivered
     return sent
+
+
+def _attempt(smtp_url: str, mail_from: str, mail: OutboxMail, ca_file: Path | None, now: datetime,
+             first_retry_seconds: int) -> bool:
+    """Send `mail` once and note the outcome on it (uncommitted); True if it went out."""
+    try:
+        _send(smtp_url, mail_from, mail, ca_file)
+    except (OSError, smtplib.SMTPException) as exc:
+        mail.attempts += 1
+        if not _refused_for_good(exc):
+            # Server away or busy: nothing is wrong with the mail, so it is never given
+            # up (the backoff stays at its maximum instead).
+            mail.attempts = min(mail.attempts, MAX_ATTEMPTS - 1)
+        # The error class only, never addresses, goes to the log.
+        mail.next_attempt_at = now + retry_delay(mail.attempts, first_retry_seconds)
+        mail.last_error = type(exc).__name__
+        log.warning("mail %s not delivered (attempt %s): %s", mail.id, mail.attempts, type(exc).__name__)
+        return False
+    mail.sent_at = utcnow()
+    return True
 
 
 def waiting(now: datetime) -> tuple[int, float]:

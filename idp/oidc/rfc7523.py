@@ -21,8 +21,8 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
 
+from .. import database
 from ..extensions import db
 from ..timeutil import utcnow
 from .models import Client, ClientAssertionUse
@@ -161,17 +161,8 @@ class PrivateKeyJWT(JWTBearerClientAssertion):
             raise InvalidClientError(description="The client assertion was used before.")
 
     def validate_jti(self, claims, jti):
-        # The primary key decides across worker processes; committed at once, so a
-        # request that fails later does not make the assertion usable again.
         expires = datetime.fromtimestamp(claims["exp"] + CLOCK_SKEW, timezone.utc).replace(tzinfo=None)
-        try:
-            with db.session.begin_nested():
-                db.session.add(ClientAssertionUse(client_id=claims["sub"], jti=jti, expires_at=expires))
-            db.session.commit()
-        except IntegrityError:
-            db.session.rollback()
-            return False
-        return True
+        return database.first_use(ClientAssertionUse(client_id=claims["sub"], jti=jti, expires_at=expires))
 
 
 def purge() -> int:

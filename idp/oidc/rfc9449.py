@@ -28,8 +28,8 @@ from joserfc.errors import JoseError
 from joserfc.jwk import JWKRegistry
 from joserfc.jws import JWSRegistry
 from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
 
+from .. import database
 from ..extensions import db
 from ..timeutil import utcnow
 from .models import DPoPProofUse
@@ -178,18 +178,9 @@ def validate(proofs: list[str], method: str, url: str, *, access_token: str | No
 
 
 def _first_use(jkt: str, jti: str, iat: int) -> bool:
-    # The primary key decides across worker processes; committed at once, so a
-    # request that fails later does not make the proof usable again. A proof is
-    # refused by its iat once the row may be purged.
+    # A proof is refused by its iat once the row may be purged.
     expires = datetime.fromtimestamp(iat + IAT_WINDOW + 1, timezone.utc).replace(tzinfo=None)
-    try:
-        with db.session.begin_nested():
-            db.session.add(DPoPProofUse(jkt=jkt, jti=jti, expires_at=expires))
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        return False
-    return True
+    return database.first_use(DPoPProofUse(jkt=jkt, jti=jti, expires_at=expires))
 
 
 def purge() -> int:

@@ -8,8 +8,7 @@ import re
 import pytest
 
 from idp.authn import throttle
-from tests.authn.test_login_backoff import (
-    THROTTLED, admitted, at, browser, counted, known_browser, strangers_guess)
+from tests.support.login_backoff import THROTTLED, admitted, at, browser, counted, known_browser, strangers_guess
 
 WRONG_CURRENT = "Das Passwort ist nicht korrekt."
 

@@ -8,9 +8,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.authn.test_login_backoff import strangers_guess
-from tests.browser.support import assert_accessible, log_in, log_in_to_mein_bereich
-from tests.browser.test_eid import log_in_with_card, upgrade_with_card
+from tests.browser.support import assert_accessible, log_in, log_in_to_mein_bereich, log_in_with_card, upgrade_with_card
+from tests.support.login_backoff import strangers_guess
 
 pytestmark = pytest.mark.browser
 

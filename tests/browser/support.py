@@ -1,11 +1,17 @@
-"""Helpers for the browser tests: filling the IdP's forms the way a person does, and
-running axe-core against a page."""
+"""Helpers for the browser tests: filling the IdP's forms the way a person does,
+running axe-core against a page, starting at an online service, and reading an ID
+card on the eID-Client simulator."""
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
+
+from idp.extensions import db
+from idp.oidc.models import Client
+from tests.support.flows import authorize_query
 
 PASSWORD = "Sonnenblume-42"  # for accounts registered through the pages
 ACCOUNT_PASSWORD = "ABab1234"  # the `make_account` fixture's default
@@ -78,6 +84,18 @@ def field(page: Page, label: str):
     return page.get_by_label(re.compile(rf"^{re.escape(label)}( \(optional\))?$"))
 
 
+def fill(page: Page, values: dict[str, str]) -> None:
+    """Fill form fields by their labels (label → value)."""
+    for label, value in values.items():
+        field(page, label).fill(value)
+
+
+def fill_password(page: Page, password: str = PASSWORD, repeat: str | None = None) -> None:
+    page.get_by_label(re.compile(r"^Passwort( \(optional\))?$")).fill(password)
+    page.get_by_label(re.compile(r"^Passwort wiederholen( \(optional\))?$")).fill(
+        password if repeat is None else repeat)
+
+
 def summary(page) -> dict[str, str]:
     """The "Mein Profil" card on the Mein-Bereich page as label → value."""
     card = page.locator("section", has=page.get_by_role("heading", name="Mein Profil", level=2))
@@ -115,3 +133,49 @@ def assert_accessible(page: Page, what: str) -> None:
     page.wait_for_load_state("load")
     violations = axe_violations(page)
     assert not violations, f"{what} ({page.url}) has accessibility violations:\n{describe_violations(violations)}"
+
+
+# -- online services -----------------------------------------------------------------------
+def authorization_url(client, **extra) -> str:
+    """Where an online service sends the browser to log in (`extra` adds or overrides)."""
+    return "/authorize?" + urlencode(authorize_query(client, scope="openid profile email", state="s", nonce="n",
+                                                     **extra))
+
+
+def demo_client_id(app) -> str:
+    """The client id of the `demo_service` fixture's online service."""
+    with app.app_context():
+        return db.session.query(Client).filter_by(name="Demo-Online-Dienst").one().client_id
+
+
+# -- the Online-Ausweisfunktion through the eID-Client simulator ---------------------------
+CARD_LABELS = {
+    "erika": "Erika Mustermann (Personalausweis, volljährig)",
+    "jonas": "Jonas Mustermann (Personalausweis, 15 Jahre alt)",
+    "abgelaufen": "Ansgar Mustermann (Personalausweis, abgelaufen)",
+    "tag-unbekannt": "Hans Mustermann (Personalausweis, Geburtstag unbekannt)",
+}
+
+
+def read_card(page: Page, card: str = "erika", pin: str = "123456", pseudonym: bool | None = True) -> None:
+    """On the eID-Client simulator (the AusweisApp's place): choose the card, allow or
+    withhold the pseudonym where it is optional, enter the PIN, send."""
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ausweisdaten übermitteln")
+    page.get_by_label(CARD_LABELS[card]).check()
+    checkbox = page.get_by_label("Pseudonym an den Anbieter übermitteln")
+    if pseudonym is not None and checkbox.count():
+        checkbox.set_checked(pseudonym)
+    page.get_by_label("PIN", exact=True).fill(pin)
+    page.get_by_role("button", name="Übermitteln").click()
+
+
+def log_in_with_card(page: Page, card="erika") -> None:
+    page.goto("/anmelden")
+    page.get_by_role("link", name="Mit Online-Ausweisfunktion").click()
+    read_card(page, card)
+
+
+def upgrade_with_card(page: Page, card="erika", pseudonym=True) -> None:
+    page.goto("/mein-bereich/upgrade")
+    page.get_by_role("button", name="Mit Online-Ausweisfunktion").click()
+    read_card(page, card, pseudonym=pseudonym)

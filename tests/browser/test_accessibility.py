@@ -10,8 +10,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from idp import timeutil
-from tests.browser.support import (assert_accessible, create_account_on_overview, fill_registration, log_in,
-                                   path_is, submit_login_form)
+# authorization_url is imported from here by tests/browser/test_languages.py too.
+from tests.browser.support import (assert_accessible, authorization_url, create_account_on_overview, fill_registration,
+                                   log_in, path_is, submit_login_form)
 
 pytestmark = pytest.mark.browser
 
@@ -86,12 +87,6 @@ def test_registration_pages(page: Page, mailbox):
     page.get_by_role("button", name="Servicekonto aktivieren").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Aktivierung nicht möglich")
     assert_accessible(page, "Aktivierung nicht möglich")
-
-
-def authorization_url(client, **extra) -> str:
-    return "/authorize?" + urlencode({"response_type": "code", "client_id": client.client_id,
-                                      "redirect_uri": client.redirect_uri, "scope": "openid profile email",
-                                      "state": "s", "nonce": "n", **extra})
 
 
 def test_logged_in_pages(page: Page, make_account, make_client):

@@ -10,29 +10,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.support import (ACCOUNT_PASSWORD, PASSWORD, assert_accessible, field, log_in_to_mein_bereich,
-                                   submit_login_form, summary)
+                                   log_in_with_card, read_card, submit_login_form, summary, upgrade_with_card)
 
 pytestmark = pytest.mark.browser
-
-CARD_LABELS = {
-    "erika": "Erika Mustermann (Personalausweis, volljährig)",
-    "jonas": "Jonas Mustermann (Personalausweis, 15 Jahre alt)",
-    "abgelaufen": "Ansgar Mustermann (Personalausweis, abgelaufen)",
-    "tag-unbekannt": "Hans Mustermann (Personalausweis, Geburtstag unbekannt)",
-}
-
-
-def read_card(page: Page, card: str = "erika", pin: str = "123456", pseudonym: bool | None = True) -> None:
-    """On the eID-Client simulator (the AusweisApp's place): choose the card, allow or
-    withhold the pseudonym where it is optional, enter the PIN, send."""
-    expect(page.get_by_role("heading", level=1)).to_have_text("Ausweisdaten übermitteln")
-    page.get_by_label(CARD_LABELS[card]).check()
-    checkbox = page.get_by_label("Pseudonym an den Anbieter übermitteln")
-    if pseudonym is not None and checkbox.count():
-        checkbox.set_checked(pseudonym)
-    page.get_by_label("PIN", exact=True).fill(pin)
-    page.get_by_role("button", name="Übermitteln").click()
-
 
 def register_with_card(page: Page, mailbox, email="erika@example.org", card="erika", pseudonym=True) -> None:
     page.goto("/registrierung")
@@ -54,18 +34,6 @@ def finish_registration(page: Page, mailbox, email="erika@example.org") -> None:
     page.goto(link)
     page.get_by_role("button", name=re.compile("aktivieren", re.I)).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Mein Bereich")
-
-
-def log_in_with_card(page: Page, card="erika") -> None:
-    page.goto("/anmelden")
-    page.get_by_role("link", name="Mit Online-Ausweisfunktion").click()
-    read_card(page, card)
-
-
-def upgrade_with_card(page: Page, card="erika", pseudonym=True) -> None:
-    page.goto("/mein-bereich/upgrade")
-    page.get_by_role("button", name="Mit Online-Ausweisfunktion").click()
-    read_card(page, card, pseudonym=pseudonym)
 
 
 def test_register_plus_with_the_card_then_log_in_with_it(page, mailbox):

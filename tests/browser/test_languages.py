@@ -9,8 +9,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.support import assert_accessible, path_is
-from tests.browser.test_accessibility import authorization_url
+from tests.browser.support import assert_accessible, authorization_url, path_is
 from tests.support.languages import check_english, switch_to
 
 pytestmark = pytest.mark.browser

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from idp.accounts.models import Account
 from idp.extensions import db
 from idp.organisations.models import Organisation, ServiceSubscription
-from tests.browser.support import PASSWORD, assert_accessible, field, field_error, log_in, path_is
+from tests.browser.support import PASSWORD, assert_accessible, field, field_error, fill, fill_password, log_in, path_is
 
 pytestmark = pytest.mark.browser
 
@@ -23,17 +23,6 @@ ORGANISATION = {"Name der Organisation": "Muster & Söhne GmbH", "Rechtsform": "
                 "Postfach": "123456789012345"}
 ADMINISTRATOR = {"Vorname": "Erika", "Nachname": "Muster", "Geburtsdatum": "24.12.1980",
                  "Telefonnummer": "040 123456", "E-Mail-Adresse": "erika@muster.example"}
-
-
-def fill(page: Page, values: dict[str, str]) -> None:
-    for label, value in values.items():
-        field(page, label).fill(value)
-
-
-def fill_password(page: Page, password: str = PASSWORD, repeat: str | None = None) -> None:
-    page.get_by_label(re.compile(r"^Passwort( \(optional\))?$")).fill(password)
-    page.get_by_label(re.compile(r"^Passwort wiederholen( \(optional\))?$")).fill(
-        password if repeat is None else repeat)
 
 
 def expect_values(page: Page, values: dict[str, str]) -> None:

@@ -6,19 +6,12 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from idp.extensions import db
-from idp.oidc.models import Client
-from tests.browser.support import assert_accessible, submit_login_form
+from tests.browser.support import assert_accessible, demo_client_id, submit_login_form
 from tests.support.organisations import PASSWORD, grant, make_organisation, subscribe
 
 pytestmark = pytest.mark.browser
 
 ANNA, BEN = "anna@muster.example", "ben@muster.example"
-
-
-def demo_client_id(app) -> str:
-    with app.app_context():
-        return db.session.query(Client).filter_by(name="Demo-Online-Dienst").one().client_id
 
 
 def start_at_demo(page: Page, demo_service: str, email: str) -> None:

@@ -10,8 +10,8 @@ from playwright.sync_api import expect
 
 from idp.accounts.models import Account
 from idp.extensions import db
-from tests.browser.support import assert_accessible, field, log_in_to_mein_bereich, submit_login_form, summary
-from tests.browser.test_eid import log_in_with_card, read_card, upgrade_with_card
+from tests.browser.support import (assert_accessible, field, log_in_to_mein_bereich, log_in_with_card, read_card,
+                                   submit_login_form, summary, upgrade_with_card)
 
 pytestmark = pytest.mark.browser
 

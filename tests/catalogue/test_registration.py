@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from idp.clients import change_catalogue
 from idp.oidc.registration import issue_initial_token
-from tests.oidc.test_registration import METADATA, manage, register
+from tests.support.client_registration import METADATA, manage, register
 
 
 def test_a_registered_service_updating_itself_keeps_its_catalogue_entry(app, user_agent):

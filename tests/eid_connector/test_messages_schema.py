@@ -16,6 +16,7 @@ from eid_connector import messages as m
 from eid_connector import schema, tctoken
 from eid_connector.errors import SchemaViolation
 from eid_connector.results import ResultMinor
+from hardened_xml import schema as local_schema
 
 EID = "{http://bsi.bund.de/eID/}"
 ROOT = Path(__file__).resolve().parents[2]
@@ -251,14 +252,14 @@ def test_client_url_carries_the_tc_token_url():
 # -- the schemas ship with the package -----------------------------------------------------
 def test_schemas_load_from_the_package_only(monkeypatch):
     loaded = []
-    original = schema._LocalOnly.resolve
+    original = local_schema._LocalOnly.resolve
 
     def spy(self, url, public_id, context):
         loaded.append(url)
         return original(self, url, public_id, context)
 
-    monkeypatch.setattr(schema._LocalOnly, "resolve", spy)
-    schema._load(schema.EID_XSD)
+    monkeypatch.setattr(local_schema._LocalOnly, "resolve", spy)
+    local_schema.LocalSchema(schema.EID_XSD, SchemaViolation)
     assert loaded, "imports were not resolved through the local resolver"
     for url in loaded:
         assert Path(url.removeprefix("file://")).resolve().is_relative_to(schema.SCHEMA_DIR)

@@ -14,9 +14,7 @@ from sqlalchemy import select
 from idp.accounts.models import Account
 from idp.extensions import db
 from idp.organisations import elster_links, entitlements
-from tests.browser.support import assert_accessible, field, log_in, path_is
-from tests.browser.test_organisation_registration import fill, fill_password
-from tests.browser.test_organisation_services_login import demo_client_id
+from tests.browser.support import assert_accessible, demo_client_id, field, fill, fill_password, log_in, path_is
 from tests.conftest import Browserless
 from tests.support.organisations import PASSWORD, grant, make_organisation, subscribe
 

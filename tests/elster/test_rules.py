@@ -22,7 +22,7 @@ from idp.accounts import deletion
 from idp.audit.models import AuditEvent
 from idp.organisations.company import delete_organisation
 from idp.organisations.models import ElsterLink, ElsterOrganisation, Organisation
-from tests.organisations.test_registration import ADMINISTRATOR, STEP2, activate, activation_link
+from tests.support.organisation_registration import ADMINISTRATOR, STEP2, activate, activation_link
 from tests.support.organisations import PASSWORD, make_organisation
 
 from tests.support.pages import error_of, is_disabled, value_of

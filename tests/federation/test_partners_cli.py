@@ -12,15 +12,14 @@ import requests
 from eid_connector.simulator.devkeys import self_signed
 from federation.saml import KeyPair
 from federation.saml.metadata import build_metadata, parse_metadata
-from tests.test_cli import SERVICEKONTO, base_env, run
+from tests.support.cli import SERVICEKONTO, app_env, run
 
 PARTNER = "https://land-b.example/saml/metadata"
 
 
 @pytest.fixture
 def cli(app, tmp_path):
-    settings = app.config["SERVICEKONTO"]
-    return base_env(tmp_path, settings.database_url, SERVICEKONTO_ISSUER=settings.issuer)
+    return app_env(app, tmp_path)
 
 
 @pytest.fixture

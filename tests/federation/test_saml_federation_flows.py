@@ -325,8 +325,7 @@ def test_level_asked_by_land_b_is_enforced(app, page: Page, sp_partner, remote_s
 
 
 def test_land_b_asking_for_hoch_gets_it_after_the_id_card(app, page: Page, sp_partner, remote_sp, make_account):
-    from tests.browser.support import log_in_to_mein_bereich
-    from tests.browser.test_eid import read_card, upgrade_with_card
+    from tests.browser.support import log_in_to_mein_bereich, read_card, upgrade_with_card
 
     make_account()
     log_in_to_mein_bereich(page)

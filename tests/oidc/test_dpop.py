@@ -324,11 +324,9 @@ def test_purge_removes_expired_proof_ids(app, user_agent, erika, rp, key):
 
 def test_clients_add_with_dpop_registers_a_client_that_must_send_proofs(app, tmp_path, user_agent, erika):
     from tests.conftest import RegisteredClient
-    from tests.test_cli import base_env, run
+    from tests.support.cli import run_cli
 
-    settings = app.config["SERVICEKONTO"]
-    env = base_env(tmp_path, settings.database_url, SERVICEKONTO_ISSUER=settings.issuer)
-    out = run(env, "clients", "add", "--name", "Kindergeld", "--redirect-uri", PUBLIC_REDIRECT, "--dpop")
+    out = run_cli(app, tmp_path, "clients", "add", "--name", "Kindergeld", "--redirect-uri", PUBLIC_REDIRECT, "--dpop")
     assert out.returncode == 0, out.stderr
     new = json.loads(out.stdout)
     assert new["dpop_bound_access_tokens"] is True

@@ -10,10 +10,8 @@ from idp.oidc.registration import issue_initial_token
 from tests.conftest import RegisteredClient
 from tests.support.cli import run_cli
 from tests.support.client_keys import assertion, form, new_key, public_jwks
+from tests.support.client_registration import CALLBACK, METADATA, manage, register
 from tests.support.flows import tokens
-
-CALLBACK = "http://127.0.0.1:9/callback"
-METADATA = {"client_name": "Hundesteuer", "redirect_uris": [CALLBACK]}
 
 
 @pytest.fixture
@@ -23,17 +21,6 @@ def initial(app):
             return issue_initial_token(validity)[0]
 
     return issue
-
-
-def register(client, token, metadata=METADATA):
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return client.post("/register", json=metadata, headers=headers)
-
-
-def manage(client, method, registered, metadata=None, token="__registered__"):
-    token = registered["registration_access_token"] if token == "__registered__" else token
-    return client.open(registered["registration_client_uri"], method=method, json=metadata,
-                       headers={"Authorization": f"Bearer {token}"})
 
 
 def assert_invalid_token(r):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-from urllib.parse import urlparse
 
 import pytest
 from sqlalchemy import select
@@ -13,19 +12,9 @@ from idp import timeutil
 from idp.accounts.models import Account, RegistrationDraft
 from idp.extensions import db
 from idp.organisations.models import Organisation, OrganisationMember, ServiceSubscription
+from tests.support.organisation_registration import (ADMINISTRATOR, ORGANISATION, OVERVIEW, PASSWORD, START, STEP2,
+                                                     STEP3, activate, activation_link)
 from tests.support.pages import error_of, value_of
-
-START = "/organisation/registrierung"
-STEP2 = START + "/administrator"
-STEP3 = START + "/online-dienste"
-OVERVIEW = START + "/uebersicht"
-PASSWORD = "Sonnenblume-42"
-ORGANISATION = {"name": "Muster & Söhne GmbH", "legal_form": "GmbH", "register_number": "HRB 12345",
-                "register_court": "Amtsgericht Hamburg", "street": "Hafenstraße", "house_number": "12a",
-                "postal_code": "20457", "city": "Hamburg", "po_box": ""}
-ADMINISTRATOR = {"given_name": "Erika", "family_name": "Muster", "birth_date": "24.12.1980",
-                 "phone": "040 123456", "email": "erika@muster.example", "password": PASSWORD,
-                 "password_repeat": PASSWORD}
 
 
 def birth_date_years_ago(years: int, days: int = 0) -> str:
@@ -61,20 +50,6 @@ def create(user_agent, client_ids=(), **admin):
     response = user_agent.submit(OVERVIEW, {"consent": "ja", "action": "anlegen"})
     assert response.headers["Location"] == START + "/gesendet"
     return response
-
-
-def activation_link(mailbox, address=ADMINISTRATOR["email"]) -> str:
-    mail = mailbox.wait_for(address, "Servicekonto Business")
-    links = [link for link in mail.links() if "/organisation/registrierung/aktivieren/" in link]
-    assert len(links) == 1, mail.body
-    assert "24 Stunden" in mail.body
-    return urlparse(links[0]).path
-
-
-def activate(user_agent, path):
-    page = user_agent.get(path)
-    assert page.status_code == 200 and "Servicekonto Business aktivieren" in page.text
-    return user_agent.submit(path, {})
 
 
 @pytest.fixture
