@@ -10,7 +10,6 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from idp import timeutil
-# authorization_url is imported from here by tests/browser/test_languages.py too.
 from tests.browser.support import (assert_accessible, authorization_url, create_account_on_overview, fill_registration,
                                    log_in, path_is, submit_login_form)
 
