@@ -53,7 +53,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from .accounts import passwords
     from .keys import KeyStore
 
-    passwords.configure(settings.argon2_time_cost, settings.argon2_memory_cost, settings.argon2_parallelism)
+    passwords.configure(app, settings.argon2_time_cost, settings.argon2_memory_cost, settings.argon2_parallelism)
     keys = KeyStore(settings.keys_dir)
     keys.ensure()
     app.extensions["servicekonto.keys"] = keys

@@ -41,3 +41,20 @@ def test_hash_with_old_parameters_is_upgraded_at_next_login(app, user_agent, mak
     # Logging in again keeps the hash as it is.
     user_agent.login()
     assert stored_hash(app) == upgraded
+
+
+def test_each_application_keeps_its_own_cost(app, tmp_path):
+    """A second application in the process (another state's instance, a test) has
+    its own parameters and does not change the first one's."""
+    import dataclasses
+
+    from idp import create_app
+    from idp.accounts.passwords import hash_password
+
+    other = create_app(dataclasses.replace(app.config["SERVICEKONTO"], argon2_memory_cost=2048, argon2_time_cost=2,
+                                           keys_dir=tmp_path / "keys"))
+    with other.app_context():
+        assert "m=2048,t=2," in hash_password("ABab1234")
+    settings = app.config["SERVICEKONTO"]
+    with app.app_context():
+        assert f"m={settings.argon2_memory_cost},t={settings.argon2_time_cost}," in hash_password("ABab1234")
