@@ -19,6 +19,7 @@ import requests
 from flask import current_app
 from sqlalchemy import ForeignKey, Integer, String, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
 from ..oidc.models import Client
@@ -105,17 +106,25 @@ def deliver_due(limit: int = 50) -> int:
             db.session.delete(notice)
             db.session.commit()
             continue
-        failure = _post(client, notice)
+        notice_id, failure = notice.id, _post(client, notice)
         if failure is None:
             db.session.delete(notice)
-            delivered += 1
         else:
             notice.attempts += 1
             notice.next_attempt_at = now + timedelta(seconds=min(3600, 15 * 2 ** notice.attempts))
             notice.last_error = failure
             log.warning("back-channel logout to client %s failed (attempt %s): %s", notice.client_id,
                         notice.attempts, failure)
-        db.session.commit()
+        try:
+            db.session.commit()
+        except StaleDataError:
+            # The client was removed meanwhile and took its notices along: SQLite has
+            # no row lock (on PostgreSQL the removal waits for this commit). Nothing
+            # is left to record or retry.
+            db.session.rollback()
+            log.info("back-channel logout notice %s went with its client", notice_id)
+            continue
+        delivered += failure is None
     return delivered
 
 

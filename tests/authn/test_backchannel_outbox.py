@@ -140,3 +140,38 @@ def test_a_notice_for_a_service_that_dropped_its_logout_uri_is_discarded(app, us
     service.down = False
     assert deliver(app) == 0
     assert notices(app) == [] and service.received == []
+
+
+def test_a_notice_whose_client_is_removed_during_a_failed_delivery_does_not_stop_the_others(
+        app, user_agent, make_account, make_client, service, mail_worker_stopped, monkeypatch):
+    """The notice goes with its client (ON DELETE CASCADE). On PostgreSQL the removal
+    waits for the worker's row lock; SQLite has none, so the row can vanish between
+    the worker's claim and its commit, and noting the failed attempt finds nothing
+    to update. The worker goes on with the next notice."""
+    from idp.clients import remove_client
+
+    make_account()
+    leaving, staying = (make_client(backchannel_logout_uri=service.uri) for _ in range(2))
+    user_agent.login()
+    tokens(user_agent, leaving)
+    tokens(user_agent, staying)
+    user_agent.submit("/abmelden", {})  # the service is down: both attempts fail
+
+    def remove_the_client():
+        with app.app_context():  # a session and connection of its own, as the CLI has
+            remove_client(leaving.client_id)
+
+    removal = threading.Thread(target=remove_the_client)
+    post = backchannel._post
+
+    def post_while_the_client_is_removed(client, notice):
+        if client.client_id == leaving.client_id:
+            removal.start()
+            if db.engine.dialect.name == "sqlite":
+                removal.join()  # nothing holds the row: the removal lands first
+        return post(client, notice)
+
+    monkeypatch.setattr(backchannel, "_post", post_while_the_client_is_removed)
+    assert deliver(app) == 0
+    removal.join()
+    assert [(n.client_id, n.attempts) for n in notices(app)] == [(staying.client_id, 1)]
