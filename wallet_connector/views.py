@@ -12,17 +12,23 @@ import io
 
 from flask import Blueprint, Response, current_app, g, jsonify, redirect, render_template, request, session, url_for
 
+from idp.accounts import wallet_links
+from idp.accounts.models import Account
+from idp.accounts.profile import PLUS_MIN_AGE
 from idp.authn import core, web
 from idp.authn.identity import AuthenticationFailed
+from idp.authn.logout import end_session
 from idp.authn.views import after_login
-from idp.extensions import csrf
+from idp.extensions import csrf, db
 from idp.i18n import _
 from idp.oidc import authorize
+from idp.timeutil import utcnow
 
 from . import app as wallet_app
 from . import transactions
-from .backend import WalletBackend
+from .backend import INCOMPLETE, WalletBackend, identifier
 from .messages import message_for
+from .pid import PidDataMissing, attributes, is_at_least
 from .transactions import Purpose
 
 bp = Blueprint("wallet", __name__)
@@ -33,6 +39,11 @@ NOT_THIS_BROWSER = _("Dieser Vorgang mit der EUDI-Wallet ist abgelaufen oder wur
 NO_ANSWER_YET = _("Ihre Wallet hat noch nicht geantwortet. Bitte bestätigen Sie die Anfrage in Ihrer Wallet und "
                   "wählen Sie dann „Weiter“.")
 REQUEST_TYPE = "application/oauth-authz-req+jwt"
+TOO_YOUNG = _("Für ein Servicekonto Plus müssen Sie mindestens %(years)s Jahre alt sein. Ihr Servicekonto bleibt "
+              "unverändert bestehen.", years=PLUS_MIN_AGE)
+# Where "Andere Möglichkeit wählen" leads back to, by what the trip is for.
+BACK = {Purpose.LOGIN: "authn.login", Purpose.STEP_UP: "authn.login", Purpose.UPGRADE: "mein_bereich.start_upgrade",
+        Purpose.REGISTRATION: "accounts.register"}
 
 
 def _services():
@@ -79,7 +90,8 @@ def trip(tx_id):
 def _page(tx, notice: str | None = None, status: int = 200):
     refused = tx.status == transactions.REFUSED
     return render_template("wallet/trip.html", tx=tx, links=transactions.links(_services(), tx), notice=notice,
-                           message=message_for(tx.reason) if refused else None), 400 if refused else status
+                           message=message_for(tx.reason) if refused else None,
+                           back=url_for(BACK[Purpose(tx.purpose)])), 400 if refused else status
 
 
 @bp.route("/wallet/<tx_id>/qr.svg")
@@ -166,10 +178,49 @@ def _refused_at_finish(tx, message: str):
                            retry=url_for("wallet.trip", tx_id=tx.id)), 400
 
 
+def plus_refusal(claims: dict) -> str | None:
+    """Why this PID cannot make a Servicekonto Plus (SPEC §3: from 16), if it cannot."""
+    try:
+        identifier(claims)
+    except PidDataMissing:
+        return INCOMPLETE
+    if not is_at_least(claims, PLUS_MIN_AGE, utcnow().date()):
+        return TOO_YOUNG
+    return None
+
+
+def _upgrade(tx, claims: dict):
+    account = db.session.get(Account, tx.account_id) if tx.account_id else None
+    if account is None or g.login_session is None or g.login_session.account_id != account.id:
+        return redirect(url_for("authn.expired"))
+    refusal = plus_refusal(claims) or wallet_links.take_pid(account, attributes(claims), identifier(claims))
+    if refusal:
+        return _refused_at_finish(tx, refusal)
+    transactions.finish(tx)
+    db.session.commit()
+    session.pop(BROWSER_KEY, None)
+    # SPEC §3: after the upgrade the user logs in again, now as Servicekonto Plus.
+    end_session(g.login_session)
+    web.forget_login_session()
+    return render_template("mein_bereich/upgrade_done.html", source=wallet_links.SOURCE)
+
+
 HANDLERS = {
     Purpose.LOGIN: lambda tx, claims: _log_in(tx, claims),
     Purpose.STEP_UP: lambda tx, claims: _log_in(tx, claims, must_be=tx.account_id),
+    Purpose.UPGRADE: _upgrade,
 }
+
+
+@bp.route("/mein-bereich/upgrade/wallet", methods=["POST"])
+def upgrade():
+    """"Upgrade starten" → "Mit EUDI-Wallet" (citizens only, like the ID card)."""
+    if g.login_session is None:
+        return redirect(url_for("authn.login", next=url_for("mein_bereich.start_upgrade")))
+    account = db.session.get(Account, g.login_session.account_id)
+    if account is None or account.kind != "citizen":
+        return Response(status=404)
+    return begin(Purpose.UPGRADE, account_id=account.id)
 
 
 # -- the wallet's side -------------------------------------------------------------------------
