@@ -21,7 +21,8 @@ from .issuer import TestIssuer
 from .wallet import Defect, ReceivedRequest, RequestRefused, Wallet
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
-CSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'"
+# form-action covers the redirect after the answer too (to the verifier's redirect_uri).
+CSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action http: https:; base-uri 'none'"
 TIMEOUT = 10
 # What the consent page calls the PID's claims.
 CLAIM_LABELS = {

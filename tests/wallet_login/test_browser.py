@@ -1,0 +1,100 @@
+"""The EUDI-Wallet in the browser, through the wallet simulator's pages: login on the
+same device and across devices (two browsers), every broken answer refused with its
+German message and the flow kept, and the upgrade to Servicekonto Plus that a
+15-year-old cannot make."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.support import assert_accessible, log_in_to_mein_bereich, path_is, summary
+from wallet_connector.messages import MESSAGES
+from wallet_connector.simulator import ADULT, UNDER_16, Defect
+
+from .test_refusals import DEFECT_REASONS
+
+pytestmark = pytest.mark.browser
+
+PID_LABELS = {ADULT: "Erika Mustermann", UNDER_16: "Jonas Mustermann (15 Jahre)"}
+
+
+def open_wallet_login(page: Page) -> None:
+    page.goto("/anmelden")
+    page.get_by_role("link", name="Mit EUDI-Wallet").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mit EUDI-Wallet")
+
+
+def answer_in_wallet(page: Page, pid_id: str = ADULT, defect: Defect = Defect.NONE, check: bool = False) -> None:
+    """On the wallet simulator: see who asks, pick the PID and the defect, consent."""
+    expect(page.get_by_role("heading", level=1)).to_have_text("Anfrage von 127.0.0.1")
+    if check:
+        assert_accessible(page, "the wallet simulator's consent page")
+    page.get_by_label(PID_LABELS[pid_id], exact=True).check()
+    page.get_by_label("Fehler in der Antwort (zum Testen)").select_option(defect.value)
+    page.get_by_role("button", name="Zustimmen und senden").click()
+
+
+def test_log_in_with_the_wallet_on_the_same_device(page: Page, make_account, link_pid):
+    link_pid(make_account(), ADULT)
+    open_wallet_login(page)
+    assert_accessible(page, "the wallet page with link and QR code")
+    expect(page.get_by_role("img", name="QR-Code für die EUDI-Wallet")).to_be_visible()
+    page.get_by_role("link", name="Wallet öffnen").click()
+    answer_in_wallet(page, check=True)
+    expect(page).to_have_url(path_is("/mein-bereich"))
+
+
+def test_log_in_with_the_wallet_on_another_device(browser, page: Page, live_server, make_account, link_pid):
+    link_pid(make_account(), ADULT)
+    open_wallet_login(page)
+    qr_content = page.get_by_role("link", name="Inhalt des QR-Codes als Link").get_attribute("href")
+    phone = browser.new_context(locale="de-DE")
+    try:
+        wallet = phone.new_page()
+        wallet.goto(qr_content)
+        answer_in_wallet(wallet)
+        expect(wallet.get_by_role("status")).to_contain_text("Kehren Sie zum Browser zurück")
+        assert_accessible(wallet, "the wallet simulator's done page")
+    finally:
+        phone.close()
+    # The first browser's poll notices the answer and goes on by itself.
+    expect(page).to_have_url(path_is("/mein-bereich"))
+
+
+@pytest.mark.parametrize("defect", list(DEFECT_REASONS), ids=lambda defect: defect.value)
+def test_a_broken_answer_is_refused_with_its_message_and_can_be_retried(page: Page, make_account, link_pid, defect):
+    link_pid(make_account(), ADULT)
+    open_wallet_login(page)
+    page.get_by_role("link", name="Wallet öffnen").click()
+    answer_in_wallet(page, defect=defect)
+    expect(page.get_by_role("alert")).to_have_text(str(MESSAGES[DEFECT_REASONS[defect]]))
+    if defect is Defect.WRONG_NONCE:
+        assert_accessible(page, "the wallet page with a refusal")
+    page.get_by_role("button", name="Erneut versuchen").click()
+    page.get_by_role("link", name="Wallet öffnen").click()
+    answer_in_wallet(page)
+    expect(page).to_have_url(path_is("/mein-bereich"))
+
+
+def test_a_15_year_old_cannot_upgrade_to_plus_with_the_wallet_but_an_adult_can(page: Page, make_account):
+    make_account()
+    log_in_to_mein_bereich(page)
+    page.goto("/mein-bereich/upgrade")
+    assert_accessible(page, "the upgrade page with the wallet")
+    page.get_by_role("button", name="Mit EUDI-Wallet").click()
+    page.get_by_role("link", name="Wallet öffnen").click()
+    answer_in_wallet(page, UNDER_16)
+    expect(page.get_by_role("alert")).to_contain_text("mindestens 16 Jahre alt")
+    assert_accessible(page, "the wallet refusal page")
+    page.get_by_role("link", name="Erneut versuchen").click()
+    page.get_by_role("link", name="Wallet öffnen").click()
+    answer_in_wallet(page, ADULT)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Upgrade abgeschlossen")
+    # Logged out; the wallet now logs in to the Plus account.
+    open_wallet_login(page)
+    page.get_by_role("link", name="Wallet öffnen").click()
+    answer_in_wallet(page)
+    expect(page).to_have_url(path_is("/mein-bereich"))
+    shown = summary(page)
+    assert shown["Kontoart"] == "Servicekonto Plus" and shown["Vorname"] == "ERIKA"
+    assert shown["Vertrauensniveau dieser Anmeldung"] == "hoch"
