@@ -16,7 +16,7 @@ from wallet_connector.app import configured_from
 from wallet_connector.models import WalletTransaction, WalletUsedValue
 from wallet_connector.simulator.pki import make_ca, make_leaf
 
-from .support import start
+from .support import path_of, start
 
 ISSUER = "https://konto.example.de"
 
@@ -86,3 +86,13 @@ def test_purge_removes_expired_trips_and_used_values(app, user_agent, holder):
         counts = purge_expired()
         assert counts["wallet requests"] == 1 and counts["used wallet response values"] == 2
         assert db.session.scalar(select(func.count()).select_from(WalletTransaction)) == 0
+
+
+def test_the_demo_has_a_citizen_who_logs_in_with_the_simulated_wallet(app, user_agent, holder, wallet_simulator):
+    from idp.devserver import demo_wallet_citizen
+
+    assert demo_wallet_citizen(app, wallet_simulator) == "Erika Mustermann"
+    assert demo_wallet_citizen(app, wallet_simulator) == "Erika Mustermann"  # a restart changes nothing
+    trip = start(user_agent)
+    back = user_agent.get(path_of(holder.answer(trip.same_device_link).json["redirect_uri"]))
+    assert back.status_code == 302 and back.headers["Location"].endswith("/mein-bereich")
