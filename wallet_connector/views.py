@@ -12,9 +12,10 @@ import io
 
 from flask import Blueprint, Response, current_app, g, jsonify, redirect, render_template, request, session, url_for
 
-from idp.accounts import wallet_links
+from idp.accounts import registration, wallet_links
 from idp.accounts.models import Account
 from idp.accounts.profile import PLUS_MIN_AGE
+from idp.accounts.views import DRAFT_KEY
 from idp.authn import core, web
 from idp.authn.identity import AuthenticationFailed
 from idp.authn.logout import end_session
@@ -39,8 +40,12 @@ NOT_THIS_BROWSER = _("Dieser Vorgang mit der EUDI-Wallet ist abgelaufen oder wur
 NO_ANSWER_YET = _("Ihre Wallet hat noch nicht geantwortet. Bitte bestätigen Sie die Anfrage in Ihrer Wallet und "
                   "wählen Sie dann „Weiter“.")
 REQUEST_TYPE = "application/oauth-authz-req+jwt"
-TOO_YOUNG = _("Für ein Servicekonto Plus müssen Sie mindestens %(years)s Jahre alt sein. Ihr Servicekonto bleibt "
-              "unverändert bestehen.", years=PLUS_MIN_AGE)
+TOO_YOUNG = {
+    Purpose.UPGRADE: _("Für ein Servicekonto Plus müssen Sie mindestens %(years)s Jahre alt sein. Ihr Servicekonto "
+                       "bleibt unverändert bestehen.", years=PLUS_MIN_AGE),
+    Purpose.REGISTRATION: _("Für ein Servicekonto Plus müssen Sie mindestens %(years)s Jahre alt sein. Sie können "
+                            "stattdessen ein Servicekonto ohne Wallet anlegen.", years=PLUS_MIN_AGE),
+}
 # Where "Andere Möglichkeit wählen" leads back to, by what the trip is for.
 BACK = {Purpose.LOGIN: "authn.login", Purpose.STEP_UP: "authn.login", Purpose.UPGRADE: "mein_bereich.start_upgrade",
         Purpose.REGISTRATION: "accounts.register"}
@@ -178,14 +183,14 @@ def _refused_at_finish(tx, message: str):
                            retry=url_for("wallet.trip", tx_id=tx.id)), 400
 
 
-def plus_refusal(claims: dict) -> str | None:
+def plus_refusal(purpose: Purpose, claims: dict) -> str | None:
     """Why this PID cannot make a Servicekonto Plus (SPEC §3: from 16), if it cannot."""
     try:
         identifier(claims)
     except PidDataMissing:
         return INCOMPLETE
     if not is_at_least(claims, PLUS_MIN_AGE, utcnow().date()):
-        return TOO_YOUNG
+        return TOO_YOUNG[purpose]
     return None
 
 
@@ -193,7 +198,8 @@ def _upgrade(tx, claims: dict):
     account = db.session.get(Account, tx.account_id) if tx.account_id else None
     if account is None or g.login_session is None or g.login_session.account_id != account.id:
         return redirect(url_for("authn.expired"))
-    refusal = plus_refusal(claims) or wallet_links.take_pid(account, attributes(claims), identifier(claims))
+    refusal = plus_refusal(Purpose.UPGRADE, claims) or wallet_links.take_pid(account, attributes(claims),
+                                                                               identifier(claims))
     if refusal:
         return _refused_at_finish(tx, refusal)
     transactions.finish(tx)
@@ -205,11 +211,36 @@ def _upgrade(tx, claims: dict):
     return render_template("mein_bereich/upgrade_done.html", source=wallet_links.SOURCE)
 
 
+def _register(tx, claims: dict):
+    draft = registration.get_draft(tx.draft_id)
+    if draft is None:
+        return redirect(url_for("accounts.register", mit="wallet"))
+    session[DRAFT_KEY] = draft.id
+    refusal = plus_refusal(Purpose.REGISTRATION, claims) or registration.attach_pid(draft, attributes(claims),
+                                                                                    identifier(claims))
+    if refusal:
+        return _refused_at_finish(tx, refusal)
+    transactions.finish(tx)
+    db.session.commit()
+    session.pop(BROWSER_KEY, None)
+    return redirect(url_for("accounts.overview"))
+
+
 HANDLERS = {
     Purpose.LOGIN: lambda tx, claims: _log_in(tx, claims),
     Purpose.STEP_UP: lambda tx, claims: _log_in(tx, claims, must_be=tx.account_id),
     Purpose.UPGRADE: _upgrade,
+    Purpose.REGISTRATION: _register,
 }
+
+
+@bp.route("/registrierung/wallet")
+def register():
+    """"Mit EUDI-Wallet registrieren", after the form (e-mail address, password)."""
+    draft = registration.get_draft(session.get(DRAFT_KEY))
+    if draft is None or not draft.password_hash:
+        return redirect(url_for("accounts.register", mit="wallet"))
+    return begin(Purpose.REGISTRATION, draft_id=draft.id)
 
 
 @bp.route("/mein-bereich/upgrade/wallet", methods=["POST"])
