@@ -4,10 +4,13 @@ German message and the flow kept, and the upgrade to Servicekonto Plus that a
 15-year-old cannot make."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.support import assert_accessible, log_in_to_mein_bereich, path_is, summary
+from tests.browser.support import (ACCOUNT_PASSWORD, PASSWORD, assert_accessible, create_account_on_overview, field,
+                                   log_in_to_mein_bereich, path_is, submit_login_form, summary)
 from wallet_connector.messages import MESSAGES
 from wallet_connector.simulator import ADULT, UNDER_16, Defect
 
@@ -98,3 +101,56 @@ def test_a_15_year_old_cannot_upgrade_to_plus_with_the_wallet_but_an_adult_can(p
     shown = summary(page)
     assert shown["Kontoart"] == "Servicekonto Plus" and shown["Vorname"] == "ERIKA"
     assert shown["Vertrauensniveau dieser Anmeldung"] == "hoch"
+
+
+def on_the_other_device(browser, link: str, pid_id: str = ADULT) -> None:
+    """Open the QR code's content in another browser (the phone) and answer there."""
+    phone = browser.new_context(locale="de-DE")
+    try:
+        wallet = phone.new_page()
+        wallet.goto(link)
+        answer_in_wallet(wallet, pid_id)
+        expect(wallet.get_by_role("status")).to_contain_text("Kehren Sie zum Browser zurück")
+    finally:
+        phone.close()
+
+
+def test_register_plus_with_the_wallet_on_another_device_and_log_in_with_it(browser, page: Page, mailbox):
+    page.goto("/registrierung")
+    page.get_by_role("link", name="Mit EUDI-Wallet registrieren").click()
+    expect(field(page, "Vorname")).to_have_count(0)
+    assert_accessible(page, "registration with the EUDI-Wallet")
+    field(page, "E-Mail-Adresse").fill("erika@example.org")
+    field(page, "Passwort").fill(PASSWORD)
+    field(page, "Passwort wiederholen").fill(PASSWORD)
+    page.get_by_role("button", name="Weiter mit EUDI-Wallet").click()
+    on_the_other_device(browser, page.get_by_role("link", name="Inhalt des QR-Codes als Link").get_attribute("href"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Angaben prüfen")
+    data = page.locator("#ausweisdaten")
+    expect(data).to_contain_text("ERIKA")
+    expect(data).to_contain_text("GABLER")
+    assert_accessible(page, "overview with the PID's data")
+    create_account_on_overview(page)
+    link = next(x for x in mailbox.wait_for("erika@example.org", "Aktivieren").links()
+                if "/registrierung/aktivieren/" in x)
+    page.goto(link)
+    page.get_by_role("button", name=re.compile("aktivieren", re.I)).click()
+    shown = summary(page)
+    assert shown["Kontoart"] == "Servicekonto Plus" and shown["Vorname"] == "ERIKA"
+
+
+def test_step_up_to_hoch_with_the_wallet_inside_an_online_services_request(page: Page, make_account, link_pid,
+                                                                             demo_service):
+    link_pid(make_account(), ADULT)
+    page.goto(demo_service + "/")
+    page.get_by_role("link", name="Anmelden mit Vertrauensniveau „hoch“").click()
+    submit_login_form(page, "erika@example.org", ACCOUNT_PASSWORD)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Höheres Vertrauensniveau erforderlich")
+    assert_accessible(page, "the step-up page with the wallet")
+    page.get_by_role("link", name="Mit EUDI-Wallet fortfahren").click()
+    page.get_by_role("link", name="Wallet öffnen").click()
+    answer_in_wallet(page)
+    page.get_by_role("button", name="Zustimmen").click()
+    expect(page.locator("#id-token [data-claim=loa]")).to_have_text("hoch")
+    expect(page.locator("#id-token [data-claim=amr]")).to_contain_text("eudi_wallet")
+    expect(page.locator("#userinfo [data-claim=verified_claims]")).to_contain_text("EUDI-Wallet")
