@@ -113,3 +113,11 @@ def test_the_wallet_logs_in_only_the_account_its_pid_is_linked_to(app, user_agen
 
         session = login_session(app)
         assert db.session.get(Account, session.account_id).email == "jonas@example.org"
+
+
+def test_the_wallet_page_and_its_refusals_speak_english(app, user_agent, holder):
+    user_agent.client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    trip = start(user_agent)
+    assert "Open the wallet" in user_agent.get(trip.path).text
+    holder.decline(trip.cross_device_link)
+    assert "You declined to send your data in the wallet." in user_agent.get(trip.path).text
