@@ -96,3 +96,11 @@ def test_the_demo_has_a_citizen_who_logs_in_with_the_simulated_wallet(app, user_
     trip = start(user_agent)
     back = user_agent.get(path_of(holder.answer(trip.same_device_link).json["redirect_uri"]))
     assert back.status_code == 302 and back.headers["Location"].endswith("/mein-bereich")
+
+
+def test_without_trust_anchors_the_wallet_says_it_is_not_available(app, user_agent, monkeypatch):
+    from wallet_connector.app import services
+
+    monkeypatch.setattr(services(app), "trust", None)
+    page = user_agent.get("/anmelden/wallet")
+    assert page.status_code == 503 and "derzeit nicht eingerichtet" in page.text
