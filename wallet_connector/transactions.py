@@ -20,6 +20,7 @@ from sqlalchemy import delete
 
 from federation import replay
 from idp import audit
+from idp.authn import request_limits
 from idp.extensions import db
 from idp.secrets import digest, new_secret, same
 from idp.timeutil import utcnow
@@ -75,11 +76,17 @@ class DatabaseReplayGuard:
         return replay.remember(WalletUsedValue(digest=digest(key), expires_at=utcnow() + 2 * VALIDITY))
 
 
-def begin(services: WalletServices, purpose: Purpose, *, account_id: str | None = None,
+class TooManyRequests(Exception):
+    """The request limit of the source or the account is reached; the message is safe to show."""
+
+
+def begin(services: WalletServices, purpose: Purpose, *, source: str | None, account_id: str | None = None,
           record_id: str | None = None, draft_id: str | None = None,
           next_url: str | None = None) -> tuple[WalletTransaction, str]:
     """A new trip (committed) and the secret the browser keeps for it."""
     services.require()
+    if not request_limits.take(request_limits.Action.WALLET_START, source, account_id):
+        raise TooManyRequests(request_limits.EXCEEDED)
     browser_secret = new_secret()
     tx = WalletTransaction(id=new_secret(24), browser_digest=digest(browser_secret), purpose=purpose.value,
                            status=WAITING, account_id=account_id, record_id=record_id, draft_id=draft_id,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 
+import segno
 from flask import Blueprint, Response, current_app, g, jsonify, redirect, render_template, request, session, url_for
 
 from idp.accounts import registration, wallet_links
@@ -58,7 +59,9 @@ def _services():
 def begin(purpose: Purpose, **context):
     """Start a trip to the wallet and show its page."""
     try:
-        tx, secret = transactions.begin(_services(), purpose, **context)
+        tx, secret = transactions.begin(_services(), purpose, source=request.remote_addr, **context)
+    except transactions.TooManyRequests as exc:
+        return render_template("authn/unavailable.html", title=TITLE, message=str(exc)), 429
     except wallet_app.WalletUnavailable as exc:
         return render_template("authn/unavailable.html", title=TITLE, message=str(exc)), 503
     session[BROWSER_KEY] = [tx.id, secret]
@@ -101,8 +104,6 @@ def _page(tx, notice: str | None = None, status: int = 200):
 
 @bp.route("/wallet/<tx_id>/qr.svg")
 def qr_code(tx_id):
-    import segno
-
     tx = _own(tx_id)
     if tx is None:
         return Response(status=404)

@@ -104,3 +104,12 @@ def test_without_trust_anchors_the_wallet_says_it_is_not_available(app, user_age
     monkeypatch.setattr(services(app), "trust", None)
     page = user_agent.get("/anmelden/wallet")
     assert page.status_code == 503 and "derzeit nicht eingerichtet" in page.text
+
+
+def test_wallet_starts_are_limited_per_source(app, user_agent):
+    from idp.authn.request_limits import PER_SOURCE
+
+    for _ in range(PER_SOURCE):
+        assert user_agent.get("/anmelden/wallet").status_code == 302
+    page = user_agent.get("/anmelden/wallet")
+    assert page.status_code == 429 and "Zu viele Anfragen" in page.text
