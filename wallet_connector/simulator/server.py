@@ -63,17 +63,17 @@ class WalletSimulator:
         import requests
 
         if not _local(request_uri):
-            raise RequestRefused("request_uri is not on this machine")
+            raise RequestRefused("die request_uri liegt nicht auf diesem Rechner")
         try:
             answer = requests.get(request_uri, timeout=TIMEOUT)
             answer.raise_for_status()
         except requests.RequestException as exc:
-            raise RequestRefused(f"request_uri: {exc}") from None
+            raise RequestRefused(f"request_uri nicht abrufbar: {exc}") from None
         received = self.wallet.read_request(answer.text)
         if received.client_id != client_id:
-            raise RequestRefused("the request object names another client_id than the link")
+            raise RequestRefused("die Anfrage nennt eine andere client_id als der Link")
         if not _local(received.response_uri):
-            raise RequestRefused("response_uri is not on this machine")
+            raise RequestRefused("die response_uri liegt nicht auf diesem Rechner")
         return received
 
     def keep(self, received: ReceivedRequest) -> str:
