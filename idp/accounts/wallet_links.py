@@ -51,6 +51,15 @@ def unlink(account: Account) -> bool:
     return bool(db.session.execute(delete(WalletLink).where(WalletLink.account_id == account.id)).rowcount)
 
 
+def deactivate(account: Account) -> bool:
+    """Forget the PID: wallet login ends, the account stays Plus with its data."""
+    removed = unlink(account)
+    if removed:
+        audit.record("account.wallet_deactivated", account_id=account.id)
+    db.session.commit()
+    return removed
+
+
 def apply_pid(account: Account, pid: EidAttributes) -> None:
     """The PID's data become the account's locked fields at level hoch, like the card's
     (what the PID does not say is removed rather than left unverified)."""

@@ -101,6 +101,10 @@ def test_a_15_year_old_cannot_upgrade_to_plus_with_the_wallet_but_an_adult_can(p
     shown = summary(page)
     assert shown["Kontoart"] == "Servicekonto Plus" and shown["Vorname"] == "ERIKA"
     assert shown["Vertrauensniveau dieser Anmeldung"] == "hoch"
+    page.goto("/mein-bereich/upgrade")
+    assert_accessible(page, "the upgrade page of a Plus account with the wallet")
+    page.get_by_role("button", name="Anmeldung mit EUDI-Wallet deaktivieren").click()
+    expect(page.get_by_role("status").first).to_contain_text("Die Anmeldung mit der EUDI-Wallet ist deaktiviert.")
 
 
 def on_the_other_device(browser, link: str, pid_id: str = ADULT) -> None:

@@ -9,7 +9,9 @@ from sqlalchemy import select
 from idp.accounts.models import Account, WalletLink
 from idp.extensions import db
 from idp.loa import Level
+from tests.audit.support import events
 from tests.conftest import csrf_from
+from tests.support.flows import location
 from wallet_connector.simulator import ADULT, UNDER_16
 
 from .support import Trip, links_on, path_of
@@ -62,3 +64,28 @@ def test_a_pid_linked_to_another_account_is_refused(app, user_agent, holder, mak
     user_agent.login()
     refused = upgraded(user_agent, holder, ADULT)
     assert refused.status_code == 400 and "bereits mit einem anderen Servicekonto verbunden" in refused.text
+
+
+
+def test_a_plus_account_deactivates_the_wallet_login_and_sets_it_up_again(app, user_agent, holder, make_account,
+                                                                          link_pid):
+    account_id = make_account()
+    link_pid(account_id, ADULT)
+    user_agent.login()
+    page = user_agent.get("/mein-bereich/upgrade")
+    assert "Die Anmeldung mit der EUDI-Wallet ist für Ihr Servicekonto eingerichtet." in page.text
+    done = user_agent.post("/mein-bereich/upgrade/wallet/deaktivieren", data={"csrf_token": csrf_from(page.text)})
+    assert "Die Anmeldung mit der EUDI-Wallet ist deaktiviert." in user_agent.get(location(done)).text
+    [event] = events(app, "account.wallet_deactivated")
+    assert event.account_id == account_id
+    with app.app_context():
+        assert db.session.get(WalletLink, account_id) is None
+        assert db.session.get(Account, account_id).identity_level == Level.HOCH  # still Plus
+
+    page = user_agent.get("/mein-bereich/upgrade")
+    started = user_agent.post("/mein-bereich/upgrade/wallet", data={"csrf_token": csrf_from(page.text)})
+    path = path_of(location(started))
+    trip = Trip(path, *links_on(user_agent.get(path).text))
+    user_agent.get(path_of(holder.answer(trip.same_device_link).json["redirect_uri"]))
+    with app.app_context():
+        assert db.session.get(WalletLink, account_id) is not None
