@@ -87,25 +87,32 @@ DEMO_OPERATOR_EMAIL = "betrieb@servicekonto.example"
 DEMO_OPERATOR_CARD = "ohne-wohnsitz"
 
 
+def _demo_account(email: str):
+    """The active demo account of `email` (made now if there is none) and whether it is new."""
+    from .accounts.models import Account
+    from .accounts.policy import normalize_email
+
+    account = db.session.scalar(select(Account).where(Account.email_normalized == normalize_email(email)))
+    if account is not None:
+        return account, False
+    account = Account(email=email, email_normalized=normalize_email(email), status="active")
+    db.session.add(account)
+    account.set_attribute("email", email, Level.NIEDRIG, "self")
+    return account, True
+
+
 def demo_operator(app, simulators) -> str | None:
     """Create the demo operator once, linked to DEMO_OPERATOR_CARD at the simulators;
     None (with a message) when that card already belongs to another account."""
     from eid_connector.personal_data import map_personal_data
     from eid_connector.simulator import cards
 
-    from .accounts.models import Account
-    from .accounts.policy import normalize_email
     from .authn import eid
     from .operations import operators
 
     with app.app_context():
-        account = db.session.scalar(select(Account).where(
-            Account.email_normalized == normalize_email(DEMO_OPERATOR_EMAIL)))
-        if account is None:
-            account = Account(email=DEMO_OPERATOR_EMAIL, email_normalized=normalize_email(DEMO_OPERATOR_EMAIL),
-                              status="active")
-            db.session.add(account)
-            account.set_attribute("email", DEMO_OPERATOR_EMAIL, Level.NIEDRIG, "self")
+        account, new = _demo_account(DEMO_OPERATOR_EMAIL)
+        if new:
             eid.apply_card(account, map_personal_data(cards.card(DEMO_OPERATOR_CARD).data))
         # The simulators' keys may be new since the last start, and with them the pseudonym.
         refused = eid.link(account, simulators.pseudonym(DEMO_OPERATOR_CARD))
@@ -131,19 +138,11 @@ def demo_wallet_citizen(app, wallet) -> str | None:
     from wallet_connector.simulator import ADULT
 
     from .accounts import wallet_links
-    from .accounts.models import Account
-    from .accounts.policy import normalize_email
 
     pid = wallet.simulator.wallet.pids[ADULT]
     with app.app_context():
-        account = db.session.scalar(select(Account).where(
-            Account.email_normalized == normalize_email(DEMO_WALLET_EMAIL)))
-        if account is None:
-            account = Account(email=DEMO_WALLET_EMAIL, email_normalized=normalize_email(DEMO_WALLET_EMAIL),
-                              status="active")
-            db.session.add(account)
-            account.set_attribute("email", DEMO_WALLET_EMAIL, Level.NIEDRIG, "self")
-            db.session.flush()
+        account, _new = _demo_account(DEMO_WALLET_EMAIL)
+        db.session.flush()
         if wallet_links.take_pid(account, attributes(pid.claims), identifier(pid.claims)):
             return None
         return pid.label

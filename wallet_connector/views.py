@@ -169,11 +169,17 @@ def _log_in(tx, claims: dict, must_be: str | None = None):
                 _("Dieser Identitätsnachweis gehört nicht zu dem Servicekonto, mit dem Sie angemeldet sind."))
     except AuthenticationFailed as exc:
         return _refused_at_finish(tx, str(exc))
-    transactions.finish(tx)
-    session.pop(BROWSER_KEY, None)
+    _taken(tx)
     login_session, secret = core.log_in(identity, client_id=authorize.client_id_of(record_id))
     web.start_login_session(secret, login_session.account_id)
     return after_login(record_id, next_url)
+
+
+def _taken(tx) -> None:
+    """The result is used: the trip (with the PID data in it) and the browser's secret go."""
+    transactions.finish(tx)
+    db.session.commit()
+    session.pop(BROWSER_KEY, None)
 
 
 def _refused_at_finish(tx, message: str):
@@ -203,9 +209,7 @@ def _upgrade(tx, claims: dict):
                                                                                identifier(claims))
     if refusal:
         return _refused_at_finish(tx, refusal)
-    transactions.finish(tx)
-    db.session.commit()
-    session.pop(BROWSER_KEY, None)
+    _taken(tx)
     # SPEC §3: after the upgrade the user logs in again, now as Servicekonto Plus.
     end_session(g.login_session)
     web.forget_login_session()
@@ -221,9 +225,7 @@ def _register(tx, claims: dict):
                                                                                     identifier(claims))
     if refusal:
         return _refused_at_finish(tx, refusal)
-    transactions.finish(tx)
-    db.session.commit()
-    session.pop(BROWSER_KEY, None)
+    _taken(tx)
     return redirect(url_for("accounts.overview"))
 
 
