@@ -88,9 +88,11 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     import elster_connector.app
     import federation.app
+    import wallet_connector.app
 
     federation.app.init_app(app)
     elster_connector.app.init_app(app)
+    wallet_connector.app.init_app(app)
     _wrap_edge(app, settings)
     return app
 

@@ -91,6 +91,15 @@ class Settings:
     elster_metadata_signer: Path | None = None
     elster_sp_key: Path | None = None
     elster_sp_cert: Path | None = None
+    # The EU Digital Identity Wallet (issue #16, OpenID4VP): the PID issuers' trust
+    # anchors (PEM certificates), our verifier key and its certificate chain (PEM, leaf
+    # first; its dNSName is the issuer's host, the `x509_san_dns` client_id), and what
+    # the same-device link and QR code start with: a scheme (`openid4vp://`, the spec's)
+    # or an https URL of a wallet's universal link.
+    wallet_trust_anchors: Path | None = None
+    wallet_verifier_key: Path | None = None
+    wallet_verifier_cert: Path | None = None
+    wallet_link_base: str = "openid4vp://"
     # The eID-Client (AusweisApp) listens here on the citizen's machine (TR-03124-1).
     eid_client_url: str = "http://127.0.0.1:24727/eID-Client"
     # The name citizens and partner states see (page header, SAML metadata), e.g.
@@ -141,6 +150,10 @@ class Settings:
             elster_metadata_signer=_path(env.get("ELSTER_METADATA_SIGNER")),
             elster_sp_key=_path(env.get("ELSTER_SP_KEY")),
             elster_sp_cert=_path(env.get("ELSTER_SP_CERT")),
+            wallet_trust_anchors=_path(env.get("WALLET_PID_TRUST_ANCHORS")),
+            wallet_verifier_key=_path(env.get("WALLET_VERIFIER_KEY")),
+            wallet_verifier_cert=_path(env.get("WALLET_VERIFIER_CERT")),
+            wallet_link_base=env.get("WALLET_LINK_BASE") or cls.wallet_link_base,
             display_name=env.get("SERVICEKONTO_NAME") or cls.display_name,
             logo=_path(env.get("SERVICEKONTO_LOGO")),
             support_email=env.get("SERVICEKONTO_SUPPORT_EMAIL") or None,
@@ -192,6 +205,7 @@ class Settings:
                 raise ValueError("SERVICEKONTO_SUPPORT_URL must be an https URL")
         self._validate_eid()
         self._validate_elster()
+        self._validate_wallet()
         self._validate_argon2()
 
     def _validate_argon2(self) -> None:
@@ -235,6 +249,26 @@ class Settings:
             # Fetched metadata names the keys every ELSTER login is checked with.
             raise ValueError("ELSTER_METADATA from a URL needs ELSTER_METADATA_SIGNER (the pinned certificate "
                              "that signs ELSTER's metadata)")
+
+    def _validate_wallet(self) -> None:
+        if bool(self.wallet_verifier_key) != bool(self.wallet_verifier_cert):
+            raise ValueError("WALLET_VERIFIER_KEY and WALLET_VERIFIER_CERT must be set together (our verifier key "
+                             "and its certificate chain) or not at all")
+        if bool(self.wallet_verifier_key) != bool(self.wallet_trust_anchors):
+            # A verifier without trust anchors would accept no PID; anchors without a
+            # verifier key could not ask for one.
+            raise ValueError("WALLET_PID_TRUST_ANCHORS and WALLET_VERIFIER_KEY/WALLET_VERIFIER_CERT must be set "
+                             "together or not at all")
+        parsed = urlparse(self.wallet_link_base)
+        if not re.fullmatch(r"[a-z][a-z0-9+.-]*", parsed.scheme or "") or "?" in self.wallet_link_base \
+                or "#" in self.wallet_link_base:
+            raise ValueError("WALLET_LINK_BASE must be a scheme like openid4vp:// or an https URL without query")
+        if parsed.scheme == "http" and parsed.hostname not in _LOCAL_HOSTS:
+            raise ValueError("WALLET_LINK_BASE must use https outside the local machine")
+
+    @property
+    def wallet_configured(self) -> bool:
+        return bool(self.wallet_trust_anchors and self.wallet_verifier_key and self.wallet_verifier_cert)
 
     @property
     def eid_configured(self) -> bool:

@@ -27,6 +27,8 @@ DEMO_NAME = "Demo-Online-Dienst"
 # AusweisApp's port 24727.
 EID_SERVER_SIMULATOR_PORT = 5002
 ELSTER_SIMULATOR_PORT = 5003
+# The EUDI wallet simulator's pages (what "Wallet öffnen" and the QR code open).
+WALLET_SIMULATOR_PORT = 5004
 LAND_A_NAME = "Servicekonto Land A"
 LAND_B_NAME = "Servicekonto Land B"
 LAND_B_PORT = 5010
@@ -85,25 +87,32 @@ DEMO_OPERATOR_EMAIL = "betrieb@servicekonto.example"
 DEMO_OPERATOR_CARD = "ohne-wohnsitz"
 
 
+def _demo_account(email: str):
+    """The active demo account of `email` (made now if there is none) and whether it is new."""
+    from .accounts.models import Account
+    from .accounts.policy import normalize_email
+
+    account = db.session.scalar(select(Account).where(Account.email_normalized == normalize_email(email)))
+    if account is not None:
+        return account, False
+    account = Account(email=email, email_normalized=normalize_email(email), status="active")
+    db.session.add(account)
+    account.set_attribute("email", email, Level.NIEDRIG, "self")
+    return account, True
+
+
 def demo_operator(app, simulators) -> str | None:
     """Create the demo operator once, linked to DEMO_OPERATOR_CARD at the simulators;
     None (with a message) when that card already belongs to another account."""
     from eid_connector.personal_data import map_personal_data
     from eid_connector.simulator import cards
 
-    from .accounts.models import Account
-    from .accounts.policy import normalize_email
     from .authn import eid
     from .operations import operators
 
     with app.app_context():
-        account = db.session.scalar(select(Account).where(
-            Account.email_normalized == normalize_email(DEMO_OPERATOR_EMAIL)))
-        if account is None:
-            account = Account(email=DEMO_OPERATOR_EMAIL, email_normalized=normalize_email(DEMO_OPERATOR_EMAIL),
-                              status="active")
-            db.session.add(account)
-            account.set_attribute("email", DEMO_OPERATOR_EMAIL, Level.NIEDRIG, "self")
+        account, new = _demo_account(DEMO_OPERATOR_EMAIL)
+        if new:
             eid.apply_card(account, map_personal_data(cards.card(DEMO_OPERATOR_CARD).data))
         # The simulators' keys may be new since the last start, and with them the pseudonym.
         refused = eid.link(account, simulators.pseudonym(DEMO_OPERATOR_CARD))
@@ -116,6 +125,29 @@ def demo_operator(app, simulators) -> str | None:
         return cards.card(DEMO_OPERATOR_CARD).label
 
 
+# A citizen whose Servicekonto Plus is linked to the wallet simulator's adult test PID:
+# "Mit EUDI-Wallet" logs in without registering first.
+DEMO_WALLET_EMAIL = "erika.wallet@servicekonto.example"
+
+
+def demo_wallet_citizen(app, wallet) -> str | None:
+    """Create (once) the demo citizen linked to the simulator's adult PID; the label of
+    that PID, or None when the PID already belongs to another account."""
+    from wallet_connector.backend import identifier
+    from wallet_connector.pid import attributes
+    from wallet_connector.simulator import ADULT
+
+    from .accounts import wallet_links
+
+    pid = wallet.simulator.wallet.pids[ADULT]
+    with app.app_context():
+        account, _new = _demo_account(DEMO_WALLET_EMAIL)
+        db.session.flush()
+        if wallet_links.take_pid(account, attributes(pid.claims), identifier(pid.claims)):
+            return None
+        return pid.label
+
+
 def run(port: int, demo_port: int) -> int:
     # Request lines carry one-time secrets (activation links, codes): not for the log.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -126,18 +158,21 @@ def run(port: int, demo_port: int) -> int:
     if simulators is not None:
         settings = dataclasses.replace(settings, eid_client_url=simulators.eid_client_url)
     elster = _start_elster_simulator(settings)
-    app = _instance(settings, simulators, elster)
-    app_b = _land_b(settings, simulators)
+    wallet = _start_wallet_simulator(settings)
+    app = _instance(settings, simulators, elster, wallet)
+    app_b = _land_b(settings, simulators, wallet)
     demo_url = f"http://127.0.0.1:{demo_port}"
     client_id, secret = _demo_client(app, demo_url)
     operator_card = demo_operator(app, simulators) if simulators is not None else None
+    wallet_pid = demo_wallet_citizen(app, wallet) if wallet is not None else None
     demo = create_demo_app(settings.issuer, client_id, secret, demo_url)
 
     # Every server gets a thread: federating needs both IdPs answering at once.
     servers = [_serve(app, port), _serve(app_b, LAND_B_PORT), _serve(demo, demo_port)]
     try:
         _federate_or_warn(app, app_b)
-        _print_addresses(settings, app_b.config["SERVICEKONTO"], demo_url, simulators, operator_card, elster)
+        _print_addresses(settings, app_b.config["SERVICEKONTO"], demo_url, simulators, operator_card, elster,
+                         wallet, wallet_pid)
         threading.Event().wait()
     except KeyboardInterrupt:
         pass
@@ -148,6 +183,8 @@ def run(port: int, demo_port: int) -> int:
             simulators.stop()
         if elster is not None:
             elster.stop()
+        if wallet is not None:
+            wallet.stop()
     return 0
 
 
@@ -162,13 +199,13 @@ def land_b_settings(settings_a: Settings, port: int) -> Settings:
         keys_dir=settings_a.keys_dir / "land-b", secret_key="", cookie_name="servicekonto_land_b")
 
 
-def _land_b(settings_a: Settings, simulators):
-    app = _instance(land_b_settings(settings_a, LAND_B_PORT), simulators)
+def _land_b(settings_a: Settings, simulators, wallet=None):
+    app = _instance(land_b_settings(settings_a, LAND_B_PORT), simulators, wallet=wallet)
     upgrade(app)
     return app
 
 
-def _instance(settings: Settings, simulators, elster=None):
+def _instance(settings: Settings, simulators, elster=None, wallet=None):
     app = create_app(settings)
     if simulators is not None:
         install_simulators(app, simulators)
@@ -176,6 +213,10 @@ def _instance(settings: Settings, simulators, elster=None):
         from elster_connector.app import install_simulator
 
         install_simulator(app, elster)
+    if wallet is not None:
+        import wallet_connector.app
+
+        wallet_connector.app.install_simulator(app, wallet)
     start_worker(app)
     return app
 
@@ -218,7 +259,7 @@ def _federate_or_warn(app_a, app_b) -> None:
 
 
 def _print_addresses(settings: Settings, settings_b: Settings, demo_url: str, simulators,
-                     operator_card: str | None = None, elster=None) -> None:
+                     operator_card: str | None = None, elster=None, wallet=None, wallet_pid: str | None = None) -> None:
     rows = [(f"{settings.display_name} (IdP)", f"{settings.issuer}/"),
             ("Demo-Online-Dienst", f"{demo_url}/"),
             (settings_b.display_name, f"{settings_b.issuer}/ (mit Land A föderiert, SAML)")]
@@ -236,6 +277,9 @@ def _print_addresses(settings: Settings, settings_b: Settings, demo_url: str, si
                                           "der Testausweis gehört schon einem anderen Konto)"))
     if elster is not None:
         rows.append(("ELSTER-Simulator", f"{elster.url}/ (Testzertifikate, „Mit ElsterID“)"))
+    if wallet is not None:
+        demo = f", Demo-Konto: „Mit EUDI-Wallet“ → Test-PID „{wallet_pid}“" if wallet_pid else ""
+        rows.append(("EUDI-Wallet-Simulator", f"{wallet.url}/ (Test-PIDs{demo})"))
     width = max(len(label) for label, _ in rows) + 2
     for label, url in rows:
         print(f"{label + ':':{width}}{url}", flush=True)
@@ -272,3 +316,14 @@ def _start_elster_simulator(settings: Settings):
         return start_simulator(ELSTER_SIMULATOR_PORT, keys_dir=settings.keys_dir / "elster-simulator")
 
     return _development_only(settings, start, f"ELSTER-Simulator nicht gestartet (Port {ELSTER_SIMULATOR_PORT} belegt?)")
+
+
+def _start_wallet_simulator(settings: Settings):
+    """The EUDI wallet simulator's pages."""
+    def start():
+        from wallet_connector.simulator.server import start_simulator
+
+        return start_simulator(WALLET_SIMULATOR_PORT)
+
+    return _development_only(settings, start,
+                             f"EUDI-Wallet-Simulator nicht gestartet (Port {WALLET_SIMULATOR_PORT} belegt?)")

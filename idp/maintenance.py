@@ -55,6 +55,7 @@ def purge_expired() -> dict[str, int]:
         "Postfach trash": purge_trash(),
         **_federation(),
         **_elster(),
+        **_wallet(),
     }
     db.session.commit()
     return counts
@@ -64,6 +65,12 @@ def _elster() -> dict[str, int]:
     from elster_connector import logins
 
     return logins.purge()
+
+
+def _wallet() -> dict[str, int]:
+    from wallet_connector import transactions
+
+    return transactions.purge()
 
 
 def _federation() -> dict[str, int]:

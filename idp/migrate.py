@@ -27,6 +27,7 @@ def model_metadata():
     import idp.organisations.models  # noqa: F401
     import idp.postfach.models  # noqa: F401
     import elster_connector.models  # noqa: F401
+    import wallet_connector.models  # noqa: F401
     import federation.models  # noqa: F401
     from idp.extensions import db
 

@@ -188,7 +188,18 @@ def elster_simulator(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def app(database_url, smtp_server, idp_port, tmp_path_factory, eid_simulators, elster_simulator):
+def wallet_simulator():
+    """The EUDI wallet simulator's pages on a free port, with its test PID issuer."""
+    from wallet_connector.simulator.server import start_simulator
+
+    simulator = start_simulator(0)
+    yield simulator
+    simulator.stop()
+
+
+@pytest.fixture(scope="session")
+def app(database_url, smtp_server, idp_port, tmp_path_factory, eid_simulators, elster_simulator, wallet_simulator):
+    import wallet_connector.app
     from elster_connector.app import install_simulator
     from idp.authn.eid import install_simulators
 
@@ -209,6 +220,7 @@ def app(database_url, smtp_server, idp_port, tmp_path_factory, eid_simulators, e
     application = create_app(settings)
     install_simulators(application, eid_simulators, retry_wait=0.05)
     install_simulator(application, elster_simulator)
+    wallet_connector.app.install_simulator(application, wallet_simulator)
     upgrade(application)
     worker = start_worker(application, interval=0.5)
     yield application

@@ -1,12 +1,16 @@
 """Verifier side of the EU Digital Identity Wallet: the PID (ARF) as SD-JWT VC over
-OpenID for Verifiable Presentations 1.0 (HAIP). A protocol library without web
-framework: the IdP's pages and LoginBackend drive it.
+OpenID for Verifiable Presentations 1.0 (HAIP).
 
-Modules, named after their specifications: `openid4vp` (request object, wallet link,
-encrypted response), `dcql` (the query), `sd_jwt_vc` (presentation verification),
-`token_status_list`, `x5c` (certificate chains); `pid` (PID -> account attributes,
-stable identifier, age); `errors` (one exception with a reason code); `simulator`
-(test issuer and wallet, development and tests only).
+The protocol modules know no web framework, named after their specifications:
+`openid4vp` (request object, wallet link, encrypted response), `dcql` (the query),
+`sd_jwt_vc` (presentation verification), `token_status_list`, `x5c` (certificate
+chains); `pid` (PID -> account attributes, stable identifier, age); `errors` (one
+exception with a reason code); `simulator` (test issuer, wallet and its pages,
+development and tests only).
+
+The IdP side, like the ELSTER connector's: `app` (settings, verifier identity, trust;
+`init_app`), `models` and `transactions` (trips to the wallet in the database, the
+replay guard), `backend` (the `LoginBackend`), `messages` (German refusals) and `views`.
 """
 from .dcql import Purpose, pid_query
 from .errors import REASONS, PresentationRefused

@@ -131,11 +131,12 @@ def request_object(identity: VerifierIdentity, pending: PendingRequest, *, now: 
     return jwt.encode(claims, identity.key, algorithm="ES256", headers=headers)
 
 
-def wallet_link(client_id: str, request_uri: str, scheme: str = "openid4vp") -> str:
+def wallet_link(client_id: str, request_uri: str, scheme: str = "openid4vp", *, base: str | None = None) -> str:
     """The authorization request by reference (§5.10): the same-device link, and the
     content of the cross-device QR code. `openid4vp://` is the spec's scheme (§13.1.2);
-    an ecosystem may have its wallets register another."""
-    return f"{scheme}://?" + urlencode({"client_id": client_id, "request_uri": request_uri})
+    an ecosystem may have its wallets register another, or open them by an https
+    `base` (a universal link; in development the wallet simulator's page)."""
+    return (base or f"{scheme}://") + "?" + urlencode({"client_id": client_id, "request_uri": request_uri})
 
 
 def read_response(pending: PendingRequest, response: str, *, replay: ReplayGuard) -> str:

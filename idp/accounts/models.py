@@ -144,3 +144,16 @@ class EidLink(db.Model):
     account_id: Mapped[str] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), primary_key=True)
     pseudonym_digest: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WalletLink(db.Model):
+    """The PID of an EU Digital Identity Wallet that lets an account log in with the
+    wallet (issue #16): only the stable identifier, a keyed digest of the person's
+    lasting PID data, never the data themselves. One PID per account and one account
+    per PID."""
+
+    __tablename__ = "wallet_link"
+
+    account_id: Mapped[str] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), primary_key=True)
+    identifier_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

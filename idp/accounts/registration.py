@@ -17,7 +17,7 @@ from ..loa import Level
 from ..mail import queue_template_mail
 from ..secrets import new_secret
 from ..timeutil import utcnow
-from . import links, policy
+from . import links, policy, wallet_links
 from .models import Account, EidLink, RegistrationDraft
 from .passwords import hash_password
 from .profile import SALUTATIONS
@@ -42,10 +42,11 @@ def get_draft(draft_id: str | None) -> RegistrationDraft | None:
 
 
 def save_draft(draft: RegistrationDraft | None, form: dict[str, str], with_card: bool = False,
-               record_id: str | None = None) -> DraftResult:
+               record_id: str | None = None, card_source: str = eid.SOURCE) -> DraftResult:
     """Check the form; keep the entries either way so nothing is typed twice.
 
-    With the ID card (`with_card`) the names come from the card, not from the form.
+    With the ID card (`with_card`) the names come from the card, not from the form;
+    `card_source` says which: the ID card ("eid") or the EUDI-Wallet's PID ("wallet").
     `record_id` names the online service's authorization request the registration
     was started from; the activation continues it.
     """
@@ -74,9 +75,12 @@ def save_draft(draft: RegistrationDraft | None, form: dict[str, str], with_card:
         draft = RegistrationDraft(id=new_secret(), data={})
         db.session.add(draft)
     if with_card:
-        # A card read earlier for these entries stays valid for them.
-        data.update(with_card="1", card=(draft.data or {}).get("card"),
-                    card_pseudonym=(draft.data or {}).get("card_pseudonym"))
+        # A card read earlier for these entries stays valid for them (if it came the same way).
+        earlier = draft.data or {}
+        same_way = earlier.get("card_source", eid.SOURCE) == card_source
+        data.update(with_card="1", card_source=card_source, card=earlier.get("card") if same_way else None,
+                    card_pseudonym=earlier.get("card_pseudonym") if same_way else None,
+                    card_wallet=earlier.get("card_wallet") if same_way else None)
     draft.data = data
     store_password(draft, entry, errors)
     db.session.commit()
@@ -134,6 +138,23 @@ def attach_card(draft: RegistrationDraft, card: EidAttributes) -> str | None:
     return None
 
 
+def attach_pid(draft: RegistrationDraft, pid: EidAttributes, identifier: str) -> str | None:
+    """Keep what the EUDI-Wallet's PID said in the draft, like the card's; `identifier`
+    is its stable identifier (a keyed digest). Returns a refusal message when the PID
+    already belongs to an account."""
+    if wallet_links.account_for(identifier) is not None:
+        return _("Dieser Identitätsnachweis (PID) ist bereits mit einem Servicekonto verbunden. Melden Sie sich "
+                 "mit der EUDI-Wallet an, oder registrieren Sie sich ohne Wallet.")
+    values = {k: v for k, v in pid.as_dict().items() if k in eid.CARD_ATTRIBUTES}
+    draft.data = {**draft.data, "card": values, "card_wallet": identifier}
+    db.session.commit()
+    return None
+
+
+def card_source(draft: RegistrationDraft) -> str:
+    return (draft.data or {}).get("card_source", eid.SOURCE)
+
+
 def card_of(draft: RegistrationDraft) -> dict | None:
     return (draft.data or {}).get("card") if (draft.data or {}).get("with_card") else None
 
@@ -168,22 +189,27 @@ def complete(draft: RegistrationDraft, link_for: Callable[[str], str], source: s
         account.attributes.clear()
         if existing is not None:
             db.session.execute(delete(EidLink).where(EidLink.account_id == account.id))
+            wallet_links.unlink(account)
         account.password_hash = draft.password_hash
         account.status = "pending"
         account.created_at = utcnow()
         for name in ("salutation", "title", "given_name", "family_name"):
             account.set_attribute(name, data.get(name), Level.NIEDRIG, "self")
+        source = card_source(draft)
         if card := card_of(draft):
-            # Read from the card: the account is Plus as soon as it is activated.
-            eid.apply_card(account, EidAttributes(**card))
+            # Read from the card or the PID: the account is Plus as soon as it is activated.
+            (wallet_links.apply_pid if source == wallet_links.SOURCE else eid.apply_card)(account, EidAttributes(**card))
         db.session.flush()
         if card and data.get("card_pseudonym"):
             # Linked elsewhere since the card was read: the account is Plus all the
             # same, only eID login waits for "Daten mit Ausweis synchronisieren".
             eid.link_digest(account, data["card_pseudonym"])
+        if card and data.get("card_wallet"):
+            # Likewise for a PID linked elsewhere meanwhile: Plus, without wallet login.
+            wallet_links.link(account, data["card_wallet"])
         send_activation(account, link_for, continuation(data.get("anfrage")))
         audit.record("account.registered", account_id=account.id, email=account.email,
-                     method="eid" if card else "password")
+                     method=source if card else "password")
     db.session.delete(draft)
     db.session.commit()
     return None

@@ -14,7 +14,7 @@ from ..i18n import _
 from ..oidc.claims import CLAIM_LABELS
 from ..organisations import leitstelle
 from ..organisations.entitlements import membership
-from . import deletion, email_change, password_reset, plus, profile, upgrade
+from . import deletion, email_change, password_reset, plus, profile, upgrade, wallet_links
 from .links import absolute_link
 from .models import Account
 
@@ -45,6 +45,7 @@ NOTICES = {
                           "abgelaufen: Bitte starten Sie den Online-Dienst erneut."),
     "profil": _("Ihre Daten wurden gespeichert."),
     "passwort": _("Ihr Passwort wurde geändert. Alle anderen Sitzungen wurden beendet."),
+    "wallet-deaktiviert": _("Die Anmeldung mit der EUDI-Wallet ist deaktiviert. Ihre Daten bleiben bestätigt."),
 }
 
 
@@ -142,7 +143,8 @@ def citizens_only(view):
 @citizens_only
 def start_upgrade():
     return render_template("mein_bereich/upgrade.html", plus=profile.is_plus(g.account),
-                           pending=upgrade.open_request(g.account))
+                           pending=upgrade.open_request(g.account), wallet_linked=wallet_links.has_link(g.account),
+                           notice=NOTICES.get(request.args.get("hinweis")))
 
 
 @bp.route("/upgrade/meldebehoerde", methods=["GET", "POST"])
@@ -158,6 +160,13 @@ def upgrade_at_office():
         return render_template("mein_bereich/upgrade_office.html", data=result.data, errors=result.errors), 400
     data = {name: g.account.value(name) for name in upgrade.UPGRADE_FIELDS}
     return render_template("mein_bereich/upgrade_office.html", data=data, errors={})
+
+
+@bp.route("/upgrade/wallet/deaktivieren", methods=["POST"])
+@citizens_only
+def deactivate_wallet():
+    wallet_links.deactivate(g.account)
+    return redirect(url_for("mein_bereich.start_upgrade", hinweis="wallet-deaktiviert"))
 
 
 @bp.route("/upgrade/eid", methods=["POST"])

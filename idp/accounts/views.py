@@ -24,6 +24,9 @@ bp = Blueprint("accounts", __name__)
 # Answers about an e-mail address take this long whether or not it has an account.
 ADDRESS_BLIND_SECONDS = 0.05
 DRAFT_KEY = "registration_draft"
+# "?mit=…" of the registration form: where the verified identity comes from.
+CARD_WAYS = {"ausweis": "eid", "wallet": "wallet"}
+WAYS_BY_SOURCE = {source: way for way, source in CARD_WAYS.items()}
 
 RESET_LINK_MESSAGES = {
     LinkProblem.UNKNOWN: _("Dieser Link zum Zurücksetzen des Passworts ist ungültig. Bitte prüfen Sie, ob Sie "
@@ -67,20 +70,25 @@ def _waiting_request(record_id: str | None) -> str | None:
 @bp.route("/registrierung", methods=["GET", "POST"])
 def register():
     draft = _draft()
-    with_card = request.values.get("mit") == "ausweis"
+    way = request.values.get("mit")
+    with_card = way in CARD_WAYS
     record_id = _waiting_request(request.values.get("anfrage"))
     if request.method == "POST":
-        result = registration.save_draft(draft, request.form, with_card=with_card, record_id=record_id)
+        result = registration.save_draft(draft, request.form, with_card=with_card, record_id=record_id,
+                                         card_source=CARD_WAYS.get(way, "eid"))
         session[DRAFT_KEY] = result.draft.id
         if not result.errors:
             if with_card and not registration.card_of(result.draft):
+                if way == "wallet":
+                    # The wallet connector reads the PID; it finds the draft in the session.
+                    return redirect(url_for("wallet.register"))
                 return begin(Purpose.REGISTRATION, draft_id=result.draft.id)
             return redirect(url_for("accounts.overview"))
         return render_template("accounts/register.html", data=result.draft.data, errors=result.errors,
-                               password_kept=bool(result.draft.password_hash), with_card=with_card,
+                               password_kept=bool(result.draft.password_hash), with_card=with_card, way=way,
                                record_id=result.draft.data.get("anfrage"), salutations=registration.SALUTATIONS), 400
     return render_template("accounts/register.html", data=draft.data if draft else {}, errors={},
-                           password_kept=bool(draft and draft.password_hash), with_card=with_card,
+                           password_kept=bool(draft and draft.password_hash), with_card=with_card, way=way,
                            record_id=record_id or (draft.data.get("anfrage") if draft else None),
                            salutations=registration.SALUTATIONS)
 
@@ -91,7 +99,8 @@ def overview():
     if draft is None or not draft.password_hash:
         return redirect(url_for("accounts.register"))
     with_card = bool((draft.data or {}).get("with_card"))
-    back = url_for("accounts.register", mit="ausweis") if with_card else url_for("accounts.register")
+    way = WAYS_BY_SOURCE[registration.card_source(draft)]
+    back = url_for("accounts.register", mit=way) if with_card else url_for("accounts.register")
     if with_card and not registration.card_of(draft):
         return redirect(back)
     errors = {}
@@ -109,7 +118,7 @@ def overview():
                 return redirect(url_for("accounts.registered"))
             errors["form"] = [refusal]
     return render_template("accounts/overview.html", data=draft.data, card=registration.card_of(draft),
-                           errors=errors), 400 if errors else 200
+                           card_source=registration.card_source(draft), errors=errors), 400 if errors else 200
 
 
 @bp.route("/registrierung/gesendet")

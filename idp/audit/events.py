@@ -22,6 +22,7 @@ EVENTS: dict[str, str] = {
     "account.email_changed": _("E-Mail-Adresse geändert"),
     "account.upgraded": _("Servicekonto Plus eingerichtet"),
     "account.eid_deactivated": _("Online-Ausweisfunktion deaktiviert"),
+    "account.wallet_deactivated": _("Anmeldung mit EUDI-Wallet deaktiviert"),
     "account.deleted": _("Konto gelöscht"),
     # Organisations
     "organisation.registered": _("Organisation registriert"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 
+from ..accounts import wallet_links
 from ..accounts.models import Account
 from ..loa import Level
 from ..organisations import elster_links
@@ -18,7 +19,7 @@ class Remedy(enum.Enum):
     ELSTER = "elster"
     # The user's own ELSTER certificate is linked: a login "Mit ElsterID" reaches substanziell.
     ELSTER_LOGIN = "elster_login"
-    # hoch needs the Online-Ausweisfunktion; the account has it linked already.
+    # hoch needs the Online-Ausweisfunktion or the EUDI-Wallet; the account has one linked already.
     EID_LOGIN = "eid_login"
     # hoch, but the Online-Ausweisfunktion is not set up yet: an upgrade does that.
     EID_UPGRADE = "eid_upgrade"
@@ -41,7 +42,8 @@ def remedy(account: Account, required: Level) -> Remedy:
             return Remedy.ELSTER_LOGIN
         return Remedy.ELSTER
     if required >= Level.HOCH:
-        return Remedy.EID_LOGIN if eid.has_link(account) else Remedy.EID_UPGRADE
+        linked = eid.has_link(account) or wallet_links.has_link(account)
+        return Remedy.EID_LOGIN if linked else Remedy.EID_UPGRADE
     if account.identity_level < required:
         return Remedy.PLUS_UPGRADE
     return Remedy.LOG_IN_AGAIN

@@ -22,8 +22,8 @@ from .throttle import WINDOW, LoginFailure
 
 PER_SOURCE = 10  # requests of one kind from one source address within WINDOW
 PER_TARGET = 3  # mails of one kind to one address within WINDOW
-# An eID start sends no mail; its target is the account, whose owner may need a few
-# attempts with the card reader and the PIN.
+# An eID (or wallet) start sends no mail; its target is the account, whose owner may
+# need a few attempts with the card reader and the PIN.
 PER_ACCOUNT_EID_STARTS = 10
 EXCEEDED = _("Zu viele Anfragen in kurzer Zeit. Bitte warten Sie 15 Minuten und versuchen Sie es dann "
             "erneut.")
@@ -35,6 +35,8 @@ class Action(enum.Enum):
     EMAIL_CHANGE = "email_change"
     INVITATION = "invitation"
     EID_START = "eid_start"
+    # A trip to the EUDI-Wallet (a presentation request kept in the database).
+    WALLET_START = "wallet_start"
 
 
 def _key(action: Action, kind: str, value: str) -> str:
@@ -52,7 +54,7 @@ def take(action: Action, source: str | None, target: str | None = None) -> bool:
     another reason has been made all the same."""
     limits = [(_key(action, "source", source or ""), PER_SOURCE)]
     if target:
-        per_target = PER_ACCOUNT_EID_STARTS if action is Action.EID_START else PER_TARGET
+        per_target = PER_ACCOUNT_EID_STARTS if action in (Action.EID_START, Action.WALLET_START) else PER_TARGET
         limits.append((_key(action, "target", normalize_email(target)), per_target))
     if any(_count(key) >= limit for key, limit in limits):
         return False

@@ -9,6 +9,7 @@ import json
 from authlib.oauth2.rfc6749.util import scope_to_list
 
 from ..accounts.models import Account
+from ..accounts.wallet_links import SOURCE as WALLET_SOURCE
 from ..i18n import _
 from ..loa import Level
 
@@ -61,6 +62,11 @@ VERIFIABLE_CLAIMS = frozenset(CLAIM_SOURCES) - {"email", "email_verified", "orga
 # Claims whose values depend on the requesting service, not only on the account.
 CONTEXT_CLAIMS = frozenset({"organisation", "roles"})
 TRUST_FRAMEWORK = "eidas"
+# How claims from the EU Digital Identity Wallet were verified (OIDC4IDA 1.0 §5.4.4):
+# an electronic record, the PID (its SD-JWT VC type), presented from the wallet.
+# Services can tell them from the ID card's, which carry no evidence.
+WALLET_EVIDENCE = ({"type": "electronic_record",
+                    "record": {"type": "urn:eudi:pid:1", "source": {"name": "EUDI-Wallet"}}},)
 
 
 class ClaimsRequestError(ValueError):
@@ -188,7 +194,7 @@ def release(account: Account, names: list[str], session_level: Level, context: d
     own level but never above the session's (SPEC §2, TR-03160-1).
     """
     out: dict = {}
-    verified: dict[Level, dict] = {}
+    verified: dict[tuple[Level, bool], dict] = {}
     for name in names:
         value = (context or {}).get(name) if name in CONTEXT_CLAIMS else _value(account, name)
         if value is None:
@@ -196,14 +202,23 @@ def release(account: Account, names: list[str], session_level: Level, context: d
         out[name] = value
         level = min(claim_level(account, name), session_level)
         if name in VERIFIABLE_CLAIMS and level > Level.NIEDRIG:
-            verified.setdefault(level, {})[name] = value
+            verified.setdefault((level, from_wallet(account, name)), {})[name] = value
     if verified:
-        out["verified_claims"] = [
-            {"verification": {"trust_framework": TRUST_FRAMEWORK, "assurance_level": level.eidas_uri.rsplit("/", 1)[-1]},
-             "claims": claims}
-            for level, claims in sorted(verified.items(), reverse=True)
-        ]
+        out["verified_claims"] = [_verified(level, wallet, claims)
+                                  for (level, wallet), claims in sorted(verified.items(), reverse=True)]
     return out
+
+
+def from_wallet(account: Account, name: str) -> bool:
+    attributes = [a for a in (account.attribute(s) for s in CLAIM_SOURCES[name]) if a is not None]
+    return bool(attributes) and all(a.source == WALLET_SOURCE for a in attributes)
+
+
+def _verified(level: Level, wallet: bool, claims: dict) -> dict:
+    verification = {"trust_framework": TRUST_FRAMEWORK, "assurance_level": level.eidas_uri.rsplit("/", 1)[-1]}
+    if wallet:
+        verification["evidence"] = [dict(item) for item in WALLET_EVIDENCE]
+    return {"verification": verification, "claims": claims}
 
 
 def describe(name: str, value) -> str:
