@@ -2,7 +2,7 @@
 presentation requests in flight and the used response values
 
 Revision ID: 0022
-Revises: 0020
+Revises: 0021
 Create Date: 2026-12-03 08:40:00.000000
 """
 from alembic import op
