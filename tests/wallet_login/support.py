@@ -11,6 +11,16 @@ from urllib.parse import parse_qs, urlsplit
 from wallet_connector.simulator import ADULT, Defect
 from wallet_connector.transactions import CROSS_DEVICE, SAME_DEVICE
 
+# The simulator's broken answers and the reason each is refused with.
+DEFECT_REASONS = {
+    Defect.WRONG_NONCE: "wrong_nonce",
+    Defect.WRONG_AUDIENCE: "wrong_audience",
+    Defect.TAMPERED_DISCLOSURE: "bad_disclosure",
+    Defect.MISSING_KEY_BINDING: "missing_key_binding",
+    Defect.UNTRUSTED_ISSUER: "untrusted_issuer",
+    Defect.REPLAYED_RESPONSE: "replayed",
+}
+
 SAME, CROSS = SAME_DEVICE, CROSS_DEVICE
 
 

@@ -1,7 +1,8 @@
-"""The EUDI-Wallet in the browser, through the wallet simulator's pages: login on the
-same device and across devices (two browsers), every broken answer refused with its
-German message and the flow kept, and the upgrade to Servicekonto Plus that a
-15-year-old cannot make."""
+"""The EUDI-Wallet in the browser, through the wallet simulator's pages: login,
+registration of a Servicekonto Plus, the upgrade to it (which a 15-year-old cannot
+make) and the step-up to hoch, each on the same device and across devices (a second
+browser reads the QR code); every broken answer refused with its German message and
+the flow kept."""
 from __future__ import annotations
 
 import re
@@ -14,7 +15,7 @@ from tests.browser.support import (ACCOUNT_PASSWORD, PASSWORD, assert_accessible
 from wallet_connector.messages import MESSAGES
 from wallet_connector.simulator import ADULT, UNDER_16, Defect
 
-from .test_refusals import DEFECT_REASONS
+from .support import DEFECT_REASONS
 
 pytestmark = pytest.mark.browser
 
@@ -119,7 +120,21 @@ def on_the_other_device(browser, link: str, pid_id: str = ADULT) -> None:
         phone.close()
 
 
-def test_register_plus_with_the_wallet_on_another_device_and_log_in_with_it(browser, page: Page, mailbox):
+def through_the_wallet(browser, page: Page, device: str, pid_id: str = ADULT) -> None:
+    """Answer the wallet page's request on this device (its link) or on another (its QR code)."""
+    if device == "same device":
+        page.get_by_role("link", name="Wallet öffnen").click()
+        answer_in_wallet(page, pid_id)
+    else:
+        on_the_other_device(browser, page.get_by_role("link", name="Inhalt des QR-Codes als Link").get_attribute("href"),
+                            pid_id)
+
+
+DEVICES = ["same device", "other device"]
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_register_plus_with_the_wallet_and_log_in_with_it(browser, page: Page, mailbox, device):
     page.goto("/registrierung")
     page.get_by_role("link", name="Mit EUDI-Wallet registrieren").click()
     expect(field(page, "Vorname")).to_have_count(0)
@@ -128,7 +143,7 @@ def test_register_plus_with_the_wallet_on_another_device_and_log_in_with_it(brow
     field(page, "Passwort").fill(PASSWORD)
     field(page, "Passwort wiederholen").fill(PASSWORD)
     page.get_by_role("button", name="Weiter mit EUDI-Wallet").click()
-    on_the_other_device(browser, page.get_by_role("link", name="Inhalt des QR-Codes als Link").get_attribute("href"))
+    through_the_wallet(browser, page, device)
     expect(page.get_by_role("heading", level=1)).to_have_text("Angaben prüfen")
     data = page.locator("#ausweisdaten")
     expect(data).to_contain_text("ERIKA")
@@ -143,8 +158,9 @@ def test_register_plus_with_the_wallet_on_another_device_and_log_in_with_it(brow
     assert shown["Kontoart"] == "Servicekonto Plus" and shown["Vorname"] == "ERIKA"
 
 
-def test_step_up_to_hoch_with_the_wallet_inside_an_online_services_request(page: Page, make_account, link_pid,
-                                                                             demo_service):
+@pytest.mark.parametrize("device", DEVICES)
+def test_step_up_to_hoch_with_the_wallet_inside_an_online_services_request(browser, page: Page, make_account, link_pid,
+                                                                             demo_service, device):
     link_pid(make_account(), ADULT)
     page.goto(demo_service + "/")
     page.get_by_role("link", name="Anmelden mit Vertrauensniveau „hoch“").click()
@@ -152,9 +168,17 @@ def test_step_up_to_hoch_with_the_wallet_inside_an_online_services_request(page:
     expect(page.get_by_role("heading", level=1)).to_have_text("Höheres Vertrauensniveau erforderlich")
     assert_accessible(page, "the step-up page with the wallet")
     page.get_by_role("link", name="Mit EUDI-Wallet fortfahren").click()
-    page.get_by_role("link", name="Wallet öffnen").click()
-    answer_in_wallet(page)
+    through_the_wallet(browser, page, device)
     page.get_by_role("button", name="Zustimmen").click()
     expect(page.locator("#id-token [data-claim=loa]")).to_have_text("hoch")
     expect(page.locator("#id-token [data-claim=amr]")).to_contain_text("eudi_wallet")
     expect(page.locator("#userinfo [data-claim=verified_claims]")).to_contain_text("EUDI-Wallet")
+
+
+def test_upgrade_to_plus_with_the_wallet_on_another_device(browser, page: Page, make_account):
+    make_account()
+    log_in_to_mein_bereich(page)
+    page.goto("/mein-bereich/upgrade")
+    page.get_by_role("button", name="Mit EUDI-Wallet").click()
+    through_the_wallet(browser, page, "other device")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Upgrade abgeschlossen")

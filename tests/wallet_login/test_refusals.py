@@ -8,18 +8,9 @@ from markupsafe import escape
 
 from tests.conftest import csrf_from
 from wallet_connector.messages import MESSAGES
-from wallet_connector.simulator import ADULT, EXPIRED, REVOKED, Defect
+from wallet_connector.simulator import ADULT, EXPIRED, REVOKED
 
-from .support import path_of, start
-
-DEFECT_REASONS = {
-    Defect.WRONG_NONCE: "wrong_nonce",
-    Defect.WRONG_AUDIENCE: "wrong_audience",
-    Defect.TAMPERED_DISCLOSURE: "bad_disclosure",
-    Defect.MISSING_KEY_BINDING: "missing_key_binding",
-    Defect.UNTRUSTED_ISSUER: "untrusted_issuer",
-    Defect.REPLAYED_RESPONSE: "replayed",
-}
+from .support import DEFECT_REASONS, path_of, start
 
 
 def shows(page, reason: str) -> bool:
