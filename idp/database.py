@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from .extensions import db
 
@@ -44,6 +45,20 @@ def first_use(row: db.Model) -> bool:
             db.session.add(row)
         db.session.commit()
     except IntegrityError:
+        db.session.rollback()
+        return False
+    return True
+
+
+def commit_unless_gone() -> bool:
+    """Commit what an outbox worker noted on the row it claimed; False (rolled back)
+    when the row was deleted meanwhile with what it belonged to (an account, a
+    client). On SQLite nothing locks a claimed row; on PostgreSQL the deletion waits
+    for this commit. A vanished row is gone, not failed: nothing is left to record
+    or retry."""
+    try:
+        db.session.commit()
+    except StaleDataError:
         db.session.rollback()
         return False
     return True

@@ -19,8 +19,8 @@ import requests
 from flask import current_app
 from sqlalchemy import ForeignKey, Integer, String, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
-from sqlalchemy.orm.exc import StaleDataError
 
+from .. import database
 from ..extensions import db
 from ..oidc.models import Client
 from ..timeutil import utcnow
@@ -115,13 +115,7 @@ def deliver_due(limit: int = 50) -> int:
             notice.last_error = failure
             log.warning("back-channel logout to client %s failed (attempt %s): %s", notice.client_id,
                         notice.attempts, failure)
-        try:
-            db.session.commit()
-        except StaleDataError:
-            # The client was removed meanwhile and took its notices along: SQLite has
-            # no row lock (on PostgreSQL the removal waits for this commit). Nothing
-            # is left to record or retry.
-            db.session.rollback()
+        if not database.commit_unless_gone():
             log.info("back-channel logout notice %s went with its client", notice_id)
             continue
         delivered += failure is None

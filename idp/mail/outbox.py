@@ -11,8 +11,8 @@ from urllib.parse import unquote, urlparse
 
 from sqlalchemy import Integer, String, Text, func, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
-from sqlalchemy.orm.exc import StaleDataError
 
+from .. import database
 from ..extensions import db
 from ..i18n import DEFAULT_LOCALE, force_locale
 from ..timeutil import utcnow
@@ -140,13 +140,7 @@ def deliver_due(smtp_url: str | None, mail_from: str, limit: int = 50, ca_file: 
             break
         mail_id = mail.id
         delivered = _attempt(smtp_url, mail_from, mail, ca_file, now, first_retry_seconds)
-        try:
-            db.session.commit()
-        except StaleDataError:
-            # Deleted with its account meanwhile: on SQLite nothing locks the claimed row
-            # (on PostgreSQL the deletion waits for this commit). The mail is gone, not
-            # failed; there is nothing left to record or retry.
-            db.session.rollback()
+        if not database.commit_unless_gone():
             log.info("mail %s was deleted during its delivery", mail_id)
             continue
         sent += delivered
