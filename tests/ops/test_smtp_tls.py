@@ -3,19 +3,13 @@ with percent-encoded credentials; the server's certificate is verified (system s
 or SMTP_CA_FILE) and the password never reaches a log."""
 from __future__ import annotations
 
-import ipaddress
 import logging
 import ssl
-from datetime import datetime, timedelta, timezone
 from urllib.parse import quote
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from sqlalchemy import select
 
 from idp.config import Settings
@@ -23,6 +17,7 @@ from idp.extensions import db
 from idp.mail import deliver_due, queue_mail
 from idp.mail.outbox import OutboxMail
 from tests.conftest import Mailbox, free_port
+from tests.support.tls import self_signed_for_localhost
 
 USER = "servicekonto@land.example"
 PASSWORD = "Pa:ss/w@rd%25-geheim"  # characters that must be percent-encoded in a URL
@@ -34,22 +29,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiri
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory):
     """A self-signed certificate for 127.0.0.1, as an internal mail relay might have."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mail.test")])
-    now = datetime.now(timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(minutes=5))
-            .not_valid_after(now + timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                           critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
-    folder = tmp_path_factory.mktemp("smtp-tls")
-    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return cert_file, key_file
+    return self_signed_for_localhost(tmp_path_factory.mktemp("smtp-tls"), "mail.test")
 
 
 def server_context(certificate) -> ssl.SSLContext:

@@ -4,17 +4,13 @@ HTTP failure raised, which the verifier turns into `status_unavailable`."""
 from __future__ import annotations
 
 import http.server
-import ipaddress
 import ssl
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
+from tests.support.tls import self_signed_for_localhost
 from wallet_connector.app import fetch_status_list
 from wallet_connector.errors import PresentationRefused
 from wallet_connector.token_status_list import TYP, check_status
@@ -22,28 +18,10 @@ from wallet_connector.token_status_list import TYP, check_status
 TOKEN = "eyJ0eXAiOiJzdGF0dXNsaXN0K2p3dCJ9.e30.c2ln"  # served as is; its checks are elsewhere
 
 
-def _certificate(folder, name: str):
-    key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = datetime.now(timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(minutes=5))
-            .not_valid_after(now + timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                           critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
-    cert_file, key_file = folder / f"{name}.pem", folder / f"{name}.key"
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return cert_file, key_file
-
-
 @pytest.fixture(scope="module")
 def issuer_site(tmp_path_factory):
     """The PID issuer's status list endpoint over HTTPS on 127.0.0.1."""
-    cert_file, key_file = _certificate(tmp_path_factory.mktemp("status-list"), "pid-issuer")
+    cert_file, key_file = self_signed_for_localhost(tmp_path_factory.mktemp("status-list"), "pid-issuer")
     asked: list[dict] = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -86,7 +64,7 @@ def test_plain_http_is_never_asked():
 def test_a_missing_list_or_an_untrusted_site_leaves_the_status_unavailable(issuer_site, monkeypatch, tmp_path,
                                                                         path, trusted):
     base, cert_file, _ = issuer_site
-    other, _key = _certificate(tmp_path, "stranger")
+    other, _key = self_signed_for_localhost(tmp_path, "stranger")
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert_file if trusted else other))
     reference = {"status_list": {"idx": 0, "uri": base + path}}
     with pytest.raises(PresentationRefused) as refused:
