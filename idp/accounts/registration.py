@@ -132,10 +132,7 @@ def attach_card(draft: RegistrationDraft, card: EidAttributes) -> str | None:
     if card.restricted_id and eid.account_for_pseudonym(card.restricted_id) is not None:
         return _("Dieser Ausweis ist bereits mit einem Servicekonto verbunden. Melden Sie sich mit der "
                 "Online-Ausweisfunktion an, oder registrieren Sie sich ohne Ausweis.")
-    values = {k: v for k, v in card.as_dict().items() if k in eid.CARD_ATTRIBUTES}
-    draft.data = {**draft.data, "card": values, "card_pseudonym": pseudonym}
-    db.session.commit()
-    return None
+    return _keep_card(draft, card, card_pseudonym=pseudonym)
 
 
 def attach_pid(draft: RegistrationDraft, pid: EidAttributes, identifier: str) -> str | None:
@@ -145,10 +142,14 @@ def attach_pid(draft: RegistrationDraft, pid: EidAttributes, identifier: str) ->
     if wallet_links.account_for(identifier) is not None:
         return _("Dieser Identitätsnachweis (PID) ist bereits mit einem Servicekonto verbunden. Melden Sie sich "
                  "mit der EUDI-Wallet an, oder registrieren Sie sich ohne Wallet.")
-    values = {k: v for k, v in pid.as_dict().items() if k in eid.CARD_ATTRIBUTES}
-    draft.data = {**draft.data, "card": values, "card_wallet": identifier}
+    return _keep_card(draft, pid, card_wallet=identifier)
+
+
+def _keep_card(draft: RegistrationDraft, card: EidAttributes, **link: str | None) -> None:
+    """The card's (or PID's) data and what links them, in the draft until "Servicekonto anlegen"."""
+    values = {k: v for k, v in card.as_dict().items() if k in eid.CARD_ATTRIBUTES}
+    draft.data = {**draft.data, "card": values, **link}
     db.session.commit()
-    return None
 
 
 def card_source(draft: RegistrationDraft) -> str:
