@@ -37,10 +37,12 @@ _TECHNICAL = {"iss", "iat", "nbf", "exp", "vct", "vct#integrity", "cnf", "status
 @dataclass(frozen=True)
 class IssuerTrust:
     """What makes a PID acceptable: the PID issuers' trust anchors (X.509), the credential
-    types we take, and how the status list is fetched."""
+    types we take, and how the status list is fetched and kept."""
 
     anchors: tuple[x509.Certificate, ...]
     fetch_status_list: token_status_list.Fetch
+    status_lists: token_status_list.StatusListCache = field(
+        default_factory=token_status_list.StatusListCache, compare=False, repr=False)
     vcts: tuple[str, ...] = PID_VCTS
     clock_skew: timedelta = timedelta(seconds=60)
     # How old a key binding JWT may be: long enough for a user confirming with PIN or
@@ -73,7 +75,8 @@ def verify_presentation(presentation: str, *, trust: IssuerTrust, audience: str,
     claims = _disclosed_claims(presentation, payload, disclosures, leaf)
     _check_key_binding(kb_jwt, presentation[: len(presentation) - len(kb_jwt)], payload, trust, audience, nonce, now)
     if "status" in payload:
-        token_status_list.check_status(payload["status"], fetch=trust.fetch_status_list, anchors=trust.anchors, now=now)
+        token_status_list.check_status(payload["status"], fetch=trust.fetch_status_list, anchors=trust.anchors,
+                                       now=now, cache=trust.status_lists)
     # Without a status claim the PID can only be short-lived (ARF Annex 2, PID rulebook); exp bounds it.
     return VerifiedPresentation(
         issuer=payload["iss"], vct=vct,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import timedelta, timezone
+from datetime import timezone
 
 from sqlalchemy import delete
 

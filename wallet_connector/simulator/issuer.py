@@ -66,17 +66,20 @@ class TestIssuer:
                              extra_header_parameters={"typ": "dc+sd-jwt", "x5c": x5c.encode(self.signer.chain)})
         return issuer.sd_jwt_issuance
 
-    def status_list_token(self, statuses: Sequence[int] | None = None) -> str:
+    def status_list_token(self, statuses: Sequence[int] | None = None, *, ttl: int | None = None,
+                          lifetime: timedelta = timedelta(days=1)) -> str:
         """The signed status list (draft-ietf-oauth-status-list §5.1); tests may replace
-        its entries with `statuses`."""
+        its entries with `statuses` and say how long it may be kept."""
         entries = self._statuses if statuses is None else list(statuses)
         bits = 1 if max(entries, default=0) <= 1 else 2  # SUSPENDED needs two bits per entry
         claims = {
             "sub": STATUS_LIST_URI,
             "iat": int(self.now.timestamp()),
-            "exp": int((self.now + timedelta(days=1)).timestamp()),
+            "exp": int((self.now + lifetime).timestamp()),
             "status_list": {"bits": bits, "lst": b64url_encode(token_status_list.encode_list(entries, bits))},
         }
+        if ttl is not None:
+            claims["ttl"] = ttl
         return jwt.encode(claims, self.signer.key, algorithm="ES256",
                           headers={"typ": token_status_list.TYP, "x5c": x5c.encode(self.signer.chain)})
 
