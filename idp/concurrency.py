@@ -1,6 +1,7 @@
 """Two requests that change the same thing at once — mostly a double click on a form's
 last button: both read "free", both write, and the database keeps the first (a unique
-key) or the first removed the row the second still holds. The second then gets a page
+key), the first removed the row the second still holds, or — on SQLite, which lets
+one writer at a time — the second waited out the busy timeout. The second then gets a page
 that says so instead of a 500, and nothing of it is kept: its transaction is rolled
 back, and what the person entered before (a registration's draft) stays as it was.
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, render_template, request
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from .extensions import db
@@ -25,6 +26,12 @@ _DUPLICATE = {"SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY", "23505
 def is_duplicate(error: IntegrityError) -> bool:
     orig = error.orig
     return (getattr(orig, "sqlite_errorname", None) or getattr(orig, "sqlstate", None)) in _DUPLICATE
+
+
+def is_busy(error: OperationalError) -> bool:
+    """SQLite's "database is locked": another connection kept the write lock longer
+    than the busy timeout."""
+    return getattr(error.orig, "sqlite_errorname", None) in ("SQLITE_BUSY", "SQLITE_LOCKED")
 
 
 def _is_page() -> bool:
@@ -50,5 +57,11 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(StaleDataError)
     def vanished(error: StaleDataError):
         if not _is_page():
+            raise error
+        return overtaken(error)
+
+    @app.errorhandler(OperationalError)
+    def busy(error: OperationalError):
+        if not (is_busy(error) and _is_page()):
             raise error
         return overtaken(error)

@@ -4,8 +4,10 @@ person gets a page that says so (409) instead of a 500, nothing of the request i
 kept, and the next request works. Defects — other constraint failures — stay 500s."""
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 
 from idp.accounts.models import Account
 from idp.extensions import db
@@ -67,3 +69,39 @@ def test_other_constraint_failures_stay_defects(racing_app):
     racing_app.config["PROPAGATE_EXCEPTIONS"] = False
     answer = racing_app.test_client().post("/probe/defekt")
     assert answer.status_code == 500
+
+
+@pytest.fixture
+def sqlite_app(variant_app, tmp_path):
+    """An IdP on its own SQLite file (the embedded default), whichever database the
+    suite runs on: only SQLite lets one writer at a time."""
+    from idp.migrate import upgrade
+
+    path = tmp_path / "eingebettet.db"
+    application = variant_app(database_url=f"sqlite:///{path}")
+    upgrade(application)
+
+    @application.post("/probe/schreiben")
+    def write():
+        # SQLite's busy timeout is 5 s; the wait's length is not what is tested here.
+        db.session.execute(text("PRAGMA busy_timeout = 50"))
+        db.session.add(Account(email="neu@example.org", email_normalized="neu@example.org", status="pending"))
+        db.session.commit()
+        return "angelegt"
+
+    application.config["WTF_CSRF_ENABLED"] = False
+    return application, path
+
+
+def test_a_write_that_waited_out_sqlites_lock_gets_the_same_page(sqlite_app):
+    application, path = sqlite_app
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another request's write, not yet committed
+    try:
+        answer = application.test_client().post("/probe/schreiben")
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert answer.status_code == 409 and "Bereits erledigt oder geändert" in answer.text
+    assert accounts(application) == 0
+    assert application.test_client().post("/probe/schreiben").text == "angelegt"  # the next one works
