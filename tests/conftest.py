@@ -27,6 +27,9 @@ from idp.worker import start_worker
 from idp.migrate import upgrade
 from idp import timeutil
 
+# Fixtures shared by test packages that live in support modules.
+pytest_plugins = ["tests.peers.openid_client"]
+
 
 def free_port() -> int:
     with socket.socket() as sock:

@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import csrf_from
 from tests.peers.openid_client import (AFTER_LOGOUT, CALLBACK, Browser, account_id, assert_level_claims, discover,
-                                       expected_sub, openid_client, query, sign_in, token_requests)  # noqa: F401
+                                       expected_sub, query, sign_in, token_requests)
 
 pytestmark = pytest.mark.peer
 

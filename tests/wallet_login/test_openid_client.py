@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import pytest
 import requests
 
-from tests.peers.openid_client import Browser, discover, openid_client, sign_in  # noqa: F401 (fixture)
+from tests.peers.openid_client import Browser, discover, sign_in
 from wallet_connector.simulator import ADULT
 
 pytestmark = pytest.mark.peer
