@@ -29,6 +29,15 @@ def _list(value: str | None) -> tuple[str, ...]:
     return tuple(item.strip() for item in (value or "").split(",") if item.strip())
 
 
+def database_url(url: str) -> str:
+    """`postgresql://` and `postgres://` as operators write them: SQLAlchemy would
+    take them for psycopg2, and the driver installed is psycopg 3."""
+    for scheme in ("postgresql://", "postgres://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url.removeprefix(scheme)
+    return url
+
+
 def _path(value: str | None) -> Path | None:
     return Path(value) if value else None
 
@@ -126,7 +135,7 @@ class Settings:
         instance_dir = Path(env.get("SERVICEKONTO_INSTANCE_DIR", PROJECT_ROOT / "instance"))
         values = dict(
             issuer=env.get("SERVICEKONTO_ISSUER", "http://127.0.0.1:5000").rstrip("/"),
-            database_url=env.get("DATABASE_URL") or f"sqlite:///{instance_dir / 'servicekonto.db'}",
+            database_url=database_url(env.get("DATABASE_URL") or f"sqlite:///{instance_dir / 'servicekonto.db'}"),
             secret_key=env.get("SECRET_KEY", ""),
             smtp_url=env.get("SMTP_URL") or None,
             mail_from=env.get("MAIL_FROM", cls.mail_from),

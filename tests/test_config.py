@@ -102,3 +102,25 @@ def test_password_hash_cost_comes_from_the_environment_and_defaults_to_owasp():
 def test_password_hash_cost_below_owasp_minimum_is_refused(env):
     with pytest.raises(ValueError, match="ARGON2"):
         Settings.from_env(env)
+
+
+@pytest.mark.parametrize("written", ["postgresql://sk:pw@db:5432/sk?connect_timeout=5",
+                                     "postgres://sk:pw@db:5432/sk?connect_timeout=5"])
+def test_a_plain_postgresql_url_uses_the_installed_driver(written):
+    settings = Settings.from_env({"DATABASE_URL": written})
+    assert settings.database_url == "postgresql+psycopg://sk:pw@db:5432/sk?connect_timeout=5"
+    assert Settings.from_env({"DATABASE_URL": "postgresql+psycopg://db/sk"}).database_url == "postgresql+psycopg://db/sk"
+
+
+def test_the_idp_starts_on_a_plain_postgresql_url(tmp_path):
+    import sqlalchemy
+
+    from idp import create_app
+    from idp.extensions import db
+
+    settings = Settings.from_env({"DATABASE_URL": "postgresql://sk@127.0.0.1:9/sk", "SERVICEKONTO_KEYS_DIR": str(tmp_path)})
+    app = create_app(settings)
+    with app.app_context():
+        assert db.engine.dialect.driver == "psycopg"
+        with pytest.raises(sqlalchemy.exc.OperationalError):  # nobody listens there; the driver was found
+            db.engine.connect()
