@@ -315,15 +315,19 @@ def partners():
 @click.option("--max-loa", required=True, type=click.Choice(["niedrig", "substanziell", "hoch"]),
               help="The highest level this IdP trusts the partner for.")
 @click.option("--client-id", help="OIDC: this IdP's client ID at the partner.")
-@click.option("--client-secret", help="OIDC: this IdP's client secret at the partner.")
+# A file, not the value: a secret on the command line stays in the shell's history
+# and shows in the process list.
+@click.option("--client-secret-file", type=click.File("r"),
+              help="OIDC: a file holding this IdP's client secret at the partner (- reads standard input).")
 @click.option("--metadata-cert", type=click.File("rb"),
               help="SAML: PEM certificate whose signature the metadata must carry (on add and every refresh).")
 @click.option("--disabled", is_flag=True)
-def partners_add(name, protocol, source, max_loa, client_id, client_secret, metadata_cert, disabled):
+def partners_add(name, protocol, source, max_loa, client_id, client_secret_file, metadata_cert, disabled):
     from federation import partners as registry
 
     from .loa import Level
 
+    client_secret = client_secret_file.read().strip() if client_secret_file else None
     _app()
     try:
         partner = registry.add(name, protocol, source, Level.from_word(max_loa), client_id=client_id,

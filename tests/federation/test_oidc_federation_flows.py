@@ -225,3 +225,21 @@ def test_no_state_chosen(page: Page, partner):
     page.get_by_role("button", name="Weiter").click()
     expect(page.locator("#partner-fehler")).to_contain_text("Bitte wählen Sie das Bundesland")
     expect(page).to_have_url(path_is("/anmelden/servicekonto"))
+
+
+def test_the_operator_gives_the_partners_secret_in_a_file(app, page: Page, partner_op, tmp_path):
+    """`servicekonto partners add --client-secret-file`: the secret never on the command
+    line, and the one read from the file is the one the partner's token endpoint takes."""
+    from tests.support.cli import app_env, run
+
+    secret_file = tmp_path / "land-c-secret"
+    secret_file.write_text(CLIENT_SECRET + "\n")
+    added = run(app_env(app, tmp_path), "partners", "add", "--name", STATE_NAME, "--protocol", "oidc",
+                "--metadata", partner_op, "--max-loa", "substanziell", "--client-id", CLIENT_ID,
+                "--client-secret-file", str(secret_file))
+    assert added.returncode == 0, added.stderr
+    assert CLIENT_SECRET not in added.stdout
+
+    page.goto("/registrierung")
+    log_in_at_partner(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Daten aus „{STATE_NAME}“ übernehmen")
