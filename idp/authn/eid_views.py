@@ -104,8 +104,8 @@ def _on_upgrade(result):
         return render_template("authn/eid_failed.html", message=result.message,
                                retry=url_for("mein_bereich.start_upgrade")), 400
     if refusal := plus.take_card(account, result.attributes):
-        return render_template("authn/eid_failed.html", message=refusal,
-                               retry=url_for("mein_bereich.start_upgrade")), 400
+        back = "mein_bereich.id_card" if tx.kind is eid.Purpose.SYNC else "mein_bereich.start_upgrade"
+        return render_template("authn/eid_failed.html", message=refusal, retry=url_for(back)), 400
     if tx.kind is eid.Purpose.SYNC:
         return redirect(url_for("mein_bereich.id_card", hinweis="synchronisiert"))
     # SPEC §3: after the upgrade the user logs in again, now as Servicekonto Plus.
