@@ -12,6 +12,7 @@ from idp.loa import Level
 from tests.audit.support import events
 from tests.conftest import Browserless, csrf_from
 from tests.organisations.support import PASSWORD, make_organisation
+from tests.support.languages import german_in, visible_text
 from tests.support.flows import location
 from wallet_connector.simulator import ADULT, REVOKED, UNDER_16
 
@@ -23,7 +24,7 @@ ADDRESS = ("street", "house_number", "postal_code", "city")
 
 def start_sync(user_agent) -> Trip:
     page = user_agent.get("/mein-bereich/upgrade")
-    assert page.status_code == 200 and "Daten mit EUDI-Wallet synchronisieren" in page.text
+    assert page.status_code == 200 and f'action="{SYNC}"' in page.text
     response = user_agent.post(SYNC, data={"csrf_token": csrf_from(page.text)})
     path = path_of(location(response))
     assert path.startswith("/wallet/"), path
@@ -55,6 +56,7 @@ def test_the_sync_takes_the_pids_address_at_hoch_and_keeps_the_session(app, user
     moved_away(app, account_id)
     identifier = link_of(app, account_id)
     user_agent.login()
+    assert "Daten mit EUDI-Wallet synchronisieren" in user_agent.get("/mein-bereich/upgrade").text
     done = synchronised(user_agent, holder)
     assert path_of(location(done)) == "/mein-bereich/upgrade?hinweis=wallet-synchronisiert"
     page = user_agent.get(location(done))
@@ -68,6 +70,19 @@ def test_the_sync_takes_the_pids_address_at_hoch_and_keeps_the_session(app, user
     assert (event.account_id, event.succeeded, event.details) == (account_id, True,
                                                                   {"method": "wallet", "level": "hoch"})
     assert [e.event for e in events(app, "account.upgraded", "logout")] == ["account.upgraded"]  # link_pid's only
+
+
+def test_the_sync_in_english(app, user_agent, holder, make_account, link_pid):
+    link_pid(make_account(), ADULT)
+    user_agent.submit("/", {"sprache": "en", "zurueck": "/"}, action="/sprache")
+    user_agent.login()
+    text = visible_text(user_agent.get("/mein-bereich/upgrade").text)
+    assert "Synchronise data with the EUDI Wallet" in text and "You stay logged in." in text
+    assert german_in(text) == []
+    done = user_agent.get(location(synchronised(user_agent, holder)))
+    assert '<html lang="en"' in done.text
+    text = visible_text(done.text)
+    assert "Your data have been synchronised with your EUDI Wallet." in text and german_in(text) == []
 
 
 def test_a_pid_linked_to_another_account_is_refused_and_can_be_retried(app, user_agent, holder, make_account,
@@ -146,7 +161,7 @@ def test_only_a_plus_account_with_the_wallet_linked_synchronises(app, user_agent
     account_id = make_account()
     user_agent.login()
     page = user_agent.get("/mein-bereich/upgrade")
-    assert "Daten mit EUDI-Wallet synchronisieren" not in page.text
+    assert SYNC not in page.text
     # Not Plus: a sync would be an upgrade without the new login.
     refused = user_agent.post(SYNC, data={"csrf_token": csrf_from(page.text)})
     assert location(refused).endswith("/mein-bereich/upgrade")
