@@ -204,38 +204,31 @@ def plus_refusal(purpose: Purpose, claims: dict) -> str | None:
     return None
 
 
-def _still_logged_in(tx) -> Account | None:
-    """The account the trip was started for, while this browser is still logged in to it."""
-    account = db.session.get(Account, tx.account_id) if tx.account_id else None
-    if account is None or g.login_session is None or g.login_session.account_id != account.id:
-        return None
-    return account
+def _into_own_account(purpose: Purpose, take, done):
+    """The handler of a trip for the account this browser is logged in to (upgrade,
+    sync): `take` puts the PID into it (a refusal message, or None), `done` answers."""
+
+    def handle(tx, claims: dict):
+        account = db.session.get(Account, tx.account_id) if tx.account_id else None
+        if account is None or g.login_session is None or g.login_session.account_id != account.id:
+            return redirect(url_for("authn.expired"))
+        refusal = plus_refusal(purpose, claims) or take(account, attributes(claims), identifier(claims))
+        if refusal:
+            return _refused_at_finish(tx, refusal)
+        _taken(tx)
+        return done()
+
+    return handle
 
 
-def _upgrade(tx, claims: dict):
-    account = _still_logged_in(tx)
-    if account is None:
-        return redirect(url_for("authn.expired"))
-    refusal = plus_refusal(Purpose.UPGRADE, claims) or wallet_links.take_pid(account, attributes(claims),
-                                                                               identifier(claims))
-    if refusal:
-        return _refused_at_finish(tx, refusal)
-    _taken(tx)
+def _upgraded():
     # SPEC §3: after the upgrade the user logs in again, now as Servicekonto Plus.
     end_session(g.login_session)
     web.forget_login_session()
     return render_template("mein_bereich/upgrade_done.html", source=wallet_links.SOURCE)
 
 
-def _synchronise(tx, claims: dict):
-    account = _still_logged_in(tx)
-    if account is None:
-        return redirect(url_for("authn.expired"))
-    refusal = plus_refusal(Purpose.SYNC, claims) or wallet_links.synchronise(account, attributes(claims),
-                                                                             identifier(claims))
-    if refusal:
-        return _refused_at_finish(tx, refusal)
-    _taken(tx)
+def _synchronised():
     # Unlike the upgrade the session stays: the account was Plus before and is after.
     return redirect(url_for("mein_bereich.start_upgrade", hinweis="wallet-synchronisiert"))
 
@@ -256,8 +249,8 @@ def _register(tx, claims: dict):
 HANDLERS = {
     Purpose.LOGIN: lambda tx, claims: _log_in(tx, claims),
     Purpose.STEP_UP: lambda tx, claims: _log_in(tx, claims, must_be=tx.account_id),
-    Purpose.UPGRADE: _upgrade,
-    Purpose.SYNC: _synchronise,
+    Purpose.UPGRADE: _into_own_account(Purpose.UPGRADE, wallet_links.take_pid, _upgraded),
+    Purpose.SYNC: _into_own_account(Purpose.SYNC, wallet_links.synchronise, _synchronised),
     Purpose.REGISTRATION: _register,
 }
 
@@ -297,7 +290,8 @@ def upgrade(account):
 @bp.route("/mein-bereich/upgrade/wallet/synchronisieren", methods=["POST"])
 @_own_citizen_account
 def synchronise(account):
-    """"Daten mit EUDI-Wallet synchronisieren"."""
+    """"Daten mit EUDI-Wallet synchronisieren", from the upgrade page of a Plus account
+    with the wallet linked; any other account is shown that page again."""
     if not wallet_links.may_synchronise(account):
         return redirect(url_for("mein_bereich.start_upgrade"))
     return begin(Purpose.SYNC, account_id=account.id)
