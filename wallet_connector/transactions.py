@@ -46,9 +46,12 @@ class Purpose(str, enum.Enum):
     STEP_UP = "step_up"
     REGISTRATION = "registration"
     UPGRADE = "upgrade"
+    # "Daten mit EUDI-Wallet synchronisieren": a Plus account takes the PID's data again.
+    SYNC = "sync"
 
     @property
     def query(self) -> dict:
+        # All but the logins ask what the registration asks (SPEC §3: the locked fields).
         needed = dcql.Purpose.LOGIN if self in (Purpose.LOGIN, Purpose.STEP_UP) else dcql.Purpose.REGISTRATION
         return dcql.pid_query(needed)
 

@@ -9,6 +9,7 @@ wallet, not from our pages, and proves itself by the encrypted, key-bound respon
 from __future__ import annotations
 
 import io
+from functools import wraps
 
 import segno
 from flask import Blueprint, Response, current_app, g, jsonify, redirect, render_template, request, session, url_for
@@ -41,15 +42,17 @@ NOT_THIS_BROWSER = _("Dieser Vorgang mit der EUDI-Wallet ist abgelaufen oder wur
 NO_ANSWER_YET = _("Ihre Wallet hat noch nicht geantwortet. Bitte bestätigen Sie die Anfrage in Ihrer Wallet und "
                   "wählen Sie dann „Weiter“.")
 REQUEST_TYPE = "application/oauth-authz-req+jwt"
+_ACCOUNT_UNCHANGED = _("Für ein Servicekonto Plus müssen Sie mindestens %(years)s Jahre alt sein. Ihr Servicekonto "
+                       "bleibt unverändert bestehen.", years=PLUS_MIN_AGE)
 TOO_YOUNG = {
-    Purpose.UPGRADE: _("Für ein Servicekonto Plus müssen Sie mindestens %(years)s Jahre alt sein. Ihr Servicekonto "
-                       "bleibt unverändert bestehen.", years=PLUS_MIN_AGE),
+    Purpose.UPGRADE: _ACCOUNT_UNCHANGED,
+    Purpose.SYNC: _ACCOUNT_UNCHANGED,
     Purpose.REGISTRATION: _("Für ein Servicekonto Plus müssen Sie mindestens %(years)s Jahre alt sein. Sie können "
                             "stattdessen ein Servicekonto ohne Wallet anlegen.", years=PLUS_MIN_AGE),
 }
 # Where "Andere Möglichkeit wählen" leads back to, by what the trip is for.
 BACK = {Purpose.LOGIN: "authn.login", Purpose.STEP_UP: "authn.login", Purpose.UPGRADE: "mein_bereich.start_upgrade",
-        Purpose.REGISTRATION: "accounts.register"}
+        Purpose.SYNC: "mein_bereich.start_upgrade", Purpose.REGISTRATION: "accounts.register"}
 
 
 def _services():
@@ -201,19 +204,33 @@ def plus_refusal(purpose: Purpose, claims: dict) -> str | None:
     return None
 
 
-def _upgrade(tx, claims: dict):
-    account = db.session.get(Account, tx.account_id) if tx.account_id else None
-    if account is None or g.login_session is None or g.login_session.account_id != account.id:
-        return redirect(url_for("authn.expired"))
-    refusal = plus_refusal(Purpose.UPGRADE, claims) or wallet_links.take_pid(account, attributes(claims),
-                                                                               identifier(claims))
-    if refusal:
-        return _refused_at_finish(tx, refusal)
-    _taken(tx)
+def _into_own_account(purpose: Purpose, take, done):
+    """The handler of a trip for the account this browser is logged in to (upgrade,
+    sync): `take` puts the PID into it (a refusal message, or None), `done` answers."""
+
+    def handle(tx, claims: dict):
+        account = db.session.get(Account, tx.account_id) if tx.account_id else None
+        if account is None or g.login_session is None or g.login_session.account_id != account.id:
+            return redirect(url_for("authn.expired"))
+        refusal = plus_refusal(purpose, claims) or take(account, attributes(claims), identifier(claims))
+        if refusal:
+            return _refused_at_finish(tx, refusal)
+        _taken(tx)
+        return done()
+
+    return handle
+
+
+def _upgraded():
     # SPEC §3: after the upgrade the user logs in again, now as Servicekonto Plus.
     end_session(g.login_session)
     web.forget_login_session()
     return render_template("mein_bereich/upgrade_done.html", source=wallet_links.SOURCE)
+
+
+def _synchronised():
+    # Unlike the upgrade the session stays: the account was Plus before and is after.
+    return redirect(url_for("mein_bereich.start_upgrade", hinweis="wallet-synchronisiert"))
 
 
 def _register(tx, claims: dict):
@@ -232,7 +249,8 @@ def _register(tx, claims: dict):
 HANDLERS = {
     Purpose.LOGIN: lambda tx, claims: _log_in(tx, claims),
     Purpose.STEP_UP: lambda tx, claims: _log_in(tx, claims, must_be=tx.account_id),
-    Purpose.UPGRADE: _upgrade,
+    Purpose.UPGRADE: _into_own_account(Purpose.UPGRADE, wallet_links.take_pid, _upgraded),
+    Purpose.SYNC: _into_own_account(Purpose.SYNC, wallet_links.synchronise, _synchronised),
     Purpose.REGISTRATION: _register,
 }
 
@@ -246,15 +264,37 @@ def register():
     return begin(Purpose.REGISTRATION, draft_id=draft.id)
 
 
+def _own_citizen_account(view):
+    """The logged-in account, a citizen's (Servicekonto Plus is for citizens, like the
+    ID card's); anyone else's never."""
+
+    @wraps(view)
+    def wrapper():
+        if g.login_session is None:
+            return redirect(url_for("authn.login", next=url_for("mein_bereich.start_upgrade")))
+        account = db.session.get(Account, g.login_session.account_id)
+        if account is None or account.kind != "citizen":
+            return Response(status=404)
+        return view(account)
+
+    return wrapper
+
+
 @bp.route("/mein-bereich/upgrade/wallet", methods=["POST"])
-def upgrade():
-    """"Upgrade starten" → "Mit EUDI-Wallet" (citizens only, like the ID card)."""
-    if g.login_session is None:
-        return redirect(url_for("authn.login", next=url_for("mein_bereich.start_upgrade")))
-    account = db.session.get(Account, g.login_session.account_id)
-    if account is None or account.kind != "citizen":
-        return Response(status=404)
+@_own_citizen_account
+def upgrade(account):
+    """"Upgrade starten" → "Mit EUDI-Wallet"."""
     return begin(Purpose.UPGRADE, account_id=account.id)
+
+
+@bp.route("/mein-bereich/upgrade/wallet/synchronisieren", methods=["POST"])
+@_own_citizen_account
+def synchronise(account):
+    """"Daten mit EUDI-Wallet synchronisieren", from the upgrade page of a Plus account
+    with the wallet linked; any other account is shown that page again."""
+    if not wallet_links.may_synchronise(account):
+        return redirect(url_for("mein_bereich.start_upgrade"))
+    return begin(Purpose.SYNC, account_id=account.id)
 
 
 # -- the wallet's side -------------------------------------------------------------------------

@@ -46,6 +46,7 @@ NOTICES = {
     "profil": _("Ihre Daten wurden gespeichert."),
     "passwort": _("Ihr Passwort wurde geändert. Alle anderen Sitzungen wurden beendet."),
     "wallet-deaktiviert": _("Die Anmeldung mit der EUDI-Wallet ist deaktiviert. Ihre Daten bleiben bestätigt."),
+    "wallet-synchronisiert": _("Ihre Daten wurden mit Ihrer EUDI-Wallet synchronisiert."),
 }
 
 

@@ -19,6 +19,7 @@ from ..i18n import _
 from ..loa import Level
 from ..timeutil import utcnow
 from .models import Account, WalletLink
+from .profile import is_plus
 
 SOURCE = "wallet"
 ALREADY_LINKED = _("Dieser Identitätsnachweis (PID) ist bereits mit einem anderen Servicekonto verbunden. Eine "
@@ -71,10 +72,27 @@ def apply_pid(account: Account, pid: EidAttributes) -> None:
 def take_pid(account: Account, pid: EidAttributes, identifier: str) -> str | None:
     """Upgrade to Servicekonto Plus with the wallet: link and locked fields together.
     Returns a refusal message, and then nothing has changed."""
+    return _take(account, pid, identifier, "account.upgraded")
+
+
+def may_synchronise(account: Account) -> bool:
+    """"Daten mit EUDI-Wallet synchronisieren" is for a Plus account with the wallet
+    linked; on any other it would be an upgrade without the new login SPEC §3 asks for."""
+    return is_plus(account) and has_link(account)
+
+
+def synchronise(account: Account, pid: EidAttributes, identifier: str) -> str | None:
+    """The PID's data become the locked fields again (after a move, a new name) and its
+    identifier the link, as the card's sync stores the pseudonym again. Returns a
+    refusal message, and then nothing has changed."""
+    return _take(account, pid, identifier, "account.wallet_synchronised")
+
+
+def _take(account: Account, pid: EidAttributes, identifier: str, event: str) -> str | None:
     if refusal := link(account, identifier):
         db.session.rollback()
         return refusal
     apply_pid(account, pid)
-    audit.record("account.upgraded", account_id=account.id, method=SOURCE, level=Level.HOCH.word)
+    audit.record(event, account_id=account.id, method=SOURCE, level=Level.HOCH.word)
     db.session.commit()
     return None

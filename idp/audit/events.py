@@ -23,6 +23,7 @@ EVENTS: dict[str, str] = {
     "account.upgraded": _("Servicekonto Plus eingerichtet"),
     "account.eid_deactivated": _("Online-Ausweisfunktion deaktiviert"),
     "account.wallet_deactivated": _("Anmeldung mit EUDI-Wallet deaktiviert"),
+    "account.wallet_synchronised": _("Daten mit EUDI-Wallet synchronisiert"),
     "account.deleted": _("Konto gelöscht"),
     # Organisations
     "organisation.registered": _("Organisation registriert"),

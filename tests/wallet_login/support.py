@@ -1,6 +1,7 @@
 """Playing the wallet against the IdP without a browser: the trip page's links, the
 request object from the request_uri, the simulator wallet's answer posted to the
-response_uri (as the wallet app does, outside the citizen's browser)."""
+response_uri (as the wallet app does, outside the citizen's browser); an account whose
+address is older than its PID's."""
 from __future__ import annotations
 
 import re
@@ -8,6 +9,9 @@ from dataclasses import dataclass
 from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
+from idp.accounts.models import Account
+from idp.extensions import db
+from idp.loa import Level
 from wallet_connector.simulator import ADULT, Defect
 from wallet_connector.transactions import CROSS_DEVICE, SAME_DEVICE
 
@@ -22,6 +26,8 @@ DEFECT_REASONS = {
 }
 
 SAME, CROSS = SAME_DEVICE, CROSS_DEVICE
+# Where Erika lived before she moved to the address of her PID (HEIDESTRASSE 17, 51147 KÖLN).
+OLD_ADDRESS = {"street": "ALTE GASSE", "house_number": "3", "postal_code": "10115", "city": "BERLIN"}
 
 
 @dataclass
@@ -53,6 +59,15 @@ def start(user_agent, url: str = "/anmelden/wallet") -> Trip:
 
 def request_uri(link: str) -> str:
     return parse_qs(urlsplit(link).query)["request_uri"][0]
+
+
+def moved_away(app, account_id: str) -> None:
+    """The account still holds the address its PID had before the move."""
+    with app.app_context():
+        account = db.session.get(Account, account_id)
+        for name, value in OLD_ADDRESS.items():
+            account.set_attribute(name, value, Level.HOCH, "wallet")
+        db.session.commit()
 
 
 def path_of(url: str) -> str:

@@ -2,7 +2,7 @@
 registration of a Servicekonto Plus, the upgrade to it (which a 15-year-old cannot
 make) and the step-up to hoch, each on the same device and across devices (a second
 browser reads the QR code); every broken answer refused with its German message and
-the flow kept."""
+the flow kept; "Daten mit EUDI-Wallet synchronisieren" of a Plus account."""
 from __future__ import annotations
 
 import re
@@ -15,7 +15,7 @@ from tests.browser.support import (ACCOUNT_PASSWORD, PASSWORD, assert_accessible
 from wallet_connector.messages import MESSAGES
 from wallet_connector.simulator import ADULT, UNDER_16, Defect
 
-from .support import DEFECT_REASONS
+from .support import DEFECT_REASONS, moved_away
 
 pytestmark = pytest.mark.browser
 
@@ -182,3 +182,23 @@ def test_upgrade_to_plus_with_the_wallet_on_another_device(browser, page: Page, 
     page.get_by_role("button", name="Mit EUDI-Wallet").click()
     through_the_wallet(browser, page, "other device")
     expect(page.get_by_role("heading", level=1)).to_have_text("Upgrade abgeschlossen")
+
+
+def test_a_plus_account_synchronises_its_data_with_the_wallet_and_stays_logged_in(app, page: Page, make_account,
+                                                                                   link_pid):
+    account_id = make_account()
+    link_pid(account_id, ADULT)
+    moved_away(app, account_id)
+    log_in_to_mein_bereich(page)
+    assert summary(page)["Anschrift"] == "ALTE GASSE 3, 10115 BERLIN"
+    page.goto("/mein-bereich/upgrade")
+    assert_accessible(page, "the upgrade page of a Plus account with the wallet linked")
+    page.get_by_role("button", name="Daten mit EUDI-Wallet synchronisieren").click()
+    page.get_by_role("link", name="Wallet öffnen").click()
+    answer_in_wallet(page)
+    expect(page).to_have_url(path_is("/mein-bereich/upgrade"))
+    expect(page.get_by_role("status").first).to_contain_text("Ihre Daten wurden mit Ihrer EUDI-Wallet synchronisiert.")
+    assert_accessible(page, "the upgrade page after the sync with the wallet")
+    page.get_by_role("link", name="Zurück zu Mein Bereich").click()
+    shown = summary(page)
+    assert shown["Anschrift"] == "HEIDESTRASSE 17, 51147 KÖLN" and shown["Kontoart"] == "Servicekonto Plus"
