@@ -53,6 +53,23 @@ def is_plus(account: Account) -> bool:
     return account.identity_level >= Level.SUBSTANZIELL
 
 
+OTHER_PERSON = _("Dieser Nachweis gehört zu einer anderen Person als der, die für Ihr Servicekonto bestätigt ist: "
+                 "das Geburtsdatum stimmt nicht überein. Ihre Daten wurden nicht geändert.")
+
+
+def other_person(account: Account, birth_date: str | None) -> str | None:
+    """Why a card or PID may not replace the account's confirmed data, if it may not.
+
+    Once the person behind an account is confirmed, a synchronisation keeps them:
+    else a password alone (phished, or a family member's) would let any card take
+    the account over at level hoch. Names change with a marriage and the address
+    with a move; the birth date does not."""
+    known = account.attribute("birth_date")
+    if known is None or known.level < Level.SUBSTANZIELL or not known.value:
+        return None  # a self-entered birth date is what the card corrects
+    return OTHER_PERSON if birth_date != known.value else None
+
+
 def locked_fields(account: Account) -> frozenset[str]:
     return LOCKED_FIELDS if is_plus(account) else frozenset()
 

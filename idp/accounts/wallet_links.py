@@ -19,7 +19,7 @@ from ..i18n import _
 from ..loa import Level
 from ..timeutil import utcnow
 from .models import Account, WalletLink
-from .profile import is_plus
+from .profile import is_plus, other_person
 
 SOURCE = "wallet"
 ALREADY_LINKED = _("Dieser Identitätsnachweis (PID) ist bereits mit einem anderen Servicekonto verbunden. Eine "
@@ -89,6 +89,8 @@ def synchronise(account: Account, pid: EidAttributes, identifier: str) -> str | 
 
 
 def _take(account: Account, pid: EidAttributes, identifier: str, event: str) -> str | None:
+    if refusal := other_person(account, pid.birth_date):
+        return refusal
     if refusal := link(account, identifier):
         db.session.rollback()
         return refusal

@@ -1,4 +1,4 @@
-"""A synchronisation keeps the person an account is confirmed for (idp/accounts/plus.py
+"""A synchronisation keeps the person an account is confirmed for (idp/accounts/profile.py
 `other_person`): a card of someone else — another birth date — changes nothing, and
 the owner's own card, after a move, brings the new address in."""
 from __future__ import annotations
@@ -9,6 +9,7 @@ import pytest
 
 from eid_connector import EidAttributes
 from idp.accounts import plus
+from idp.accounts.profile import OTHER_PERSON
 from idp.accounts.models import Account
 from idp.authn import eid
 from idp.extensions import db
@@ -42,7 +43,7 @@ def test_the_owners_new_card_after_a_move_synchronises(erika):
 def test_someone_elses_card_changes_nothing(erika):
     other = EidAttributes(given_name="Max", family_name="Mustermann", birth_date="01.02.1990", city="Bonn",
                           restricted_id="cc" * 32)
-    assert plus.take_card(erika, other) == plus.OTHER_PERSON
+    assert plus.take_card(erika, other) == OTHER_PERSON
     account = reloaded(erika)
     assert (account.value("given_name"), account.value("birth_date"), account.value("city")) == \
         ("Erika", "12.08.1964", "Köln")

@@ -43,6 +43,16 @@ def stored(app, account_id: str, *names: str) -> dict[str, tuple]:
         return {name: (a.value, Level(a.level), a.source) if a else None for name, a in found.items()}
 
 
+def confirmed_with_an_earlier_pid(app, account_id: str, birth_date: str) -> None:
+    """A Plus account whose wallet link and data came from an earlier PID."""
+    with app.app_context():
+        account = db.session.get(Account, account_id)
+        for name, value in (("given_name", "ERIKA"), ("family_name", "MUSTERMANN"), ("birth_date", birth_date)):
+            account.set_attribute(name, value, Level.HOCH, "wallet")
+        db.session.add(WalletLink(account_id=account_id, identifier_digest="früher"))
+        db.session.commit()
+
+
 def link_of(app, account_id: str) -> str | None:
     with app.app_context():
         link = db.session.get(WalletLink, account_id)
@@ -90,7 +100,7 @@ def test_a_pid_linked_to_another_account_is_refused_and_can_be_retried(app, user
     first = make_account(email="first@example.org")
     link_pid(first, ADULT)
     account_id = make_account()
-    link_pid(account_id, REVOKED)  # set up with an earlier PID
+    confirmed_with_an_earlier_pid(app, account_id, birth_date="12.08.1964")  # Erika's, as the PID's
     before = stored(app, account_id, "given_name", "birth_date", *ADDRESS)
     identifier = link_of(app, account_id)
     user_agent.login()
@@ -181,3 +191,17 @@ def test_the_sync_is_for_logged_in_citizens_only(app, user_agent):
     user_agent.login(email="max@muster.example", password=PASSWORD)
     page = user_agent.get("/mein-bereich")
     assert user_agent.post(SYNC, data={"csrf_token": csrf_from(page.text)}).status_code == 404
+
+
+def test_a_pid_of_another_person_changes_nothing(app, user_agent, holder, make_account):
+    """An account confirmed for someone born on another day: the PID in this wallet is
+    not theirs (a password alone must not attach another person's wallet)."""
+    account_id = make_account()
+    confirmed_with_an_earlier_pid(app, account_id, birth_date="01.01.1970")
+    before = stored(app, account_id, "given_name", "birth_date", *ADDRESS)
+    user_agent.login()
+    refused = synchronised(user_agent, holder, ADULT)
+    assert refused.status_code == 400 and "das Geburtsdatum stimmt nicht überein" in refused.text
+    assert stored(app, account_id, "given_name", "birth_date", *ADDRESS) == before
+    assert link_of(app, account_id) == "früher"
+    assert events(app, "account.wallet_synchronised") == []
