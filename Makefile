@@ -61,6 +61,20 @@ apt-deps:
 	  $(SUDO) apt-get update; \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
 	fi
+	@# Node by its commands, not by package name: a Node 20 from elsewhere (e.g. a
+	@# nodesource package, which brings its own npm) must not be replaced by Debian's.
+	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
+	  echo "==> installing Node.js and npm (Debian packages)"; \
+	  $(SUDO) apt-get update; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nodejs npm; \
+	fi
+	@major=$$(node -p 'process.versions.node.split(".")[0]'); \
+	if [ "$$major" -lt 20 ]; then \
+	  echo "Node.js $$(node --version) is too old: the test peers (@sd-jwt) need Node.js 20 or newer." >&2; \
+	  echo "Debian 13's nodejs package has it; on Debian 12 install a nodejs package of version 20 or" >&2; \
+	  echo "newer and run make again." >&2; \
+	  exit 1; \
+	fi
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
