@@ -216,19 +216,20 @@ def _into_own_account(purpose: Purpose, take, done):
         if refusal:
             return _refused_at_finish(tx, refusal)
         _taken(tx)
-        return done()
+        return done(tx)
 
     return handle
 
 
-def _upgraded():
-    # SPEC §3: after the upgrade the user logs in again, now as Servicekonto Plus.
+def _upgraded(tx):
+    # SPEC §3: after the upgrade the user logs in again, now as Servicekonto Plus, and
+    # an online service's request that waited for it continues then.
     end_session(g.login_session)
     web.forget_login_session()
-    return render_template("mein_bereich/upgrade_done.html", source=wallet_links.SOURCE)
+    return render_template("mein_bereich/upgrade_done.html", source=wallet_links.SOURCE, record_id=tx.record_id)
 
 
-def _synchronised():
+def _synchronised(tx):
     # Unlike the upgrade the session stays: the account was Plus before and is after.
     return redirect(url_for("mein_bereich.start_upgrade", hinweis="wallet-synchronisiert"))
 
@@ -283,8 +284,9 @@ def _own_citizen_account(view):
 @bp.route("/mein-bereich/upgrade/wallet", methods=["POST"])
 @_own_citizen_account
 def upgrade(account):
-    """"Upgrade starten" → "Mit EUDI-Wallet"."""
-    return begin(Purpose.UPGRADE, account_id=account.id)
+    """"Upgrade starten" → "Mit EUDI-Wallet" (from a step-up: with the waiting request)."""
+    record = authorize.load(request.form.get("anfrage", ""))
+    return begin(Purpose.UPGRADE, account_id=account.id, record_id=record.id if record else None)
 
 
 @bp.route("/mein-bereich/upgrade/wallet/synchronisieren", methods=["POST"])

@@ -108,10 +108,11 @@ def _on_upgrade(result):
         return render_template("authn/eid_failed.html", message=refusal, retry=url_for(back)), 400
     if tx.kind is eid.Purpose.SYNC:
         return redirect(url_for("mein_bereich.id_card", hinweis="synchronisiert"))
-    # SPEC §3: after the upgrade the user logs in again, now as Servicekonto Plus.
+    # SPEC §3: after the upgrade the user logs in again, now as Servicekonto Plus, and
+    # an online service's request that waited for it continues then.
     end_session(g.login_session)
     web.forget_login_session()
-    return render_template("mein_bereich/upgrade_done.html")
+    return render_template("mein_bereich/upgrade_done.html", record_id=tx.record_id)
 
 
 def _on_registration(result):

@@ -175,3 +175,26 @@ def test_step_up_with_someone_elses_card_is_refused(page, make_account, demo_ser
     page.get_by_role("link", name="Mit Online-Ausweisfunktion fortfahren").click()
     read_card(page, "erika")
     expect(page.get_by_role("alert")).to_contain_text("gehört nicht zu dem Servicekonto")
+
+
+def test_an_upgrade_started_at_the_step_up_returns_to_the_online_service(page, make_account, demo_service):
+    """SPEC §2: the step-up keeps the authorization request, also through the upgrade
+    and the new login it ends with."""
+    make_account()
+    page.goto(demo_service + "/")
+    page.get_by_role("link", name="Anmelden mit Vertrauensniveau „hoch“").click()
+    submit_login_form(page, "erika@example.org", ACCOUNT_PASSWORD)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Höheres Vertrauensniveau erforderlich")
+    page.get_by_role("link", name="Upgrade starten").click()
+    expect(page.get_by_text("kehren zum Online-Dienst zurück")).to_be_visible()
+    assert_accessible(page, "upgrade with a waiting request")
+    page.get_by_role("button", name="Mit Online-Ausweisfunktion").click()
+    read_card(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Upgrade abgeschlossen")
+    page.locator("#inhalt").get_by_role("link", name="Anmelden").click()
+    submit_login_form(page, "erika@example.org", ACCOUNT_PASSWORD)
+    # Now Plus with the card linked: the password reaches substanziell, the card hoch.
+    page.get_by_role("link", name="Mit Online-Ausweisfunktion fortfahren").click()
+    read_card(page)
+    page.get_by_role("button", name="Zustimmen").click()
+    expect(page.locator("#id-token [data-claim=loa]")).to_have_text("hoch")
