@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+
 from ..i18n import _
+from ..mail import addresses
 
 PASSWORD_MIN = 8
 PASSWORD_MAX = 40
@@ -34,8 +36,13 @@ _EMAIL_RE = re.compile(
 
 
 def normalize_email(email: str) -> str:
-    """The form used for uniqueness: trimmed and case-folded."""
-    return unicodedata.normalize("NFC", (email or "").strip()).casefold()
+    """The form used for uniqueness: trimmed and case-folded, and the domain in its
+    Unicode form (`müller.de` and `xn--mller-kva.de` are one domain)."""
+    email = unicodedata.normalize("NFC", (email or "").strip())
+    local, at, domain = email.rpartition("@")
+    if at:
+        email = local + at + (addresses.unicode_domain(domain) or domain)
+    return email.casefold()
 
 
 def check_email(email: str) -> list[str]:
@@ -44,7 +51,11 @@ def check_email(email: str) -> list[str]:
         return [_("Bitte geben Sie Ihre E-Mail-Adresse ein.")]
     if "<" in email or ">" in email:
         return [_("Die E-Mail-Adresse darf die Zeichen < und > nicht enthalten.")]
-    if len(email) > 254 or not _EMAIL_RE.match(email) or len(email.split("@")[0]) > 64:
+    # The domain may be internationalised (müller.de); its ASCII form is what the
+    # syntax and the lengths of RFC 5321 apply to.
+    local, _at, domain = email.rpartition("@")
+    sent = f"{local}@{addresses.ascii_domain(domain) or domain}"
+    if len(sent) > 254 or not _EMAIL_RE.match(sent) or len(local) > 64:
         return [_("Bitte geben Sie eine gültige E-Mail-Adresse ein, z. B. name@beispiel.de.")]
     return []
 

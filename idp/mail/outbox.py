@@ -13,6 +13,7 @@ from sqlalchemy import Integer, String, Text, func, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .. import database
+from . import addresses
 from ..extensions import db
 from ..i18n import DEFAULT_LOCALE, force_locale
 from ..timeutil import utcnow
@@ -89,7 +90,7 @@ def _send(smtp_url: str, mail_from: str, mail: OutboxMail, ca_file: Path | None 
     url = urlparse(smtp_url)
     msg = EmailMessage()
     msg["From"] = mail_from
-    msg["To"] = mail.recipient
+    msg["To"] = addresses.for_smtp(mail.recipient)
     msg["Subject"] = mail.subject
     msg["Message-ID"] = make_msgid(domain="servicekonto.invalid")
     msg.set_content(mail.body)

@@ -91,6 +91,8 @@ def test_several_problems_are_all_reported():
     "  erika@example.org  ",  # surrounding blanks from copy and paste
     "e@x.io",
     "a" * 64 + "@example.org",
+    "juergen@müller.de",  # an internationalised domain
+    "juergen@xn--mller-kva.de",  # the same in its ASCII form
 ])
 def test_valid_addresses_are_accepted(email):
     assert check_email(email) == []
@@ -120,6 +122,9 @@ def test_empty_address_and_angle_brackets_have_their_own_message(email, message)
     "erika@example.c",
     "a" * 65 + "@example.org",
     "erika@" + "a" * 250 + ".de",
+    "jürgen@müller.de",  # a non-ASCII local part would need SMTPUTF8 at every hop
+    "erika@exa_mple.de",
+    "erika@" + "ü" * 60 + ".de",  # short in Unicode, too long as the domain is sent
 ])
 def test_invalid_addresses_are_refused_with_an_example(email):
     assert check_email(email) == ["Bitte geben Sie eine gültige E-Mail-Adresse ein, z. B. name@beispiel.de."]
@@ -128,3 +133,7 @@ def test_invalid_addresses_are_refused_with_an_example(email):
 def test_addresses_are_compared_without_case_and_blanks():
     assert normalize_email("  Erika@Example.ORG ") == normalize_email("erika@example.org") == "erika@example.org"
     assert normalize_email("ERIKA.MÜLLER@EXAMPLE.ORG") == "erika.müller@example.org"
+
+
+def test_an_internationalised_domain_is_one_domain_in_either_spelling():
+    assert normalize_email("Juergen@MÜLLER.de") == normalize_email("juergen@xn--mller-kva.de") == "juergen@müller.de"
