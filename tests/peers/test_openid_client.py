@@ -276,9 +276,11 @@ def test_organisation_user_gets_organisation_and_roles_or_access_denied(app, ope
     grant(app, business.accounts["anna@muster.example"], other.client_id, roles=["Bieter"])
     discover(openid_client, "gewerbe", live_server, client, "client_secret_basic")
 
+    # The scope alone puts organisation and roles into the ID token (SPEC §6).
     tokens, _ = sign_in(openid_client, Browser(live_server), "gewerbe", client, scope="openid profile organisation",
-                        email="anna@muster.example", extra={"claims": '{"id_token": {"roles": null}}'})
+                        email="anna@muster.example")
     assert tokens["claims"]["roles"] == ["Freigabe"]  # not "Bieter" of the other service
+    assert tokens["claims"]["organisation"]["name"] == "Muster GmbH"
     assert tokens["claims"]["loa"] == "niedrig"
     info = openid_client.call("userinfo", rp="gewerbe", access_token=tokens["access_token"],
                               sub=tokens["claims"]["sub"])["userinfo"]
