@@ -304,7 +304,7 @@ def test_max_age_forces_a_new_login(app, user_agent, erika, rp):
     r = user_agent.get("/authorize", query_string=authorize_query(rp, challenge, max_age="300", state="ma"))
     loc = location(r)
     assert path_of(loc) == "/anmelden"
-    assert "Ein Online-Dienst bittet Sie" in user_agent.get(loc).text
+    assert "bittet Sie, sich mit Ihrem Servicekonto anzumelden" in user_agent.get(loc).text
     r = user_agent.login(anfrage=query_of(loc)["anfrage"])
     r = user_agent.get(location(r))
     params = query_of(location(r))
