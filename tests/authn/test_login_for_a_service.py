@@ -1,11 +1,16 @@
-"""The login page opened by an online service: it names the service and lets the person
-go back to it (RFC 6749 §4.1.2.1 `access_denied`)."""
+"""The login page opened by an online service: it names the service, lets the person
+go back to it (RFC 6749 §4.1.2.1 `access_denied`), and a forgotten password does not
+lose the waiting request."""
 from __future__ import annotations
+
+import re
 
 from idp.extensions import db
 from idp.oidc.models import AuthorizationRequestRecord
 from tests.conftest import pkce_pair
 from tests.support.flows import assert_error_redirect, authorize_query, location, path_of, query_of
+
+NEW_PASSWORD = "Sonnenblume-42"
 
 
 def login_page(user_agent, rp) -> str:
@@ -55,6 +60,45 @@ def test_without_a_waiting_request_there_is_nothing_to_cancel(user_agent):
     page = user_agent.get("/anmelden").text
     assert "Abbrechen und zurück zum Online-Dienst" not in page and "bittet Sie" not in page
     assert user_agent.get("/anmelden?anfrage=unbekannt").text.count("Abbrechen und zurück") == 0
+
+
+def test_a_forgotten_password_keeps_the_waiting_request(app, user_agent, mailbox, make_account, make_client):
+    make_account()
+    rp = make_client(name="Wohngeld")
+    url = login_page(user_agent, rp)
+    record_id = query_of(url)["anfrage"]
+    forgotten = re.search(r'href="([^"]*/passwort-vergessen[^"]*)"', user_agent.get(url).text).group(1)
+    assert query_of(forgotten.replace("&amp;", "&"))["anfrage"] == record_id
+    assert f"/anmelden?anfrage={record_id}" in user_agent.get(forgotten).text  # "Zurück zur Anmeldung"
+    user_agent.submit(forgotten, {"email": "erika@example.org"})
+    link = re.search(r"https?://\S+/passwort-vergessen/neu/\S+",
+                     mailbox.wait_for("erika@example.org", "Passwort").body).group(0)
+    reset = link.split("/", 3)[3]
+    done = user_agent.submit("/" + reset, {"password": NEW_PASSWORD, "password_repeat": NEW_PASSWORD})
+    assert "Passwort geändert" in done.text
+    again = re.search(r'href="(/anmelden\?[^"]*)"', done.text).group(1).replace("&amp;", "&")
+    assert query_of(again)["anfrage"] == record_id
+    # The login with the new password answers the service's request.
+    r = user_agent.login(password=NEW_PASSWORD, anfrage=record_id)
+    assert path_of(location(r)) == f"/authorize/weiter/{record_id}"
+    consent = location(user_agent.get(location(r)))
+    assert path_of(consent) == f"/anfrage/{record_id}/zustimmung"
+
+
+def test_a_reset_in_another_browser_does_not_continue_the_request(app, user_agent, mailbox, make_account,
+                                                                   make_client):
+    """The waiting request stays with the browser that started it: the mail carries no handle on it."""
+    from tests.conftest import Browserless
+
+    make_account()
+    rp = make_client(name="Wohngeld")
+    record_id = query_of(login_page(user_agent, rp))["anfrage"]
+    user_agent.submit(f"/passwort-vergessen?anfrage={record_id}", {"email": "erika@example.org"})
+    body = mailbox.wait_for("erika@example.org", "Passwort").body
+    assert record_id not in body
+    reset = re.search(r"https?://\S+/passwort-vergessen/neu/\S+", body).group(0).split("/", 3)[3]
+    done = Browserless(app).submit("/" + reset, {"password": NEW_PASSWORD, "password_repeat": NEW_PASSWORD})
+    assert "Passwort geändert" in done.text and record_id not in done.text
 
 
 def test_the_login_page_for_a_service_in_english(user_agent, make_client):
