@@ -47,14 +47,23 @@ def refused_page(user_agent, rp, **extra):
     return loc, page.text
 
 
-def test_entitled_user_gets_organisation_and_own_roles(app, user_agent, business, make_client):
+def anna_at_a_service(app, user_agent, business, make_client, roles):
+    """A service Anna may use with `roles`; Anna is logged in."""
     rp = service(make_client)
     subscribe(app, business.organisation_id, rp.client_id)
-    grant(app, business.accounts[ANNA], rp.client_id, roles=["Sachbearbeitung"])
+    grant(app, business.accounts[ANNA], rp.client_id, roles=roles)
     log_in(user_agent, ANNA)
+    return rp
 
+
+def id_token_of(answer: dict) -> dict:
+    return pyjwt.decode(answer["id_token"], options={"verify_signature": False})
+
+
+def test_entitled_user_gets_organisation_and_own_roles(app, user_agent, business, make_client):
+    rp = anna_at_a_service(app, user_agent, business, make_client, roles=["Sachbearbeitung"])
     answer = tokens(user_agent, rp, scope=SCOPE)
-    claims = pyjwt.decode(answer["id_token"], options={"verify_signature": False})
+    claims = id_token_of(answer)
     assert claims["loa"] == "niedrig" and claims["amr"] == ["pwd"]  # self-declared until ELSTER
     info = userinfo(user_agent, answer["access_token"]).json
     organisation = info["organisation"]
@@ -72,13 +81,9 @@ def test_id_token_carries_organisation_and_roles_with_the_scope_alone(app, user_
     """SPEC §6: the scope `organisation` is enough; the `claims` parameter is not needed."""
     from idp.consent.releases import DataRelease
 
-    rp = service(make_client)
-    subscribe(app, business.organisation_id, rp.client_id)
-    grant(app, business.accounts[ANNA], rp.client_id, roles=["Freigabe"])
-    log_in(user_agent, ANNA)
-
+    rp = anna_at_a_service(app, user_agent, business, make_client, roles=["Freigabe"])
     answer = tokens(user_agent, rp, scope=SCOPE)
-    claims = pyjwt.decode(answer["id_token"], options={"verify_signature": False})
+    claims = id_token_of(answer)
     info = userinfo(user_agent, answer["access_token"]).json
     assert claims["roles"] == ["Freigabe"] == info["roles"]
     assert claims["organisation"] == info["organisation"] and claims["organisation"]["name"] == "Muster GmbH"
@@ -90,12 +95,8 @@ def test_id_token_carries_organisation_and_roles_with_the_scope_alone(app, user_
 
 
 def test_id_token_without_the_scope_carries_no_organisation(app, user_agent, business, make_client):
-    rp = service(make_client)
-    subscribe(app, business.organisation_id, rp.client_id)
-    grant(app, business.accounts[ANNA], rp.client_id, roles=["Freigabe"])
-    log_in(user_agent, ANNA)
-    claims = pyjwt.decode(tokens(user_agent, rp, scope="openid profile")["id_token"],
-                          options={"verify_signature": False})
+    rp = anna_at_a_service(app, user_agent, business, make_client, roles=["Freigabe"])
+    claims = id_token_of(tokens(user_agent, rp, scope="openid profile"))
     assert "organisation" not in claims and "roles" not in claims
 
 
@@ -200,7 +201,7 @@ def test_citizen_gets_no_organisation_claims_from_a_service_for_both(app, user_a
     answer = tokens(user_agent, rp, scope=SCOPE)
     info = userinfo(user_agent, answer["access_token"]).json
     assert "organisation" not in info and "roles" not in info and info["given_name"] == "Erika"
-    claims = pyjwt.decode(answer["id_token"], options={"verify_signature": False})
+    claims = id_token_of(answer)
     assert "organisation" not in claims and "roles" not in claims
 
 
