@@ -66,13 +66,17 @@ def parse_acr(value: str) -> Level | None:
 def required_level(acr_values: str | None, essential_acr: list[str] | None = None) -> Level | None:
     """The level an authorization request asks for.
 
-    `acr_values` is a preference list (OIDC Core 3.1.2.1): the lowest known value is
-    the least the client will accept. Unknown values are ignored; if nothing is known
-    the request asks for no particular level.
+    An essential `acr` of the `claims` parameter is a hard requirement (OIDC Core
+    5.5.1.1: the acr returned must be one of its values), so `acr_values`, a mere
+    preference, never lowers it. Each is a list of what the client accepts: its
+    lowest known value is the least it will take. Unknown values are ignored; if
+    nothing is known the request asks for no particular level.
     """
-    candidates = (acr_values or "").split() + list(essential_acr or [])
-    levels = [lvl for lvl in (parse_acr(v) for v in candidates) if lvl is not None]
-    return min(levels) if levels else None
+    for candidates in (list(essential_acr or []), (acr_values or "").split()):
+        levels = [lvl for lvl in (parse_acr(v) for v in candidates) if lvl is not None]
+        if levels:
+            return min(levels)
+    return None
 
 
 @dataclass(frozen=True)

@@ -68,6 +68,11 @@ def test_unknown_names_name_no_level(name):
     # The essential acr of the claims parameter counts as well.
     (None, ["http://eidas.europa.eu/LoA/high"], Level.HOCH),
     ("hoch", ["substanziell"], Level.SUBSTANZIELL),
+    # It is a hard requirement (OIDC Core 5.5.1.1): acr_values never lower it.
+    ("niedrig", ["hoch"], Level.HOCH),
+    ("http://eidas.europa.eu/LoA/low", ["substanziell", "hoch"], Level.SUBSTANZIELL),
+    # Unknown essential values name no level: acr_values decide.
+    ("substanziell", ["gold"], Level.SUBSTANZIELL),
     ("  hoch   substanziell ", None, Level.SUBSTANZIELL),
 ])
 def test_required_level_of_a_request(acr_values, essential, expected):

@@ -24,6 +24,9 @@ bp = Blueprint("accounts", __name__)
 # Answers about an e-mail address take this long whether or not it has an account.
 ADDRESS_BLIND_SECONDS = 0.05
 DRAFT_KEY = "registration_draft"
+# The online service's request a "Passwort vergessen?" was started from: kept in this
+# browser's session, not in the mail, so only the browser that began it continues it.
+RESET_REQUEST_KEY = "reset_waiting_request"
 # "?mit=…" of the registration form: where the verified identity comes from.
 CARD_WAYS = {"ausweis": "eid", "wallet": "wallet"}
 WAYS_BY_SOURCE = {source: way for way, source in CARD_WAYS.items()}
@@ -166,6 +169,7 @@ def activation_page(secret: str, activate_link: Callable[[str], tuple[Account | 
 @bp.route("/passwort-vergessen", methods=["GET", "POST"])
 def password_forgotten():
     errors, email = {}, ""
+    record_id = _waiting_request(request.values.get("anfrage"))
     if request.method == "POST":
         email = (request.form.get("email") or "").strip()
         with uniform_duration(ADDRESS_BLIND_SECONDS):
@@ -174,8 +178,10 @@ def password_forgotten():
         if problems:
             errors["email"] = problems
         else:
-            return render_template("accounts/password_reset_sent.html", email=email)
-    return render_template("accounts/password_forgotten.html", errors=errors, email=email), 400 if errors else 200
+            session[RESET_REQUEST_KEY] = record_id
+            return render_template("accounts/password_reset_sent.html", email=email, record_id=record_id)
+    return render_template("accounts/password_forgotten.html", errors=errors, email=email,
+                           record_id=record_id), 400 if errors else 200
 
 
 @bp.route("/passwort-vergessen/neu/<secret>", methods=["GET", "POST"])
@@ -190,7 +196,8 @@ def reset_password(secret):
         keep = g.login_session.id if g.login_session and g.login_session.account_id == link.account_id else None
         result = password_reset.reset(link, request.form, keep_session_id=keep)
         if result.ok:
-            return render_template("accounts/password_reset_done.html")
+            return render_template("accounts/password_reset_done.html",
+                                   record_id=_waiting_request(session.pop(RESET_REQUEST_KEY, None)))
         errors = result.errors
     return render_template("accounts/password_new.html", secret=secret, errors=errors), 400 if errors else 200
 

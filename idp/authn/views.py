@@ -52,6 +52,7 @@ def login():
                 return after_login(record_id, next_url)
     status = 200 if not errors else 400
     return render_template("authn/login.html", errors=errors, email=email, record=record,
+                           service=authorize.client_of(record) if record else None,
                            record_id=record_id if record else None, next_url=web.safe_next(next_url)), status
 
 

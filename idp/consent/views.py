@@ -45,6 +45,15 @@ def show(record_id):
                            level=g.login_session.loa)
 
 
+@bp.route("/<record_id>/abbrechen", methods=["POST"])
+def cancel(record_id):
+    """"Abbrechen und zurück zum Online-Dienst" on the login page: no login needed, as
+    the service learns no more than `access_denied` and the CSRF token binds the form
+    to this browser."""
+    record, _client = _load(record_id)
+    return respond(authorize.cancel(record))
+
+
 @bp.route("/<record_id>/vertrauensniveau", methods=["GET", "POST"])
 @login_required
 def step_up(record_id):

@@ -116,6 +116,11 @@ def load(record_id: str) -> AuthorizationRequestRecord | None:
     return record
 
 
+def client_of(record: AuthorizationRequestRecord) -> Client:
+    """The online service a waiting request is for (a removed service takes its requests along)."""
+    return db.session.get(Client, record.client_id)
+
+
 def client_id_of(record_id: str | None) -> str | None:
     """The online service a login answers, for the audit log."""
     record = load(record_id) if record_id else None
@@ -214,7 +219,7 @@ def decide(record: AuthorizationRequestRecord, login_session: LoginSession | Non
 def refuse(record: AuthorizationRequestRecord, error: OAuth2Error) -> Outcome:
     """The user declined (consent) or cannot reach the level: tell the service."""
     request = StoredRequest(dict(record.params), _issuer() + "/authorize")
-    client = db.session.get(Client, record.client_id)
+    client = client_of(record)
     error.redirect_uri = request.payload.redirect_uri or client.get_default_redirect_uri()
     _finish(record)
     return _error_redirect(request, error)
@@ -231,6 +236,11 @@ def not_entitled(record: AuthorizationRequestRecord) -> Outcome:
 def deny(record: AuthorizationRequestRecord) -> Outcome:
     # RFC 6749 4.1.2.1: error_description is printable ASCII only.
     return refuse(record, AccessDeniedError("Der Nutzer hat die Datenuebermittlung abgelehnt."))
+
+
+def cancel(record: AuthorizationRequestRecord) -> Outcome:
+    """The person went back from the login page without logging in."""
+    return refuse(record, AccessDeniedError("Der Nutzer hat die Anmeldung abgebrochen."))
 
 
 def give_up_level(record: AuthorizationRequestRecord) -> Outcome:

@@ -20,6 +20,9 @@ SCOPE_CLAIMS = {
     # Servicekonto Business (SPEC §6): the user's organisation and roles for this service.
     "organisation": ("organisation", "roles"),
 }
+# Scopes whose claims go into the ID token as well (SPEC §6: an organisation user's ID
+# token carries the organisation and the roles), not only to userinfo.
+ID_TOKEN_SCOPES = ("organisation",)
 # What the citizen is shown on the consent page and under "Datenzugriff verwalten".
 CLAIM_LABELS = {
     "salutation": _("Anrede"),
@@ -112,13 +115,18 @@ def _named_in(request: dict) -> list[str]:
 
 
 def requested_claims(scope: str, claims: dict | None) -> dict[str, list[str]]:
-    """Claim names per destination: scope claims go to userinfo; the `claims`
-    parameter can put known claims into either."""
-    userinfo = [c for s in scope_to_list(scope or "") or [] for c in SCOPE_CLAIMS.get(s, ())]
+    """Claim names per destination: scope claims go to userinfo, those of
+    ID_TOKEN_SCOPES into the ID token too; the `claims` parameter can put known
+    claims into either."""
+    scopes = scope_to_list(scope or "") or []
+    userinfo = [c for s in scopes for c in SCOPE_CLAIMS.get(s, ())]
     for name in _named_in((claims or {}).get("userinfo") or {}):
         if name not in userinfo:
             userinfo.append(name)
     id_token = _named_in((claims or {}).get("id_token") or {})
+    for name in (c for s in scopes if s in ID_TOKEN_SCOPES for c in SCOPE_CLAIMS[s]):
+        if name not in id_token:
+            id_token.append(name)
     return {"userinfo": userinfo, "id_token": id_token}
 
 

@@ -97,7 +97,7 @@ def test_logged_in_pages(page: Page, make_account, make_client):
     # The login page as an online service sends the browser to it.
     page.goto(authorization_url(rp))
     expect(page).to_have_url(path_is("/anmelden"))
-    expect(page.get_by_text("Ein Online-Dienst bittet Sie")).to_be_visible()
+    expect(page.get_by_text("Der Online-Dienst „Wohngeld online“ bittet Sie")).to_be_visible()
     assert_accessible(page, "Anmelden für einen Online-Dienst")
 
     submit_login_form(page, "erika@example.org", "ABab1234")

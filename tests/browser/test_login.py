@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from idp import timeutil
 from idp.loa import Level
-from tests.browser.support import field_error, log_in, path_is, submit_login_form
+from tests.browser.support import assert_accessible, field_error, log_in, path_is, submit_login_form
 
 pytestmark = pytest.mark.browser
 
@@ -210,6 +210,19 @@ def test_declining_consent_tells_the_online_service(page: Page, make_account, de
     page.get_by_role("link", name="Mit Servicekonto anmelden").click()
     submit_login_form(page, "erika@example.org", "ABab1234")
     page.get_by_role("button", name="Ablehnen").click()
+    expect(page).to_have_url(re.compile("^" + re.escape(demo_service) + r"/\?error=access_denied"))
+    expect(page.get_by_role("alert")).to_contain_text("access_denied")
+    expect(page.locator("#id-token")).to_have_count(0)
+
+
+def test_cancelling_the_login_tells_the_online_service(page: Page, demo_service):
+    page.goto(demo_service + "/")
+    page.get_by_role("link", name="Mit Servicekonto anmelden").click()
+    expect(page).to_have_url(path_is("/anmelden"))
+    expect(page.get_by_role("main")).to_contain_text(
+        "Der Online-Dienst „Demo-Online-Dienst“ bittet Sie, sich mit Ihrem Servicekonto anzumelden.")
+    assert_accessible(page, "login page for an online service")
+    page.get_by_role("button", name="Abbrechen und zurück zum Online-Dienst").click()
     expect(page).to_have_url(re.compile("^" + re.escape(demo_service) + r"/\?error=access_denied"))
     expect(page.get_by_role("alert")).to_contain_text("access_denied")
     expect(page.locator("#id-token")).to_have_count(0)

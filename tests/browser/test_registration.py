@@ -99,7 +99,8 @@ def test_register_activate_use_online_service_and_log_out(page: Page, mailbox, d
     page.goto(demo_service + "/")
     page.get_by_role("link", name="Mit Servicekonto anmelden").click()
     expect(page).to_have_url(path_is("/anmelden"))
-    expect(page.get_by_text("Ein Online-Dienst bittet Sie, sich mit Ihrem Servicekonto anzumelden.")).to_be_visible()
+    expect(page.get_by_text(
+        "Der Online-Dienst „Demo-Online-Dienst“ bittet Sie, sich mit Ihrem Servicekonto anzumelden.")).to_be_visible()
     page.get_by_label("E-Mail-Adresse", exact=True).fill(address.lower())
     page.get_by_label("Passwort", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Anmelden", exact=True).click()

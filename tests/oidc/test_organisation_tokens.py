@@ -47,14 +47,23 @@ def refused_page(user_agent, rp, **extra):
     return loc, page.text
 
 
-def test_entitled_user_gets_organisation_and_own_roles(app, user_agent, business, make_client):
+def anna_at_a_service(app, user_agent, business, make_client, roles):
+    """A service Anna may use with `roles`; Anna is logged in."""
     rp = service(make_client)
     subscribe(app, business.organisation_id, rp.client_id)
-    grant(app, business.accounts[ANNA], rp.client_id, roles=["Sachbearbeitung"])
+    grant(app, business.accounts[ANNA], rp.client_id, roles=roles)
     log_in(user_agent, ANNA)
+    return rp
 
+
+def id_token_of(answer: dict) -> dict:
+    return pyjwt.decode(answer["id_token"], options={"verify_signature": False})
+
+
+def test_entitled_user_gets_organisation_and_own_roles(app, user_agent, business, make_client):
+    rp = anna_at_a_service(app, user_agent, business, make_client, roles=["Sachbearbeitung"])
     answer = tokens(user_agent, rp, scope=SCOPE)
-    claims = pyjwt.decode(answer["id_token"], options={"verify_signature": False})
+    claims = id_token_of(answer)
     assert claims["loa"] == "niedrig" and claims["amr"] == ["pwd"]  # self-declared until ELSTER
     info = userinfo(user_agent, answer["access_token"]).json
     organisation = info["organisation"]
@@ -66,6 +75,29 @@ def test_entitled_user_gets_organisation_and_own_roles(app, user_agent, business
     assert organisation["id"] != business.organisation_id  # pairwise, not the database key
     assert info["roles"] == ["Sachbearbeitung"]
     assert info["given_name"] == "Anna"
+
+
+def test_id_token_carries_organisation_and_roles_with_the_scope_alone(app, user_agent, business, make_client):
+    """SPEC §6: the scope `organisation` is enough; the `claims` parameter is not needed."""
+    from idp.consent.releases import DataRelease
+
+    rp = anna_at_a_service(app, user_agent, business, make_client, roles=["Freigabe"])
+    answer = tokens(user_agent, rp, scope=SCOPE)
+    claims = id_token_of(answer)
+    info = userinfo(user_agent, answer["access_token"]).json
+    assert claims["roles"] == ["Freigabe"] == info["roles"]
+    assert claims["organisation"] == info["organisation"] and claims["organisation"]["name"] == "Muster GmbH"
+    # Only what the scope allows: the profile stays at userinfo.
+    assert "given_name" not in claims
+    with app.app_context():
+        [release] = db.session.query(DataRelease).all()
+    assert set(release.claims) == {"sub", "given_name", "family_name", "name", "organisation", "roles"}
+
+
+def test_id_token_without_the_scope_carries_no_organisation(app, user_agent, business, make_client):
+    rp = anna_at_a_service(app, user_agent, business, make_client, roles=["Freigabe"])
+    claims = id_token_of(tokens(user_agent, rp, scope="openid profile"))
+    assert "organisation" not in claims and "roles" not in claims
 
 
 def test_organisation_id_is_stable_per_service_and_differs_between_services(app, user_agent, business, make_client):
@@ -166,8 +198,11 @@ def test_citizen_gets_no_organisation_claims_from_a_service_for_both(app, user_a
     r = user_agent.get("/authorize", query_string=authorize_query(rp, pkce_pair()[1], scope=SCOPE))
     consent_page = user_agent.get(location(r))
     assert "Ihre Organisation" not in consent_page.text and "Vorname" in consent_page.text
-    info = userinfo(user_agent, tokens(user_agent, rp, scope=SCOPE)["access_token"]).json
+    answer = tokens(user_agent, rp, scope=SCOPE)
+    info = userinfo(user_agent, answer["access_token"]).json
     assert "organisation" not in info and "roles" not in info and info["given_name"] == "Erika"
+    claims = id_token_of(answer)
+    assert "organisation" not in claims and "roles" not in claims
 
 
 def test_prompt_none_without_access_is_access_denied_at_once(app, user_agent, business, make_client):

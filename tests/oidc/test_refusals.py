@@ -4,6 +4,7 @@ Requests that cannot be trusted (unknown client, redirect URI not registered) en
 an error page here and never send the browser anywhere; everything else goes back to
 the service's registered address with an error, the `state` and the `iss` (RFC 9207).
 """
+import json
 from datetime import timedelta
 
 import jwt as pyjwt
@@ -231,6 +232,27 @@ def test_essential_acr_in_claims_parameter_leads_to_step_up(user_agent, erika, r
     assert "/vertrauensniveau" in location(r)
 
 
+@pytest.mark.parametrize("essential", [
+    '{"values": ["http://eidas.europa.eu/LoA/substantial"]}',
+    '{"value": "http://eidas.europa.eu/LoA/substantial"}',
+])
+def test_acr_values_do_not_lower_an_essential_acr(app, user_agent, erika, rp, essential):
+    """OIDC Core 5.5.1.1: the returned acr must be one of the essential values; a lower
+    acr_values preference does not let a niedrig login through."""
+    user_agent.login()
+    _, challenge = pkce_pair()
+    acr = json.loads(essential) | {"essential": True}
+    claims = json.dumps({"id_token": {"acr": acr}})
+    r = user_agent.get("/authorize", query_string=authorize_query(
+        rp, challenge, claims=claims, acr_values="http://eidas.europa.eu/LoA/low"))
+    step_up = location(r)
+    assert "/vertrauensniveau" in step_up
+    assert "„substanziell“" in user_agent.get(step_up).text
+    r = user_agent.get("/authorize", query_string=authorize_query(
+        rp, challenge, claims=claims, acr_values="http://eidas.europa.eu/LoA/low", prompt="none"))
+    assert_error_redirect(r, rp, "login_required", app)
+
+
 def test_acr_values_at_or_below_the_session_are_met(user_agent, erika, rp):
     user_agent.login()
     r = exchange(user_agent, rp, obtain_code(user_agent, rp, acr_values="niedrig STORK-QAA-Level-2"))
@@ -282,7 +304,7 @@ def test_max_age_forces_a_new_login(app, user_agent, erika, rp):
     r = user_agent.get("/authorize", query_string=authorize_query(rp, challenge, max_age="300", state="ma"))
     loc = location(r)
     assert path_of(loc) == "/anmelden"
-    assert "Ein Online-Dienst bittet Sie" in user_agent.get(loc).text
+    assert "bittet Sie, sich mit Ihrem Servicekonto anzumelden" in user_agent.get(loc).text
     r = user_agent.login(anfrage=query_of(loc)["anfrage"])
     r = user_agent.get(location(r))
     params = query_of(location(r))

@@ -159,6 +159,29 @@ def test_rs256_client_with_max_age(openid_client, live_server, make_account, mak
     assert error["cause"]["cause"]["header"]["alg"] == "RS256", error
 
 
+def test_essential_acr_is_not_lowered_by_acr_values(openid_client, live_server, make_account, make_client):
+    """An essential acr (substantial) with a lower acr_values: a niedrig login is sent to
+    the step-up page, and giving up there is an error response openid-client accepts."""
+    make_account()
+    client = make_client(name="Wohngeld")
+    discover(openid_client, "wohngeld", live_server, client, "client_secret_basic")
+    browser = Browser(live_server)
+    essential = {"id_token": {"acr": {"essential": True, "values": ["http://eidas.europa.eu/LoA/substantial"]}}}
+    request = openid_client.call("authorize", rp="wohngeld", redirect_uri=client.redirect_uri, scope="openid",
+                                 extra={"acr_values": "http://eidas.europa.eu/LoA/low",
+                                        "claims": json.dumps(essential)})
+    step_up = browser.go(request["url"], live_server + "/anfrage/", expect_login=True)
+    assert step_up.endswith("/vertrauensniveau"), step_up
+    page = browser._get(step_up)
+    assert "Höheres Vertrauensniveau erforderlich" in page.text
+    given_up = browser._post(step_up, {"csrf_token": csrf_from(page.text)})
+    callback = given_up.headers["Location"]
+    assert callback.startswith(client.redirect_uri + "?"), callback
+    error = openid_client.fails("callback", rp="wohngeld", url=callback)
+    assert error["error"] == "unmet_authentication_requirements", error
+    assert error["name"] == "AuthorizationResponseError", error
+
+
 def test_pairwise_sub_per_service_and_remembered_consent(app, openid_client, live_server, make_account,
                                                          make_client):
     make_account()
@@ -276,9 +299,11 @@ def test_organisation_user_gets_organisation_and_roles_or_access_denied(app, ope
     grant(app, business.accounts["anna@muster.example"], other.client_id, roles=["Bieter"])
     discover(openid_client, "gewerbe", live_server, client, "client_secret_basic")
 
+    # The scope alone puts organisation and roles into the ID token (SPEC §6).
     tokens, _ = sign_in(openid_client, Browser(live_server), "gewerbe", client, scope="openid profile organisation",
-                        email="anna@muster.example", extra={"claims": '{"id_token": {"roles": null}}'})
+                        email="anna@muster.example")
     assert tokens["claims"]["roles"] == ["Freigabe"]  # not "Bieter" of the other service
+    assert tokens["claims"]["organisation"]["name"] == "Muster GmbH"
     assert tokens["claims"]["loa"] == "niedrig"
     info = openid_client.call("userinfo", rp="gewerbe", access_token=tokens["access_token"],
                               sub=tokens["claims"]["sub"])["userinfo"]
