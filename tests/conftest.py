@@ -134,7 +134,7 @@ def pytest_configure_node(node):
 
     config = node.config
     if _postgres_cluster not in config.stash:
-        # Per worker: the IdP's connection pool, the CLI subprocesses and engines of its own.
+        # Per worker: the IdP's connection pool, the CLI commands' and the tests' engines.
         server = PostgresServer("postgres", max_connections=max(100, 30 * len(config.getvalue("tx"))))
         config.stash[_postgres_cluster] = server
         server.start()

@@ -1,5 +1,6 @@
-"""The `servicekonto` command of SPEC §8, run as the installed script the operator
-types, against the settings it reads from the environment."""
+"""The `servicekonto` command of SPEC §8, against the settings it reads from the
+environment: in this process (`run`), and as the installed script the operator types
+(`run_process`) where the script itself is what is proven."""
 from __future__ import annotations
 
 import json
@@ -15,7 +16,7 @@ from idp.extensions import db
 from idp.loa import Level
 from tests.conftest import Browserless
 from tests.support import databases
-from tests.support.cli import app_env, base_env, run
+from tests.support.cli import app_env, base_env, run, run_process
 from tests.support.flows import (assert_error_page, authorize_query, exchange, location, obtain_code, path_of,
                                  pkce_pair)
 from tests.support.sessions import log_in_at_level
@@ -26,8 +27,8 @@ def cli(app, tmp_path):
     return app_env(app, tmp_path)
 
 
-def add(cli, *args) -> dict:
-    out = run(cli, "clients", "add", *args)
+def add(cli, *args, runner=run) -> dict:
+    out = runner(cli, "clients", "add", *args)
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout)
 
@@ -42,7 +43,8 @@ def listed(cli) -> list[dict]:
 def test_clients_add_prints_the_client_and_it_works(app, cli, make_account):
     new = add(cli, "--name", "Anwohnerparken", "--redirect-uri", "https://parken.example.de/callback",
               "--redirect-uri", "http://127.0.0.1:9/callback", "--post-logout-redirect-uri",
-              "https://parken.example.de/", "--backchannel-logout-uri", "https://parken.example.de/bcl")
+              "https://parken.example.de/", "--backchannel-logout-uri", "https://parken.example.de/bcl",
+              runner=run_process)
     assert new["client_id"] and len(new["client_secret"]) >= 32
     assert new["name"] == "Anwohnerparken"
     assert new["redirect_uris"] == ["https://parken.example.de/callback", "http://127.0.0.1:9/callback"]
@@ -111,8 +113,9 @@ def test_clients_remove_ends_the_client(app, cli):
     rp = RegisteredClient(new["client_id"], new["client_secret"], "http://127.0.0.1:9/weg")
     _, challenge = pkce_pair()
     assert_error_page(Browserless(app).get("/authorize", query_string=authorize_query(rp, challenge)))
-    again = run(cli, "clients", "remove", new["client_id"])
-    assert again.returncode != 0 and "no client" in again.stderr
+    # The installed script's refusal: its exit code and its message on stderr.
+    again = run_process(cli, "clients", "remove", new["client_id"])
+    assert again.returncode == 1 and "no client" in again.stderr and again.stdout == ""
 
 
 @pytest.mark.parametrize("args, complaint", [

@@ -1,5 +1,6 @@
 """`servicekonto partners add|list|remove|disable|enable|refresh` and
-`servicekonto federation metadata`, as the operator types them."""
+`servicekonto federation metadata`, as the operator types them (the first `partners add`
+through the installed script, the others in this process)."""
 from __future__ import annotations
 
 import json
@@ -12,7 +13,7 @@ import requests
 from eid_connector.simulator.devkeys import self_signed
 from federation.saml import KeyPair
 from federation.saml.metadata import build_metadata, parse_metadata
-from tests.support.cli import SERVICEKONTO, app_env, run
+from tests.support.cli import app_env, run, run_process
 
 PARTNER = "https://land-b.example/saml/metadata"
 
@@ -34,8 +35,8 @@ def partner_metadata(tmp_path):
 
 
 def test_add_list_disable_remove(cli, partner_metadata, live_server):
-    out = run(cli, "partners", "add", "--name", "Land B", "--metadata", str(partner_metadata), "--max-loa",
-              "substanziell")
+    out = run_process(cli, "partners", "add", "--name", "Land B", "--metadata", str(partner_metadata),
+                      "--max-loa", "substanziell")
     assert out.returncode == 0, out.stderr
     added = json.loads(out.stdout)
     assert added["entity_id"] == PARTNER and added["max_loa"] == "substanziell" and added["protocol"] == "saml"
@@ -76,18 +77,18 @@ def test_broken_metadata_is_refused(cli, tmp_path):
 
 
 def test_own_metadata_is_signed_and_names_both_roles(cli, tmp_path, app, live_server):
-    out = subprocess.run([SERVICEKONTO, "federation", "metadata"], env=cli, capture_output=True,
-                         timeout=120)
+    out = run(cli, "federation", "metadata")
     assert out.returncode == 0, out.stderr
+    xml = out.stdout.encode("utf-8")
     cert = (tmp_path / "keys" / "saml-signing.cert.pem").read_bytes()
-    parsed = parse_metadata(out.stdout, signer_certs=[cert])
+    parsed = parse_metadata(xml, signer_certs=[cert])
     issuer = app.config["SERVICEKONTO"].issuer
     assert parsed.entity_id == issuer + "/saml/metadata"
     assert [e.location for e in parsed.sso_endpoints] == [issuer + "/saml/sso"] * 2
     assert parsed.acs_endpoints[0].location == issuer + "/saml/acs"
     assert parsed.sp_encryption_certs and parsed.authn_requests_signed and parsed.want_authn_requests_signed
     path = tmp_path / "md.xml"
-    path.write_bytes(out.stdout)
+    path.write_bytes(xml)
     check = subprocess.run(["xmlsec1", "--verify", "--pubkey-cert-pem", str(tmp_path / "keys" / "saml-signing.cert.pem"),
                             "--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:metadata:EntityDescriptor", str(path)],
                            capture_output=True, text=True)

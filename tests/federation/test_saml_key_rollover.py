@@ -9,7 +9,6 @@ partner that took a snapshot of our metadata would.
 """
 from __future__ import annotations
 
-import contextvars
 import os
 import stat
 import subprocess
@@ -20,19 +19,16 @@ from pathlib import Path
 
 import pytest
 import requests
-from click.testing import CliRunner
 from cryptography.hazmat.primitives import hashes
-from flask import has_app_context
 
 from federation.credentials import SamlCredentials
 from federation.saml import SignatureRefused, load_certificate, parse_redirect, post_fields, safexml
 from federation.saml.messages import build_response
 from federation.saml.metadata import EntityMetadata, parse_metadata
-from idp.cli import main
-from idp.extensions import db
 from idp.loa import Level
 from tests.conftest import Browserless
 from tests.federation.saml.support import GIVEN_NAME, LEVEL_3, SURNAME, make_account, make_keypair
+from tests.support.cli import run
 from tests.support.two_states import served, state_settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -47,17 +43,7 @@ def operator_database(monkeypatch, database_url):
 
 
 def cli(keys_dir: Path, *args: str):
-    # In a context of its own: the command sets the audit source and pushes the app
-    # context of an app of its own, as in a process of its own; neither may outlive
-    # it here, nor may that app's database connections.
-    def invoke():
-        result = CliRunner().invoke(main, ["federation", "keys", *args], env={"SERVICEKONTO_KEYS_DIR": str(keys_dir)})
-        if has_app_context():
-            db.session.remove()
-            db.engine.dispose()
-        return result
-
-    return contextvars.copy_context().run(invoke)
+    return run({**os.environ, "SERVICEKONTO_KEYS_DIR": str(keys_dir)}, "federation", "keys", *args)
 
 
 def cert(keys_dir: Path, use: str, state: str = "current") -> bytes:
@@ -141,7 +127,7 @@ def test_announce_publishes_the_next_pairs_and_decrypts_for_them(instance):
     assert same(before.idp_signing_certs, old_signing) and same(before.sp_encryption_certs, old_encryption)
 
     out = cli(keys, "announce")
-    assert out.exit_code == 0, out.output
+    assert out.returncode == 0, out.stderr
     next_signing, next_encryption = cert(keys, "signing", "next"), cert(keys, "encryption", "next")
     instance.wait_for(lambda xml: len(parse_metadata(xml).idp_signing_certs) == 2, "announce")
 
@@ -186,12 +172,12 @@ def test_decryption_keys_are_current_next_and_previous(tmp_path):
 def test_activate_signs_with_the_new_key_and_keeps_the_old_one_published(instance):
     keys = instance.keys_dir
     old_signing, old_encryption = cert(keys, "signing"), cert(keys, "encryption")
-    assert cli(keys, "announce").exit_code == 0
+    assert cli(keys, "announce").returncode == 0
     new_signing, new_encryption = cert(keys, "signing", "next"), cert(keys, "encryption", "next")
 
     out = cli(keys, "activate")
-    assert out.exit_code == 0, out.output
-    assert "refresh" in out.output  # the reminder: partners must have refreshed our metadata
+    assert out.returncode == 0, out.stderr
+    assert "refresh" in out.stdout  # the reminder: partners must have refreshed our metadata
     instance.wait_for(lambda xml: same(parse_metadata(xml).idp_signing_certs[:1], new_signing), "activate")
 
     metadata = instance.metadata(signed_by=new_signing)
@@ -215,13 +201,13 @@ def test_activate_signs_with_the_new_key_and_keeps_the_old_one_published(instanc
 def test_retire_leaves_one_pair_per_use(instance):
     keys = instance.keys_dir
     old_encryption = cert(keys, "encryption")
-    assert cli(keys, "announce").exit_code == 0
-    assert cli(keys, "activate").exit_code == 0
+    assert cli(keys, "announce").returncode == 0
+    assert cli(keys, "activate").returncode == 0
     new_signing, new_encryption = cert(keys, "signing"), cert(keys, "encryption")
 
     out = cli(keys, "retire")
-    assert out.exit_code == 0, out.output
-    assert out.output.count("retired") == 2
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.count("retired") == 2
     instance.wait_for(lambda xml: len(parse_metadata(xml).idp_signing_certs) == 1, "retire")
 
     metadata = instance.metadata(signed_by=new_signing)
@@ -237,34 +223,34 @@ def test_steps_out_of_order_are_refused_and_change_nothing(tmp_path):
     def files():
         return {p.name: p.read_bytes() for p in tmp_path.glob("saml-*")}
 
-    assert cli(tmp_path, "list").exit_code == 0
+    assert cli(tmp_path, "list").returncode == 0
     initial = files()
     assert len(initial) == 4
 
     activate = cli(tmp_path, "activate")
-    assert activate.exit_code == 1 and "no next pair" in activate.output
+    assert activate.returncode == 1 and "no next pair" in activate.stderr
     retire = cli(tmp_path, "retire")
-    assert retire.exit_code == 1 and "no previous pair" in retire.output
+    assert retire.returncode == 1 and "no previous pair" in retire.stderr
     assert files() == initial
 
-    assert cli(tmp_path, "announce").exit_code == 0
+    assert cli(tmp_path, "announce").returncode == 0
     announced = files()
     again = cli(tmp_path, "announce")
-    assert again.exit_code == 1 and "already announced" in again.output
+    assert again.returncode == 1 and "already announced" in again.stderr
     assert files() == announced
-    assert cli(tmp_path, "retire").exit_code == 1
+    assert cli(tmp_path, "retire").returncode == 1
 
-    assert cli(tmp_path, "activate").exit_code == 0
-    assert cli(tmp_path, "activate").exit_code == 1
-    assert cli(tmp_path, "retire").exit_code == 0
-    assert cli(tmp_path, "retire").exit_code == 1
+    assert cli(tmp_path, "activate").returncode == 0
+    assert cli(tmp_path, "activate").returncode == 1
+    assert cli(tmp_path, "retire").returncode == 0
+    assert cli(tmp_path, "retire").returncode == 1
 
 
 def test_list_shows_use_state_fingerprint_and_expiry(tmp_path):
-    assert cli(tmp_path, "announce").exit_code == 0
+    assert cli(tmp_path, "announce").returncode == 0
     out = cli(tmp_path, "list")
-    assert out.exit_code == 0, out.output
-    rows = [line.split() for line in out.output.splitlines()]
+    assert out.returncode == 0, out.stderr
+    rows = [line.split() for line in out.stdout.splitlines()]
     assert [(row[0], row[1]) for row in rows] == [("signing", "current"), ("signing", "next"),
                                                  ("encryption", "current"), ("encryption", "next")]
     for use, state, fingerprint, *rest in rows:
@@ -275,7 +261,7 @@ def test_list_shows_use_state_fingerprint_and_expiry(tmp_path):
 
 def test_private_keys_stay_private_through_the_steps(tmp_path):
     for step, states in (("announce", ("", ".next")), ("activate", ("", ".previous"))):
-        assert cli(tmp_path, step).exit_code == 0
+        assert cli(tmp_path, step).returncode == 0
         modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in tmp_path.glob("saml-*.key.pem")}
         assert modes == {f"saml-{use}{state}.key.pem": 0o600 for use in ("signing", "encryption") for state in states}
     assert not list(tmp_path.glob("*.tmp"))
@@ -297,11 +283,11 @@ def test_a_running_server_follows_the_steps_without_restart(instance):
                 cert(keys, "signing", "next"))
 
     new_signing = cert(keys, "signing", "next")
-    assert cli(keys, "activate").exit_code == 0
+    assert cli(keys, "activate").returncode == 0
     instance.wait_for(lambda xml: same(parse_metadata(xml).idp_signing_certs, new_signing, old_signing), "activate")
     instance.metadata(signed_by=new_signing)
 
-    assert cli(keys, "retire").exit_code == 0
+    assert cli(keys, "retire").returncode == 0
     instance.wait_for(lambda xml: same(parse_metadata(xml).idp_signing_certs, new_signing), "retire")
 
 
