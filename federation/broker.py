@@ -17,13 +17,14 @@ from flask import current_app
 from sqlalchemy import delete, select
 
 from idp import audit
-from idp.accounts import policy
+from idp.accounts import email_change, policy, registration
 from idp.accounts.models import Account
-from idp.accounts.registration import send_activation
+from idp.authn import request_limits
 from idp.authn.identity import Identity
 from idp.extensions import db
 from idp.i18n import _
 from idp.loa import Level
+from idp.mail import queue_template_mail
 from idp.secrets import digest, new_secret
 from idp.timeutil import utcnow
 
@@ -138,19 +139,44 @@ def identity(account: Account, partner: FederationPartner, remote: RemoteIdentit
 
 
 def create_account(partner: FederationPartner, remote: RemoteIdentity, email: str,
-                   link_for: Callable[[str], str], carried: dict | None = None) -> tuple[Account | None, str | None]:
+                   link_for: Callable[[str], str], carried: dict | None = None,
+                   client_address: str | None = None) -> tuple[Account | None, str | None]:
     """An account made of the partner's data, linked to the remote identity. Active at
     once when the e-mail address is the one the partner vouches for; otherwise it
     waits for the activation link like a registration, which then continues where
-    the login was going (`carried`: `registration.continuation`). Returns (account, refusal)."""
+    the login was going (`carried`: `registration.continuation`).
+
+    Returns (account to log in now, refusal); neither means a mail went to the address
+    (the page says so). As at the registration form, nothing tells whether the address
+    has an account here (SPEC §3): the request limit of `client_address` and of the
+    address is counted first; an unactivated citizen registration is replaced (a fresh
+    link); for any other account the person is answered as if the link had been sent,
+    nothing is made or linked, and the owner is told by mail. The one exception is the
+    address the partner vouches for: its owner, as far as the partner's word goes
+    (the word that makes a free address live at once), is told plainly that it is
+    taken and may try another one; it would show anyway, as a free one logs in."""
     if not (remote.value("given_name") and remote.value("family_name")):
         return None, NAMES_MISSING
-    normalized = policy.normalize_email(email)
-    if db.session.scalar(select(Account.id).where(Account.email_normalized == normalized)):
-        return None, EMAIL_TAKEN
+    # About the identity just proven at the partner, not about the address.
     if linked_account(partner, remote.subject) is not None:
         return None, ALREADY_LINKED
+    if not request_limits.take(request_limits.Action.REGISTRATION, client_address, email):
+        return None, request_limits.EXCEEDED
+    normalized = policy.normalize_email(email)
     vouched = policy.normalize_email(remote.value("email") or "") == normalized
+    holder = email_change.holder(normalized)
+    if holder is not None and not registration.replaceable(holder):
+        if vouched:
+            return None, EMAIL_TAKEN
+        _tell_holder(holder, partner)
+        audit.record("account.registered", succeeded=False, email=email.strip(), method=METHOD,
+                     partner=partner.id, reason="address_taken")
+        db.session.commit()
+        return None, None
+    if holder is not None:
+        db.session.delete(holder)
+        # Before the new account with the same address is inserted.
+        db.session.flush()
     account = Account(email=email.strip(), email_normalized=normalized, status="active" if vouched else "pending")
     if vouched:
         account.activated_at = utcnow()
@@ -166,9 +192,21 @@ def create_account(partner: FederationPartner, remote: RemoteIdentity, email: st
         account.set_attribute("email", account.email, mail.level, source(partner))
         audit.record("account.activated", account_id=account.id, email=account.email, method=METHOD)
     else:
-        send_activation(account, link_for, carried)
+        registration.send_activation(account, link_for, carried)
     db.session.commit()
-    return account, None
+    return (account if vouched else None), None
+
+
+def _tell_holder(holder: Account, partner: FederationPartner) -> None:
+    """The owner of the address learns of the attempt, and how to use the other
+    state's Servicekonto here; an organisation's account not yet activated gets the
+    registration's notice (its own activation link is the way in)."""
+    if not holder.is_active:
+        registration.notify_holder(holder)
+        return
+    queue_template_mail(holder.email, _("Ihre E-Mail-Adresse wurde bei einer Anmeldung mit einem anderen "
+                                        "Servicekonto angegeben"),
+                        "federation_address_taken.txt", account=holder, partner_name=partner.name)
 
 
 # -- logins in flight ----------------------------------------------------------------------

@@ -175,14 +175,14 @@ def arrive(login_id):
         else:
             account, refusal = broker.create_account(
                 partner, remote, email, absolute_link("accounts.activate"),
-                carried=registration.continuation(login.record_id, login.next_url))
+                carried=registration.continuation(login.record_id, login.next_url),
+                client_address=request.remote_addr)
             if refusal:
                 errors["form"] = [refusal]
-            elif not account.is_active:
+            elif account is None:
                 for_service = login.record_id is not None
                 broker.finish(login)
-                return render_template("federation/activation_sent.html", email=account.email,
-                                       for_service=for_service)
+                return render_template("federation/activation_sent.html", email=email, for_service=for_service)
             else:
                 return _log_in(login, account, partner, remote)
     return render_template("federation/take_over.html", partner=partner, remote=remote, data=data, login=login,

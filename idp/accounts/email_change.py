@@ -40,12 +40,20 @@ class ChangeRequest:
 
 def address_in_use(normalized: str, except_account: str | None = None) -> bool:
     """Live accounts and registrations waiting for activation both hold their address."""
-    holder = _holder(normalized)
-    return holder is not None and holder.id != except_account
+    found = holder(normalized)
+    return found is not None and found.id != except_account
 
 
-def _holder(normalized: str) -> Account | None:
+def holder(normalized: str) -> Account | None:
+    """The account that holds the (normalised) address, live or waiting for activation."""
     return db.session.scalar(select(Account).where(Account.email_normalized == normalized))
+
+
+def tell_holder(account: Account) -> None:
+    """The owner of a taken address learns that someone tried to make it the address
+    of another account; whoever tried is answered as for a free address."""
+    queue_template_mail(account.email, _("Ihre E-Mail-Adresse wurde für ein anderes Servicekonto angegeben"),
+                        "email_change_attempt.txt", account=account)
 
 
 def pending_change(account: Account) -> str | None:
@@ -84,14 +92,13 @@ def request_change(account: Account, form: dict[str, str], link_for: Callable[[s
     # Issued in either case, so the pending change shown afterwards is the same.
     secret = links.issue_link(account, PURPOSE, VALIDITY, payload={"email": data["email"]})
     hours = int(VALIDITY.total_seconds() // 3600)
-    holder = _holder(policy.normalize_email(data["email"]))
-    if holder is None:
+    taken_by = holder(policy.normalize_email(data["email"]))
+    if taken_by is None:
         queue_template_mail(data["email"], _("Bestätigen Sie Ihre neue E-Mail-Adresse"), "email_change_confirm.txt",
                             account=account, link=link_for(secret), hours=hours, requested_by=requested_by)
     else:
         # The link is never sent; `confirm` would refuse the taken address anyway.
-        queue_template_mail(holder.email, _("Ihre E-Mail-Adresse wurde für ein anderes Servicekonto angegeben"),
-                            "email_change_attempt.txt", account=holder)
+        tell_holder(taken_by)
     queue_template_mail(account.email, _("Änderung Ihrer E-Mail-Adresse beantragt"), "email_change_notice.txt",
                         account=account, hours=hours, requested_by=requested_by, new_email=data["email"])
     db.session.commit()

@@ -174,9 +174,8 @@ def complete(draft: RegistrationDraft, link_for: Callable[[str], str], source: s
         return request_limits.EXCEEDED
     normalized = policy.normalize_email(data["email"])
     existing = db.session.scalar(select(Account).where(Account.email_normalized == normalized))
-    if existing is not None and existing.is_active:
-        queue_template_mail(existing.email, _("Registrierung mit Ihrer E-Mail-Adresse"), "already_registered.txt",
-                            account=existing)
+    if existing is not None and not replaceable(existing):
+        notify_holder(existing)
         audit.record("account.registered", succeeded=False, email=data["email"], reason="address_taken")
     else:
         account = existing or Account(email_normalized=normalized)
@@ -214,6 +213,26 @@ def complete(draft: RegistrationDraft, link_for: Callable[[str], str], source: s
     db.session.delete(draft)
     db.session.commit()
     return None
+
+
+def replaceable(account: Account) -> bool:
+    """An unactivated citizen registration is only a claim on its address until its
+    link is used: a newer registration replaces it. An organisation's pending account
+    is not: its administration vouches for the address, and the account carries the
+    membership, which a citizen's registration must never take over."""
+    return not account.is_active and account.kind == "citizen"
+
+
+def notify_holder(holder: Account) -> None:
+    """Tell the owner of a taken address that someone tried to register with it; the
+    person at the form sees the same as for a free address."""
+    if holder.is_active:
+        queue_template_mail(holder.email, _("Registrierung mit Ihrer E-Mail-Adresse"), "already_registered.txt",
+                            account=holder)
+    else:
+        # An organisation's account not yet activated: its activation link is the way in.
+        queue_template_mail(holder.email, _("Registrierung mit Ihrer E-Mail-Adresse"),
+                            "already_registered_pending.txt", account=holder)
 
 
 def continuation(record_id: str | None, next_url: str | None = None) -> dict | None:

@@ -70,4 +70,5 @@ def logout():
 
 @bp.route("/sitzung-abgelaufen")
 def expired():
-    return render_template("authn/expired.html")
+    """"Sitzung abgelaufen"; its new login leads back to the page the user was on."""
+    return render_template("authn/expired.html", next_url=web.safe_next(request.args.get("next")))

@@ -95,13 +95,21 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+def page_to_return_to() -> str | None:
+    """Where a login should lead back to: the page asked for, or for a form sent by
+    POST the page at its address, if there is one (whatever was sent is dropped: an
+    expired session keeps nothing half-submitted, SPEC §2)."""
+    if request.method not in ("GET", "HEAD") and "GET" not in getattr(request.url_rule, "methods", ()):
+        return None
+    return safe_next(request.full_path.rstrip("?"))
+
+
 def login_required(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
         if g.login_session is None:
-            if g.session_expired:
-                return redirect(url_for("authn.expired"))
-            return redirect(url_for("authn.login", next=request.full_path.rstrip("?")))
+            endpoint = "authn.expired" if g.session_expired else "authn.login"
+            return redirect(url_for(endpoint, next=page_to_return_to()))
         return view(*args, **kwargs)
 
     return wrapper

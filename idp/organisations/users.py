@@ -1,7 +1,18 @@
 """"Benutzer" (SPEC §6, seed 003): the administrators set up users and further
 administrators, who activate their account by a link valid 14 days and choose their
 password there; administrators edit their data, change their e-mail address (the
-new address confirms, as in "Mein Bereich") and delete them with a mail to them."""
+new address confirms, as in "Mein Bereich") and delete them with a mail to them.
+
+Anyone can register an organisation, so the administration's forms must not tell
+whether an address has a Servicekonto (SPEC §3). An address held by someone of the
+administrator's own organisation is refused plainly: the list of users shows it
+anyway. Any other taken address is answered like a free one, after the request limit
+has been counted, and its owner is told by mail instead; no account is made or
+changed for it. What remains visible is that no new user (or no changed address)
+appears in the list afterwards: an organisation can only list its own accounts, and a
+citizen's or another organisation's account must never join it. That signal costs a
+counted request each time, and each time the owner of the address learns of it.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -30,6 +41,7 @@ ACTIVATION_VALIDITY = timedelta(days=14)
 DATA_FIELDS = ("given_name", "family_name", "birth_date", "phone")
 NOT_CONFIRMED = _("Bitte bestätigen Sie, dass Sie dieses Servicekonto endgültig löschen möchten.")
 SAME_ADDRESS = _("Das ist bereits die E-Mail-Adresse dieser Person.")
+ALREADY_HERE = _("Diese E-Mail-Adresse gehört bereits zu einem Benutzer Ihrer Organisation.")
 NOT_YOURSELF = _("Ihr eigenes Servicekonto löschen Sie unter „Mein Bereich“ → „Servicekonto löschen“.")
 
 
@@ -71,17 +83,29 @@ def create(organisation: Organisation, form, link_for: Callable[[str], str], sou
     """"Neuer Benutzer": a pending account of the organisation and the activation mail
     (the invitation); `source` is the client address the request limit counts. The
     invited person has chosen no language yet: they get the inviting administrator's
-    (`locale`) until they choose their own."""
+    (`locale`) until they choose their own.
+
+    For an address that belongs to an account outside the organisation the result is
+    the same success without an account (see the module's docstring): its owner gets
+    a notice naming the organisation, and the account stays as it is."""
     data, admin = _entered(form)
     errors = policy.validate_person(data, admin)
-    if "email" not in errors and email_change.address_in_use(account_policy.normalize_email(data["email"])):
-        errors["email"] = [email_change.TAKEN]
+    if "email" not in errors and _held_here(organisation, data["email"]):
+        errors["email"] = [ALREADY_HERE]
     if not errors and not request_limits.take(request_limits.Action.INVITATION, source, data["email"]):
         errors["form"] = [request_limits.EXCEEDED]
     if errors:
         return Result(data, errors)
-    account = Account(email=data["email"], email_normalized=account_policy.normalize_email(data["email"]),
-                      kind=ACCOUNT_KIND, status="pending", locale=locale)
+    normalized = account_policy.normalize_email(data["email"])
+    if (holder := email_change.holder(normalized)) is not None:
+        queue_template_mail(holder.email, _("Ihre E-Mail-Adresse wurde für ein Servicekonto Business angegeben"),
+                            "org_invitation_attempt.txt", account=holder, organisation_name=organisation.name)
+        audit.record("organisation.member_added", succeeded=False, organisation_id=organisation.id,
+                     email=data["email"], reason="address_taken")
+        db.session.commit()
+        return Result(data)
+    account = Account(email=data["email"], email_normalized=normalized, kind=ACCOUNT_KIND, status="pending",
+                      locale=locale)
     _set_person(account, data)
     db.session.add(account)
     db.session.flush()
@@ -91,6 +115,13 @@ def create(organisation: Organisation, form, link_for: Callable[[str], str], sou
                  email=account.email, admin=admin)
     db.session.commit()
     return Result(data, account=account)
+
+
+def _held_here(organisation: Organisation, email: str) -> bool:
+    """Whether the address belongs to someone of `organisation`, whom its
+    administrators see in the list anyway."""
+    holder = email_change.holder(account_policy.normalize_email(email))
+    return holder is not None and member_of(organisation, holder.id) is not None
 
 
 def send_activation(account: Account, organisation: Organisation, link_for: Callable[[str], str]) -> None:
@@ -160,23 +191,31 @@ def request_email_change(member: OrganisationMember, form, confirm_link: Callabl
                          source: str | None = None) -> email_change.ChangeRequest:
     """An active user confirms the new address as in "Mein Bereich" (link to the new
     address, login with the old one); a user who has not activated yet has no password
-    to confirm with, so the activation link simply goes to the new address instead."""
+    to confirm with, so the activation link simply goes to the new address instead.
+    Either way an address taken outside the organisation is answered like a free one
+    (see the module's docstring): its owner is told, and nothing changes."""
     account = member.account
     result = email_change.check_request(account, form)
     if problems := policy.check_org_email(result.data["email"]):
         result.errors["email"] = problems
     elif result.errors.get("email") == [email_change.SAME_ADDRESS]:
         result.errors["email"] = [SAME_ADDRESS]
-    elif email_change.address_in_use(account_policy.normalize_email(result.data["email"]), account.id):
-        # As when the user was added: the organisation's administration is told.
-        result.errors["email"] = [email_change.TAKEN]
+    elif not result.errors and _held_here(member.organisation, result.data["email"]):
+        result.errors["email"] = [ALREADY_HERE]
     if result.errors:
         return result
     if account.is_active:
+        # Counts the request limit and answers a taken address like a free one itself.
         return email_change.request_change(account, form, confirm_link, requested_by=member.organisation.name,
                                            source=source)
-    email_change.set_address(account, result.data["email"])
-    send_activation(account, member.organisation, activation_link_for)
+    if not request_limits.take(request_limits.Action.EMAIL_CHANGE, source, result.data["email"]):
+        result.errors["form"] = [request_limits.EXCEEDED]
+        return result
+    if (holder := email_change.holder(account_policy.normalize_email(result.data["email"]))) is not None:
+        email_change.tell_holder(holder)
+    else:
+        email_change.set_address(account, result.data["email"])
+        send_activation(account, member.organisation, activation_link_for)
     db.session.commit()
     return result
 

@@ -6,8 +6,12 @@ from datetime import timedelta
 import pytest
 
 from idp import timeutil
+from idp.accounts.models import Account
+from idp.extensions import db
 from idp.maintenance import purge_expired
+from idp.organisations.models import OrganisationMember
 from tests.conftest import Browserless
+from tests.organisations.support import add_member, make_organisation
 from tests.support.flows import location, path_of
 from tests.support.registration import (ACTIVATION_SUBJECT, FORM, WRONG_CREDENTIALS, activate, activation_path,
                                         can_log_in, register)
@@ -135,6 +139,27 @@ def test_registered_address_gets_a_notice_instead_and_nothing_is_revealed(app, u
     # The account is unchanged: the old password works, the new one does not.
     assert can_log_in(app, password="ABab1234")
     assert not can_log_in(app, password=FORM["password"])
+
+
+def test_a_pending_organisation_users_address_is_not_taken_over(app, user_agent, mailbox):
+    """An invited user's account waits for its own activation link: a citizen's
+    registration with that address neither replaces it nor reveals it."""
+    org = make_organisation(app)
+    invited = add_member(app, org.organisation_id, "erika@example.org", active=False)
+    fresh = without_csrf_token(register(Browserless(app), email="max@example.org").text)
+    taken = without_csrf_token(register(user_agent, email="erika@example.org").text)
+    assert taken == fresh
+    notice = mailbox.wait_for("erika@example.org", "Registrierung mit Ihrer E-Mail-Adresse")
+    assert "noch nicht aktiviert" in notice.body and "/registrierung/aktivieren/" not in notice.body
+    assert not [m for m in mailbox.mails
+                if "erika@example.org" in [t.lower() for t in m.to] and m.subject == ACTIVATION_SUBJECT]
+    with app.app_context():
+        account = db.session.get(Account, invited)
+        member = db.session.get(OrganisationMember, invited)
+        assert (account.kind, account.status, account.password_hash) == ("organisation", "pending", None)
+        assert member.organisation_id == org.organisation_id
+        assert db.session.query(Account).filter_by(email_normalized="erika@example.org").count() == 1
+    assert not can_log_in(app)
 
 
 # -- purge -----------------------------------------------------------------------------------------

@@ -4,8 +4,9 @@ from datetime import timedelta
 
 from idp import timeutil
 from idp.loa import Level
-from tests.conftest import Browserless
+from tests.conftest import Browserless, csrf_from, query_of
 from tests.support.flows import location, path_of, refresh, tokens, userinfo
+from tests.support.pages import link_to
 from tests.support.sessions import log_in_at_level
 
 EXPIRED_TITLE = "Sitzung abgelaufen"
@@ -31,7 +32,8 @@ def assert_expired(user_agent):
     r = home(user_agent)
     assert path_of(location(r)) == "/sitzung-abgelaufen"
     page = user_agent.get(location(r))
-    assert EXPIRED_TITLE in page.text and "Erneut anmelden" in page.text and 'href="/anmelden"' in page.text
+    assert EXPIRED_TITLE in page.text and "Erneut anmelden" in page.text
+    assert link_to(page.text, "Erneut anmelden") == "/anmelden?next=/mein-bereich"
     r = home(user_agent)
     assert path_of(location(r)) == "/anmelden"
 
@@ -100,6 +102,53 @@ def test_hoch_session_ends_after_30_minutes_however_active(app, user_agent, make
         assert_logged_in(user_agent)
     at(31)
     assert_expired(user_agent)
+
+
+def expired_at(user_agent, response):
+    """Follow the way to "Sitzung abgelaufen"; the address its new login leads to."""
+    assert path_of(location(response)) == "/sitzung-abgelaufen"
+    page = user_agent.get(location(response))
+    assert EXPIRED_TITLE in page.text
+    return link_to(page.text, "Erneut anmelden")
+
+
+def test_the_new_login_after_an_expired_session_returns_to_the_page(user_agent, make_account):
+    make_account()
+    user_agent.login()
+    at(21)
+    again = expired_at(user_agent, user_agent.get("/mein-bereich/datenzugriff?seite=2"))
+    assert query_of(again)["next"] == "/mein-bereich/datenzugriff?seite=2"
+    r = user_agent.submit(again, {"email": "erika@example.org", "password": "ABab1234"})
+    assert location(r) == "/mein-bereich/datenzugriff?seite=2"
+
+
+def test_a_form_sent_after_the_session_expired_returns_to_its_page_not_to_the_sending(app, user_agent,
+                                                                                     make_account):
+    make_account()
+    user_agent.login()
+    form = user_agent.get("/mein-bereich/profil").text
+    at(21)
+    r = user_agent.post("/mein-bereich/profil", data={"given_name": "Eva", "csrf_token": csrf_from(form)})
+    again = expired_at(user_agent, r)
+    assert query_of(again)["next"] == "/mein-bereich/profil"
+    r = user_agent.submit(again, {"email": "erika@example.org", "password": "ABab1234"})
+    assert location(r) == "/mein-bereich/profil"
+    assert "Erika" in user_agent.get("/mein-bereich/profil").text  # nothing half-submitted was kept
+
+
+def test_a_post_only_address_is_no_page_to_return_to(user_agent, make_account):
+    make_account()
+    user_agent.login()
+    form = user_agent.get("/mein-bereich/datenzugriff").text
+    at(21)
+    r = user_agent.post("/mein-bereich/datenzugriff/verlauf/loeschen", data={"csrf_token": csrf_from(form)})
+    assert expired_at(user_agent, r) == "/anmelden"
+
+
+def test_the_expired_page_offers_only_local_pages(user_agent):
+    for target in ("//evil.example/", "https://evil.example/", "/\\evil.example"):
+        page = user_agent.get("/sitzung-abgelaufen", query_string={"next": target})
+        assert link_to(page.text, "Erneut anmelden") == "/anmelden"
 
 
 def test_expired_session_sends_an_authorization_request_to_the_login(user_agent, make_account, make_client):

@@ -90,7 +90,7 @@ def test_an_administrator_never_reaches_the_users_of_another_organisation(app, u
     ({"is_admin": "ja", "phone": "040 1234567", "birth_date": "01.01.2015"}, "birth_date",
      "Administratoren müssen volljährig sein"),
     ({"email": "bärbel@muster.example"}, "email", "keine Umlaute"),
-    ({"email": ADMIN}, "email", "Diese E-Mail-Adresse kann nicht verwendet werden"),
+    ({"email": ADMIN}, "email", "Diese E-Mail-Adresse gehört bereits zu einem Benutzer Ihrer Organisation"),
     ({"given_name": ""}, "given_name", "Vornamen"),
 ])
 def test_new_user_refusals_keep_the_entries(app, user_agent, mailbox, overrides, field, message):
@@ -260,7 +260,7 @@ def test_an_address_change_refuses_umlauts_and_taken_addresses(app, user_agent):
     umlaut = user_agent.submit(url, {"email": "jürgen@muster.example", "email_repeat": "jürgen@muster.example"})
     assert umlaut.status_code == 400 and "keine Umlaute" in umlaut.text
     taken = user_agent.submit(url, {"email": ADMIN, "email_repeat": ADMIN})
-    assert taken.status_code == 400 and "kann nicht verwendet werden" in taken.text
+    assert taken.status_code == 400 and "bereits zu einem Benutzer Ihrer Organisation" in taken.text
     same = user_agent.submit(url, {"email": USER, "email_repeat": USER})
     assert same.status_code == 400 and "bereits die E-Mail-Adresse dieser Person" in same.text
     assert account(app, org.members[USER]).email == USER
