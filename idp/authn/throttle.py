@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, String, delete, insert, select, update
+from sqlalchemy import Integer, String, case, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -164,19 +164,20 @@ def _claim(counters, rows, now) -> bool:
 def succeeded(counters: tuple[Counter, ...]) -> None:
     """The password was right: the back-off starts again, and the address gets its
     claim back (a shared office address must not fill up with successful logins).
-    In the caller's transaction."""
-    for counter in counters:
-        if counter.strict:
-            db.session.execute(update(LoginBackoff).where(
-                LoginBackoff.key == counter.key, LoginBackoff.failures > 0).values(
-                failures=LoginBackoff.failures - 1, not_before=None, version=LoginBackoff.version + 1))
-        else:
-            db.session.execute(delete(LoginBackoff).where(LoginBackoff.key == counter.key))
+    In the caller's transaction, one statement on every login. The rows stay (`purge`
+    removes them a day after the last attempt): the next login updates them instead of
+    inserting them anew, and the claims of attempts running alongside see a new
+    version instead of a missing row."""
+    strict = [c.key for c in counters if c.strict]
+    db.session.execute(update(LoginBackoff).where(
+        LoginBackoff.key.in_([c.key for c in counters]), LoginBackoff.failures > 0).values(
+        failures=case((LoginBackoff.key.in_(strict), LoginBackoff.failures - 1), else_=0),
+        not_before=None, version=LoginBackoff.version + 1))
 
 
 def clear(email: str) -> None:
     """End the account's back-off (reset link, deletion), in the caller's transaction."""
-    succeeded((account_counter(email),))
+    db.session.execute(delete(LoginBackoff).where(LoginBackoff.key == account_counter(email).key))
 
 
 def recent_failures(email: str, address: str) -> tuple[int, int]:
