@@ -110,9 +110,10 @@ def process(cmd: list[str], env: dict | None = None, stdin=None):
         except subprocess.TimeoutExpired:
             proc.kill()
         log.seek(0)
-        errors = [line for line in log.read().splitlines() if "Error" in line or "Traceback" in line]
+        errors = [line for line in log.read().splitlines() if "Error" in line]
         if errors:
-            print(f"{cmd[1] if len(cmd) > 1 else cmd[0]} logged errors, e.g.: {errors[:3]}", file=sys.stderr)
+            print(f"{cmd[1] if len(cmd) > 1 else cmd[0]} logged {len(errors)} errors, e.g.: {errors[:3]}",
+                  file=sys.stderr)
         log.close()
 
 
