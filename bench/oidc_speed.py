@@ -9,10 +9,11 @@ processes pinned to CPU 0 as well). Figures are medians of the runs. Also printe
 SQL statements, commits and file opens per request of the IdP (counted inside its
 process), and its resident memory after each run (flat: nothing grows under load).
 
-Password logins are measured twice: all connections logging in to one account from
-one address (the worst case: every attempt updates the same back-off rows), and
-spread over SPREAD_ACCOUNTS accounts, each from an address of its own (behind a
-trusted reverse proxy, as in production).
+Password logins are measured three times: all connections logging in to one account
+from one address (the worst case: every attempt updates the same two back-off rows);
+to SPREAD_ACCOUNTS accounts from one address (an office behind one address: they
+share the address's row); and to SPREAD_ACCOUNTS accounts, each from an address of
+its own (X-Forwarded-For from a trusted reverse proxy, as in production).
 
     .venv/bin/python bench/oidc_speed.py [--db sqlite|postgresql|both] [--seconds 3] [--runs 3]
     .venv/bin/python bench/oidc_speed.py --only "password login"   # only the rows whose name holds it
@@ -53,7 +54,9 @@ CONNECTIONS = 16
 REDIRECT_URI = "http://127.0.0.1:9/callback"
 EMAIL, PASSWORD = "erika@example.org", "ABab1234-Bench"
 SPREAD_ACCOUNTS = 64
-LOGIN_ONE, LOGIN_SPREAD = "password login (1 account, worst case)", f"password login ({SPREAD_ACCOUNTS} accounts)"
+LOGIN_ONE = "password login (1 account, 1 address: worst case)"
+LOGIN_OFFICE = f"password login ({SPREAD_ACCOUNTS} accounts, 1 address)"
+LOGIN_SPREAD = f"password login ({SPREAD_ACCOUNTS} accounts, {SPREAD_ACCOUNTS} addresses)"
 VERIFIER = "bench-" + "v" * 60
 SPREAD_EMAILS = [f"buerger{n:02}@example.org" for n in range(SPREAD_ACCOUNTS)]
 CHALLENGE = base64.urlsafe_b64encode(hashlib.sha256(VERIFIER.encode()).digest()).rstrip(b"=").decode()
@@ -406,10 +409,10 @@ with app.app_context():
         cookies, body, token = self.login_form
         headers = {**FORM, "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
         loads[LOGIN_ONE] = Load("POST", "/anmelden", headers, body)
+        spread = [urlencode({"email": email, "password": PASSWORD, "csrf_token": token}) for email in SPREAD_EMAILS]
+        loads[LOGIN_OFFICE] = Load("POST", "/anmelden", headers, turns=[({}, body) for body in spread])
         loads[LOGIN_SPREAD] = Load("POST", "/anmelden", headers, turns=[
-            ({"X-Forwarded-For": f"10.0.{n // 250}.{n % 250 + 1}"},
-             urlencode({"email": email, "password": PASSWORD, "csrf_token": token}))
-            for n, email in enumerate(SPREAD_EMAILS)])
+            ({"X-Forwarded-For": f"10.0.{n // 250}.{n % 250 + 1}"}, body) for n, body in enumerate(spread)])
         return loads
 
 
@@ -450,7 +453,7 @@ def common_loads(target, jwks_path: str, userinfo_path: str, count: int) -> dict
 
 # -- the measurement ---------------------------------------------------------------------------------
 ORDER = ["discovery", "JWKS", "refresh (rotation)", "code exchange", "client credentials", "userinfo",
-         LOGIN_ONE, LOGIN_SPREAD, "hello"]
+         LOGIN_ONE, LOGIN_OFFICE, LOGIN_SPREAD, "hello"]
 
 
 def measure(target: Target, seconds: float, runs: int, count: int, workdir: Path, only: str = "") -> dict:
@@ -538,7 +541,7 @@ def main() -> None:
             print(table(results, hello))
             print("\nper request of the IdP (statements / commits / file opens):")
             for endpoint, cost in mine["costs"].items():
-                print(f"  {endpoint:38} {cost['statements']:6.2f} / {cost['commits']:5.2f} / {cost['file_opens']:5.2f}")
+                print(f"  {endpoint:50} {cost['statements']:6.2f} / {cost['commits']:5.2f} / {cost['file_opens']:5.2f}")
             print("resident memory of the IdP after each run: "
                   + ", ".join(f"{kib / 1024:.0f} MiB" for kib in mine["rss"]) + "\n")
 

@@ -12,8 +12,8 @@ from ..authn.eid import Purpose
 from ..authn.eid_views import begin
 from ..authn.password import PasswordBackend
 from ..authn.views import after_login
-from ..i18n import _
 from ..extensions import db
+from ..i18n import _
 from ..oidc import authorize
 from ..security import uniform_duration
 from ..loa import Level

@@ -52,7 +52,6 @@ def refused(method: str, reason: str, **columns) -> None:
 
 @dataclass(frozen=True)
 class Login:
-    session: sessions.LoginSession
     secret: str  # for the session cookie
     devices: list[str]  # the browser's known-device tokens to keep, this account's first
 
@@ -67,10 +66,10 @@ def log_in(identity: Identity, client_id: str | None = None, devices_seen: list[
     not at all."""
     account = resolve_account(identity)
     level = session_level(identity, account)
-    session, secret = sessions.create(account.id, level, identity.method, identity.amr)
+    _session, secret = sessions.create(account.id, level, identity.method, identity.amr)
     audit.record("login.succeeded", account_id=account.id, client_id=client_id, method=identity.method,
                  level=Level(level).word)
     tokens = devices.remember(account.id, devices_seen or [])
     db.session.commit()
     metrics.count_login(identity.method, Level(level).word)
-    return Login(session, secret, tokens)
+    return Login(secret, tokens)
