@@ -371,8 +371,7 @@ with app.app_context():
     print(json.dumps({"client_id": client.client_id, "secret": secret}))
 """
         out = subprocess.run([sys.executable, "-c", script, EMAIL, PASSWORD, REDIRECT_URI, *SPREAD_EMAILS],
-                             env=env, cwd=REPO,
-                             capture_output=True, text=True, check=True)
+                             env=env, cwd=REPO, capture_output=True, text=True, check=True)
         registered = json.loads(out.stdout.strip().splitlines()[-1])
         self.client_id, self.secret = registered["client_id"], registered["secret"]
 
@@ -523,8 +522,7 @@ def main() -> None:
         references = {}
         # The reference servers only where they have something to compare (the hello
         # world for the ratios); oidc-provider has no password login to measure.
-        wanted = [cls for cls in (Hello, OidcProvider)
-                  if cls is Hello or any(args.only in name for name in ORDER[:6])]
+        wanted = [cls for cls in (Hello, OidcProvider) if cls is Hello or any(args.only in name for name in TARGETS)]
         for cls in wanted:
             with ExitStack() as stack:
                 target = cls(stack)
