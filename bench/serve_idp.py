@@ -53,7 +53,9 @@ def main(port: int) -> None:
     event.listen(engine, "before_cursor_execute", lambda *a: _count("statements"))
     event.listen(engine, "commit", lambda *a: _count("commits"))
     sys.addaudithook(_audit)
-    serve(Counting(app), host="127.0.0.1", port=port, threads=4, _quiet=True)
+    # X-Forwarded-For is the app's to judge (SERVICEKONTO_TRUSTED_PROXIES), as behind
+    # gunicorn in production: waitress would drop it before the app sees it.
+    serve(Counting(app), host="127.0.0.1", port=port, threads=4, clear_untrusted_proxy_headers=False, _quiet=True)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, current_app, g, redirect, render_template
 
 from federation.saml.errors import SamlError
 from idp.accounts.models import Account
-from idp.authn import core, web
+from idp.authn import web
 from idp.authn.identity import AuthenticationFailed
 from idp.authn.views import after_login
 from idp.extensions import csrf, db
@@ -159,12 +159,10 @@ def arrive(login_id):
     if purpose == "register":
         return _register(certificate)
     try:
-        login_session, login_secret = core.log_in(ElsterBackend().authenticate(certificate=certificate),
-                                                  client_id=authorize.client_id_of(record_id))
+        web.log_in(ElsterBackend().authenticate(certificate=certificate), client_id=authorize.client_id_of(record_id))
     except AuthenticationFailed as exc:
         db.session.rollback()
         return failed(str(exc))
-    web.start_login_session(login_secret, login_session.account_id)
     return after_login(record_id, next_url)
 
 

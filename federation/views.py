@@ -14,7 +14,7 @@ from flask import Blueprint, abort, current_app, g, redirect, render_template, r
 from idp.accounts import policy, registration
 from idp.accounts.models import Account
 from idp.accounts.links import absolute_link
-from idp.authn import core, web
+from idp.authn import web
 from idp.authn.identity import AuthenticationFailed
 from idp.authn.views import after_login
 from idp.extensions import csrf, db
@@ -194,12 +194,10 @@ def arrive(login_id):
 def _log_in(login, account, partner, remote):
     record_id, next_url = login.record_id, login.next_url
     try:
-        _, secret = core.log_in(broker.identity(account, partner, remote),
-                                client_id=authorize.client_id_of(record_id))
+        web.log_in(broker.identity(account, partner, remote), client_id=authorize.client_id_of(record_id))
     except AuthenticationFailed as exc:
         return failed(str(exc))
     broker.finish(login)
-    web.start_login_session(secret, account.id)
     return after_login(record_id, next_url)
 
 

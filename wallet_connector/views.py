@@ -173,8 +173,7 @@ def _log_in(tx, claims: dict, must_be: str | None = None):
     except AuthenticationFailed as exc:
         return _refused_at_finish(tx, str(exc))
     _taken(tx)
-    login_session, secret = core.log_in(identity, client_id=authorize.client_id_of(record_id))
-    web.start_login_session(secret, login_session.account_id)
+    web.log_in(identity, client_id=authorize.client_id_of(record_id))
     return after_login(record_id, next_url)
 
 

@@ -6,12 +6,13 @@ from typing import Callable
 from flask import Blueprint, Response, g, redirect, render_template, request, session, url_for
 
 from .. import language
-from ..authn import core, web
+from ..authn import web
 from ..authn.identity import AuthenticationFailed, Identity
 from ..authn.eid import Purpose
 from ..authn.eid_views import begin
 from ..authn.password import PasswordBackend
 from ..authn.views import after_login
+from ..extensions import db
 from ..i18n import _
 from ..oidc import authorize
 from ..security import uniform_duration
@@ -160,9 +161,7 @@ def activation_page(secret: str, activate_link: Callable[[str], tuple[Account | 
         return render_template(failed_template, message=messages[problem]), 400
     # Opening the link proves the mailbox and logs the user in (SPEC §3); a one-time
     # secret by mail is worth no more than niedrig.
-    _login, cookie_secret = core.log_in(Identity(method="activation", amr=("otp",), ceiling=Level.NIEDRIG,
-                                            account_id=account.id))
-    web.start_login_session(cookie_secret, account.id)
+    web.log_in(Identity(method="activation", amr=("otp",), ceiling=Level.NIEDRIG, account_id=account.id))
     return landing() if callable(landing) else redirect(landing)
 
 
@@ -220,12 +219,13 @@ def confirm_email(secret):
         except AuthenticationFailed as exc:
             errors["form"] = [str(exc)]
         else:
+            # The password was right: its attempt is given back, whatever becomes of the change.
+            db.session.commit()
             new_email = link.payload["email"]
             if refusal := email_change.confirm(link, identity.account_id):
                 errors["form"] = [refusal]
             else:
-                _login, cookie_secret = core.log_in(identity)
-                web.start_login_session(cookie_secret, identity.account_id)
+                web.log_in(identity)
                 return render_template("accounts/email_changed.html", new_email=new_email)
     return render_template("accounts/email_confirm.html", secret=secret, new_email=link.payload["email"],
                            errors=errors, email=email), 400 if errors else 200

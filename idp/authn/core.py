@@ -6,19 +6,22 @@ the account to its organisation (an ELSTER organisation certificate, SPEC §2).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from .. import audit
 from ..accounts.models import Account
 from ..extensions import db
 from ..i18n import _
 from ..loa import Level
 from ..observability import metrics
-from . import sessions
+from . import devices, sessions
 from .identity import AuthenticationFailed, Identity
 
 
 def resolve_account(identity: Identity) -> Account:
     if identity.account_id is not None:
-        account = db.session.get(Account, identity.account_id)
+        account = identity.account if identity.account is not None and identity.account.id == identity.account_id \
+            else db.session.get(Account, identity.account_id)
         if account is not None and account.is_active:
             return account
     refused(identity.method, "no_account", account_id=identity.account_id)
@@ -47,13 +50,26 @@ def refused(method: str, reason: str, **columns) -> None:
     db.session.commit()
 
 
-def log_in(identity: Identity, client_id: str | None = None) -> tuple[sessions.LoginSession, str]:
-    """`client_id`: the online service whose authorization request the login answers."""
+@dataclass(frozen=True)
+class Login:
+    secret: str  # for the session cookie
+    devices: list[str]  # the browser's known-device tokens to keep, this account's first
+
+
+def log_in(identity: Identity, client_id: str | None = None, devices_seen: list[str] | None = None) -> Login:
+    """`client_id`: the online service whose authorization request the login answers;
+    `devices_seen`: the browser's known-device tokens (`devices`), its token for this
+    account renewed or a new one made.
+
+    One commit: the session, its audit event, the known device and what the back end
+    left in the transaction (a password attempt given back) are stored together or
+    not at all."""
     account = resolve_account(identity)
     level = session_level(identity, account)
-    session, secret = sessions.create(account.id, level, identity.method, identity.amr)
+    _session, secret = sessions.create(account.id, level, identity.method, identity.amr)
     audit.record("login.succeeded", account_id=account.id, client_id=client_id, method=identity.method,
                  level=Level(level).word)
+    tokens = devices.remember(account.id, devices_seen or [])
     db.session.commit()
     metrics.count_login(identity.method, Level(level).word)
-    return session, secret
+    return Login(secret, tokens)

@@ -80,10 +80,9 @@ def _log_in(result: eid.CardResult, must_be: str | None = None):
             core.refused(identity.method, "other_account", account_id=must_be)
             raise AuthenticationFailed(
                 _("Dieser Ausweis gehört nicht zu dem Servicekonto, mit dem Sie angemeldet sind."))
-        login_session, secret = core.log_in(identity, client_id=authorize.client_id_of(tx.record_id))
+        web.log_in(identity, client_id=authorize.client_id_of(tx.record_id))
     except AuthenticationFailed as exc:
         return render_template("authn/eid_failed.html", message=str(exc), retry=retry), 400
-    web.start_login_session(secret, login_session.account_id)
     return after_login(tx.record_id, tx.next_url)
 
 

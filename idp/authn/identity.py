@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..loa import Level
+
+if TYPE_CHECKING:
+    from ..accounts.models import Account
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,10 @@ class Identity:
     # How well this login itself proves the account's tie to its organisation (an
     # organisation certificate linked to the account), whoever the person is.
     organisation_binding: Level = Level.NIEDRIG
+    # The account row, when the back end has loaded it in this transaction: the core
+    # uses it instead of loading it again (the session keeps unchanged rows only
+    # while someone holds them).
+    account: Account | None = field(default=None, compare=False, repr=False)
 
 
 class AuthenticationFailed(Exception):

@@ -28,7 +28,11 @@ class PasswordBackend(LoginBackend):
         """Check e-mail and password. The attempt counts against the client `address`
         and against the account, or, from a browser that logged in to the account
         before (`devices_seen`: its known-device tokens), against that device; while
-        one of them waits, nothing is checked."""
+        one of them waits, nothing is checked.
+
+        The attempt is counted and committed before the check. A right password gives
+        it back in the caller's transaction: the caller commits that, with the login
+        it starts (`core.log_in`) or at once (`check_current_password`)."""
         device = devices.find(devices_seen or [], email)
         own = throttle.device_counter(device.token_hash) if device else throttle.account_counter(email)
         attempt = throttle.attempt((own, throttle.address_counter(address)))
@@ -42,10 +46,7 @@ class PasswordBackend(LoginBackend):
             audit.record("login.failed", succeeded=False, email=email, method=self.name, reason="credentials")
             db.session.commit()
             raise
-        # Committed at once: the attempt was counted before the check, and a form that
-        # is refused for another reason (a weak new password) must not leave it counted.
         throttle.succeeded(attempt.counters)
-        db.session.commit()
         return identity
 
     def _verify(self, email: str, password: str) -> Identity:
@@ -59,7 +60,8 @@ class PasswordBackend(LoginBackend):
             raise AuthenticationFailed(WRONG_CREDENTIALS)
         if passwords.needs_rehash(stored):
             account.password_hash = passwords.hash_password(password)
-        return Identity(method=self.name, amr=("pwd",), ceiling=Level.SUBSTANZIELL, account_id=account.id)
+        return Identity(method=self.name, amr=("pwd",), ceiling=Level.SUBSTANZIELL, account_id=account.id,
+                        account=account)
 
 
 WRONG_CURRENT_PASSWORD = _("Das Passwort ist nicht korrekt.")
@@ -79,4 +81,7 @@ def check_current_password(account: Account, password: str, address: str, *,
         return str(exc)
     except AuthenticationFailed:
         return WRONG_CURRENT_PASSWORD
+    # The attempt given back at once: a form refused for another reason (a weak new
+    # password) must not leave it counted.
+    db.session.commit()
     return None

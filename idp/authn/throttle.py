@@ -16,7 +16,11 @@ e-mails in clear):
 An attempt counts as a failure before the password is checked, claimed by
 compare-and-set on the rows' version and committed at once, so requests in parallel
 worker processes get no more guesses than one after the other; a success gives the
-claim back. The password-reset link (`clear`) ends the account's back-off.
+claim back. Where the database has row locks (PostgreSQL), the rows are locked as they
+are read, so that attempts at once (an office behind one address) wait for each other
+briefly instead of colliding until one is refused; every writer takes them in the
+order of their keys, so none waits for another in a circle. The password-reset link
+(`clear`) ends the account's back-off.
 
 `LoginFailure` is the older table of single events, still used by `request_limits`.
 """
@@ -128,7 +132,8 @@ def attempt(counters: tuple[Counter, ...]) -> Attempt:
         now = utcnow()
         rows = {row.key: row for row in db.session.execute(select(
             LoginBackoff.key, LoginBackoff.failures, LoginBackoff.first_at, LoginBackoff.last_at,
-            LoginBackoff.not_before, LoginBackoff.version).where(LoginBackoff.key.in_(keys)))}
+            LoginBackoff.not_before, LoginBackoff.version).where(LoginBackoff.key.in_(keys))
+            .order_by(LoginBackoff.key).with_for_update())}
         waiting = [row.not_before for row in rows.values() if row.not_before and row.not_before > now]
         if waiting:
             return Attempt(counters, refused_until=max(waiting))
@@ -138,6 +143,10 @@ def attempt(counters: tuple[Counter, ...]) -> Attempt:
     return Attempt(counters, refused_until=utcnow() + FIRST_WAIT)
 
 
+def _in_lock_order(counters: tuple[Counter, ...]) -> list[Counter]:
+    return sorted(counters, key=lambda c: c.key)
+
+
 class _Collision(Exception):
     pass
 
@@ -145,7 +154,7 @@ class _Collision(Exception):
 def _claim(counters, rows, now) -> bool:
     try:
         with db.session.begin_nested():
-            for counter in counters:
+            for counter in _in_lock_order(counters):
                 row = rows.get(counter.key)
                 values = _counted(counter, row, now)
                 if row is None:
@@ -164,19 +173,20 @@ def _claim(counters, rows, now) -> bool:
 def succeeded(counters: tuple[Counter, ...]) -> None:
     """The password was right: the back-off starts again, and the address gets its
     claim back (a shared office address must not fill up with successful logins).
-    In the caller's transaction."""
-    for counter in counters:
-        if counter.strict:
-            db.session.execute(update(LoginBackoff).where(
-                LoginBackoff.key == counter.key, LoginBackoff.failures > 0).values(
-                failures=LoginBackoff.failures - 1, not_before=None, version=LoginBackoff.version + 1))
-        else:
-            db.session.execute(delete(LoginBackoff).where(LoginBackoff.key == counter.key))
+    In the caller's transaction. The rows stay (`purge` removes them a day after the
+    last attempt): the next login updates them instead of inserting them anew, and
+    claims running alongside see a new version instead of a missing row."""
+    # Row by row, in the order of their keys like every writer (see above).
+    for counter in _in_lock_order(counters):
+        db.session.execute(update(LoginBackoff).where(
+            LoginBackoff.key == counter.key, LoginBackoff.failures > 0).values(
+            failures=LoginBackoff.failures - 1 if counter.strict else 0, not_before=None,
+            version=LoginBackoff.version + 1))
 
 
 def clear(email: str) -> None:
     """End the account's back-off (reset link, deletion), in the caller's transaction."""
-    succeeded((account_counter(email),))
+    db.session.execute(delete(LoginBackoff).where(LoginBackoff.key == account_counter(email).key))
 
 
 def recent_failures(email: str, address: str) -> tuple[int, int]:

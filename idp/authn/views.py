@@ -6,7 +6,7 @@ from flask import Blueprint, g, redirect, render_template, request, url_for
 from ..accounts.policy import check_email
 from ..i18n import _
 from ..oidc import authorize
-from . import core, web
+from . import web
 from .identity import AuthenticationFailed
 from .logout import end_session
 from .password import PasswordBackend
@@ -44,11 +44,10 @@ def login():
                 identity = password_backend.authenticate(email=email, password=password,
                                                          address=request.remote_addr or "",
                                                          devices_seen=web.known_device_tokens())
-                login_session, secret = core.log_in(identity, client_id=record.client_id if record else None)
+                web.log_in(identity, client_id=record.client_id if record else None)
             except AuthenticationFailed as exc:
                 errors["form"] = [str(exc)]
             else:
-                web.start_login_session(secret, login_session.account_id)
                 return after_login(record_id, next_url)
     status = 200 if not errors else 400
     return render_template("authn/login.html", errors=errors, email=email, record=record,

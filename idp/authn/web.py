@@ -8,9 +8,9 @@ from flask import after_this_request, current_app, g, redirect, render_template,
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from .. import language
-from ..extensions import db
 from ..loa import Level
-from . import devices, sessions
+from . import core, devices, sessions
+from .identity import Identity
 from .levels import remedy
 
 SESSION_KEY = "login"
@@ -30,12 +30,16 @@ def load_login_session() -> None:
     g.login_session = login
 
 
-def start_login_session(secret: str, account_id: str) -> None:
+def log_in(identity: Identity, client_id: str | None = None) -> None:
+    """Log this browser in (`core.log_in`, which raises AuthenticationFailed when the
+    identity has no account): the session cookie, and from now on the browser is a
+    known device for the account."""
+    login = core.log_in(identity, client_id=client_id, devices_seen=known_device_tokens())
     # A new login never reuses anything from the cookie before it but its language.
     _clear_session()
-    session[SESSION_KEY] = secret
+    session[SESSION_KEY] = login.secret
     session.permanent = False
-    remember_device(account_id)
+    _keep_devices(login.devices)
 
 
 # -- known devices (`devices`): a cookie of its own, as it outlives every session ----------
@@ -58,10 +62,7 @@ def known_device_tokens() -> list[str]:
     return tokens[:devices.MAX_PER_BROWSER]
 
 
-def remember_device(account_id: str) -> None:
-    """This browser logged in to the account: it is a known device for it from now on."""
-    tokens = devices.remember(account_id, known_device_tokens())
-    db.session.commit()
+def _keep_devices(tokens: list[str]) -> None:
     name, serializer = _device_cookie()
     value = serializer.dumps(tokens)
 

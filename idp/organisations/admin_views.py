@@ -8,7 +8,7 @@ from flask import Blueprint, abort, g, redirect, render_template, request, url_f
 from .. import language
 from ..accounts import email_change
 from ..accounts.links import LinkProblem, absolute_link
-from ..authn import core, web
+from ..authn import web
 from ..authn.identity import Identity
 from ..i18n import _
 from ..loa import Level
@@ -170,9 +170,7 @@ def activate(secret):
         result = user_service.activate(link, request.form)
         if not result.errors:
             # Like the citizens' activation: the link proves the mailbox, worth niedrig.
-            _session, cookie_secret = core.log_in(Identity(method="activation", amr=("otp",), ceiling=Level.NIEDRIG,
-                                                           account_id=result.account.id))
-            web.start_login_session(cookie_secret, result.account.id)
+            web.log_in(Identity(method="activation", amr=("otp",), ceiling=Level.NIEDRIG, account_id=result.account.id))
             return redirect(url_for("mein_bereich.home", hinweis="aktiviert"))
         errors = result.errors
     return render_template("organisations/user_activate.html", secret=secret, errors=errors), \

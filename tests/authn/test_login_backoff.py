@@ -223,13 +223,15 @@ def test_the_device_cookie_is_secure_in_production(app, make_account):
 
     from idp import create_app
     from idp.authn import web
+    from idp.authn.identity import Identity
+    from idp.loa import Level
 
     account_id = make_account()
     # The test session's keys: new ones would take seconds to make.
     production = create_app(dataclasses.replace(app.config["SERVICEKONTO"], issuer="https://servicekonto.example"))
     try:
         with production.test_request_context("/anmelden", base_url="https://servicekonto.example"):
-            web.remember_device(account_id)
+            web.log_in(Identity(method="password", amr=("pwd",), ceiling=Level.SUBSTANZIELL, account_id=account_id))
             response = production.process_response(production.response_class())
         cookie = next(h for h in response.headers.getlist("Set-Cookie")
                       if h.startswith(production.config["SESSION_COOKIE_NAME"] + "_geraete="))
