@@ -16,6 +16,7 @@ from flask import Flask, render_template, request
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
+from . import outage
 from .extensions import db
 
 log = logging.getLogger(__name__)
@@ -63,5 +64,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     def busy(error: OperationalError):
         if not (is_busy(error) and _is_page()):
-            raise error
+            # Flask picks this handler over the outage's (a narrower class): an
+            # unreachable database is still answered 503 there.
+            return outage.database_unavailable(error)
         return overtaken(error)

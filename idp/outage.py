@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from sqlalchemy.exc import DBAPIError
 
 from . import database
@@ -37,19 +37,22 @@ def _answer():
     return render_template("errors/503.html", login_session=None)
 
 
+def database_unavailable(error: DBAPIError):
+    """The error handler for database errors; handlers of narrower classes
+    (idp/concurrency.py) pass on to it what they do not answer themselves."""
+    if not database.is_outage(error):
+        raise error  # Flask's 500 handling: logged with its stack (a defect stays visible)
+    # The class only: a database error's message may repeat the values it refused.
+    log.warning("database unavailable (%s): answered 503", type(error.orig).__name__)
+    response = current_app.make_response(_answer())
+    response.status_code = 503
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def init_app(app: Flask) -> None:
     """After `db.init_app`: this app's session teardown then runs before Flask-SQLAlchemy's."""
-
-    @app.errorhandler(DBAPIError)
-    def database_unavailable(error: DBAPIError):
-        if not database.is_outage(error):
-            raise error  # Flask's 500 handling: logged with its stack (a defect stays visible)
-        # The class only: a database error's message may repeat the values it refused.
-        log.warning("database unavailable (%s): answered 503", type(error.orig).__name__)
-        response = app.make_response(_answer())
-        response.status_code = 503
-        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return response
+    app.register_error_handler(DBAPIError, database_unavailable)
 
     @app.teardown_appcontext
     def end_session(exc):
