@@ -284,8 +284,8 @@ def _own_citizen_account(view):
 @_own_citizen_account
 def upgrade(account):
     """"Upgrade starten" → "Mit EUDI-Wallet" (from a step-up: with the waiting request)."""
-    record = authorize.load(request.form.get("anfrage", ""))
-    return begin(Purpose.UPGRADE, account_id=account.id, record_id=record.id if record else None)
+    return begin(Purpose.UPGRADE, account_id=account.id,
+                 record_id=authorize.still_waiting(request.form.get("anfrage")))
 
 
 @bp.route("/mein-bereich/upgrade/wallet/synchronisieren", methods=["POST"])

@@ -147,15 +147,8 @@ def start_upgrade():
     return render_template("mein_bereich/upgrade.html", plus=profile.is_plus(g.account),
                            pending=upgrade.open_request(g.account), wallet_linked=wallet_links.has_link(g.account),
                            eid_linked=eid.has_link(g.account), notice=NOTICES.get(request.args.get("hinweis")),
-                           waiting=waiting_request(request.args.get("anfrage")))
+                           waiting=authorize.still_waiting(request.args.get("anfrage")))
 
-
-def waiting_request(record_id: str | None) -> str | None:
-    """The online service's request that sent the citizen to the upgrade (SPEC §2: a
-    step-up keeps the authorization request): the new login after the upgrade
-    continues it."""
-    record = authorize.load(record_id) if record_id else None
-    return record.id if record is not None else None
 
 
 @bp.route("/upgrade/meldebehoerde", methods=["GET", "POST"])
@@ -185,7 +178,8 @@ def deactivate_wallet():
 def upgrade_with_eid():
     if profile.is_plus(g.account) and eid.has_link(g.account):
         return redirect(url_for("mein_bereich.id_card"))
-    return begin(Purpose.UPGRADE, account_id=g.account.id, record_id=waiting_request(request.form.get("anfrage")))
+    return begin(Purpose.UPGRADE, account_id=g.account.id,
+                 record_id=authorize.still_waiting(request.form.get("anfrage")))
 
 
 @bp.route("/ausweis", methods=["GET", "POST"])

@@ -66,17 +66,12 @@ def start():
     return render_template("start.html")
 
 
-def _waiting_request(record_id: str | None) -> str | None:
-    """The online service's authorization request a page was opened for, if it still waits."""
-    return record_id if record_id and authorize.load(record_id) is not None else None
-
-
 @bp.route("/registrierung", methods=["GET", "POST"])
 def register():
     draft = _draft()
     way = request.values.get("mit")
     with_card = way in CARD_WAYS
-    record_id = _waiting_request(request.values.get("anfrage"))
+    record_id = authorize.still_waiting(request.values.get("anfrage"))
     if request.method == "POST":
         result = registration.save_draft(draft, request.form, with_card=with_card, record_id=record_id,
                                          card_source=CARD_WAYS.get(way, "eid"))
@@ -168,7 +163,7 @@ def activation_page(secret: str, activate_link: Callable[[str], tuple[Account | 
 @bp.route("/passwort-vergessen", methods=["GET", "POST"])
 def password_forgotten():
     errors, email = {}, ""
-    record_id = _waiting_request(request.values.get("anfrage"))
+    record_id = authorize.still_waiting(request.values.get("anfrage"))
     if request.method == "POST":
         email = (request.form.get("email") or "").strip()
         with uniform_duration(ADDRESS_BLIND_SECONDS):
@@ -196,7 +191,7 @@ def reset_password(secret):
         result = password_reset.reset(link, request.form, keep_session_id=keep)
         if result.ok:
             return render_template("accounts/password_reset_done.html",
-                                   record_id=_waiting_request(session.pop(RESET_REQUEST_KEY, None)))
+                                   record_id=authorize.still_waiting(session.pop(RESET_REQUEST_KEY, None)))
         errors = result.errors
     return render_template("accounts/password_new.html", secret=secret, errors=errors), 400 if errors else 200
 

@@ -116,6 +116,12 @@ def load(record_id: str) -> AuthorizationRequestRecord | None:
     return record
 
 
+def still_waiting(record_id: str | None) -> str | None:
+    """The id of an authorization request a page was opened for (`anfrage`), if it
+    still waits; anything else is dropped, never carried on."""
+    return record_id if record_id and load(record_id) is not None else None
+
+
 def client_of(record: AuthorizationRequestRecord) -> Client:
     """The online service a waiting request is for (a removed service takes its requests along)."""
     return db.session.get(Client, record.client_id)
