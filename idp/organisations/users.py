@@ -90,14 +90,15 @@ def create(organisation: Organisation, form, link_for: Callable[[str], str], sou
     a notice naming the organisation, and the account stays as it is."""
     data, admin = _entered(form)
     errors = policy.validate_person(data, admin)
-    if "email" not in errors and _held_here(organisation, data["email"]):
+    normalized = account_policy.normalize_email(data["email"])
+    holder = email_change.holder(normalized) if "email" not in errors else None
+    if holder is not None and _held_here(organisation, holder):
         errors["email"] = [ALREADY_HERE]
     if not errors and not request_limits.take(request_limits.Action.INVITATION, source, data["email"]):
         errors["form"] = [request_limits.EXCEEDED]
     if errors:
         return Result(data, errors)
-    normalized = account_policy.normalize_email(data["email"])
-    if (holder := email_change.holder(normalized)) is not None:
+    if holder is not None:
         queue_template_mail(holder.email, _("Ihre E-Mail-Adresse wurde für ein Servicekonto Business angegeben"),
                             "org_invitation_attempt.txt", account=holder, organisation_name=organisation.name)
         audit.record("organisation.member_added", succeeded=False, organisation_id=organisation.id,
@@ -117,11 +118,10 @@ def create(organisation: Organisation, form, link_for: Callable[[str], str], sou
     return Result(data, account=account)
 
 
-def _held_here(organisation: Organisation, email: str) -> bool:
-    """Whether the address belongs to someone of `organisation`, whom its
+def _held_here(organisation: Organisation, holder: Account) -> bool:
+    """Whether the holder of an address is someone of `organisation`, whom its
     administrators see in the list anyway."""
-    holder = email_change.holder(account_policy.normalize_email(email))
-    return holder is not None and member_of(organisation, holder.id) is not None
+    return member_of(organisation, holder.id) is not None
 
 
 def send_activation(account: Account, organisation: Organisation, link_for: Callable[[str], str]) -> None:
@@ -200,7 +200,8 @@ def request_email_change(member: OrganisationMember, form, confirm_link: Callabl
         result.errors["email"] = problems
     elif result.errors.get("email") == [email_change.SAME_ADDRESS]:
         result.errors["email"] = [SAME_ADDRESS]
-    elif not result.errors and _held_here(member.organisation, result.data["email"]):
+    holder = None if result.errors else email_change.holder(account_policy.normalize_email(result.data["email"]))
+    if holder is not None and _held_here(member.organisation, holder):
         result.errors["email"] = [ALREADY_HERE]
     if result.errors:
         return result
@@ -211,7 +212,7 @@ def request_email_change(member: OrganisationMember, form, confirm_link: Callabl
     if not request_limits.take(request_limits.Action.EMAIL_CHANGE, source, result.data["email"]):
         result.errors["form"] = [request_limits.EXCEEDED]
         return result
-    if (holder := email_change.holder(account_policy.normalize_email(result.data["email"]))) is not None:
+    if holder is not None:
         email_change.tell_holder(holder)
     else:
         email_change.set_address(account, result.data["email"])
