@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, String, delete, insert, select, update
+from sqlalchemy import Integer, String, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -75,6 +75,25 @@ class LoginBackoff(db.Model):
     last_at: Mapped[datetime] = mapped_column(index=True)
     not_before: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# The statements of every password attempt, built once and on the table rather than
+# the mapped class: there are no loaded rows to keep in step, and building and
+# synchronising ORM statements cost more CPU than the database took to run them.
+_backoff = LoginBackoff.__table__.c
+_READ = (select(_backoff.key, _backoff.failures, _backoff.first_at, _backoff.last_at, _backoff.not_before,
+                _backoff.version)
+         .where(_backoff.key.in_(bindparam("keys", expanding=True))).order_by(_backoff.key).with_for_update())
+_INSERT = insert(LoginBackoff.__table__)
+_CLAIM = update(LoginBackoff.__table__).where(
+    _backoff.key == bindparam("b_key"), _backoff.version == bindparam("b_version")).values(
+    version=bindparam("b_new_version"), failures=bindparam("b_failures"), first_at=bindparam("b_first_at"),
+    last_at=bindparam("b_last_at"), not_before=bindparam("b_not_before"))
+# A right password: the back-off starts again (failures 0), the strict address
+# counter gets its one claim back.
+_GIVE_BACK = {strict: update(LoginBackoff.__table__).where(_backoff.key == bindparam("b_key"), _backoff.failures > 0)
+              .values(failures=_backoff.failures - 1 if strict else 0, not_before=None, version=_backoff.version + 1)
+              for strict in (True, False)}
 
 
 @dataclass(frozen=True)
@@ -130,10 +149,7 @@ def attempt(counters: tuple[Counter, ...]) -> Attempt:
     keys = [c.key for c in counters]
     for _attempt in range(CLAIM_TRIES):
         now = utcnow()
-        rows = {row.key: row for row in db.session.execute(select(
-            LoginBackoff.key, LoginBackoff.failures, LoginBackoff.first_at, LoginBackoff.last_at,
-            LoginBackoff.not_before, LoginBackoff.version).where(LoginBackoff.key.in_(keys))
-            .order_by(LoginBackoff.key).with_for_update())}
+        rows = {row.key: row for row in db.session.execute(_READ, {"keys": keys})}
         waiting = [row.not_before for row in rows.values() if row.not_before and row.not_before > now]
         if waiting:
             return Attempt(counters, refused_until=max(waiting))
@@ -158,11 +174,11 @@ def _claim(counters, rows, now) -> bool:
                 row = rows.get(counter.key)
                 values = _counted(counter, row, now)
                 if row is None:
-                    db.session.execute(insert(LoginBackoff).values(key=counter.key, version=0, **values))
+                    db.session.execute(_INSERT, dict(key=counter.key, version=0, **values))
                     continue
-                done = db.session.execute(update(LoginBackoff).where(
-                    LoginBackoff.key == counter.key, LoginBackoff.version == row.version).values(
-                    version=row.version + 1, **values))
+                done = db.session.execute(_CLAIM, {"b_key": counter.key, "b_version": row.version,
+                                                   "b_new_version": row.version + 1,
+                                                   **{"b_" + name: value for name, value in values.items()}})
                 if done.rowcount != 1:
                     raise _Collision
     except (_Collision, IntegrityError):
@@ -178,10 +194,7 @@ def succeeded(counters: tuple[Counter, ...]) -> None:
     claims running alongside see a new version instead of a missing row."""
     # Row by row, in the order of their keys like every writer (see above).
     for counter in _in_lock_order(counters):
-        db.session.execute(update(LoginBackoff).where(
-            LoginBackoff.key == counter.key, LoginBackoff.failures > 0).values(
-            failures=LoginBackoff.failures - 1 if counter.strict else 0, not_before=None,
-            version=LoginBackoff.version + 1))
+        db.session.execute(_GIVE_BACK[counter.strict], {"b_key": counter.key})
 
 
 def clear(email: str) -> None:

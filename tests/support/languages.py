@@ -40,7 +40,9 @@ GERMAN = german_fragments()
 def german_in(text: str) -> list[str]:
     """The catalogue's German pieces found in a page's visible text."""
     text = " ".join(text.split())
-    return [piece for piece in GERMAN if re.search(rf"(?<!\w){re.escape(piece)}(?!\w)", text)]
+    # The substring test first: the catalogue has more pieces than `re` caches
+    # patterns, so searching each piece's pattern recompiled all of them per page.
+    return [piece for piece in GERMAN if piece in text and re.search(rf"(?<!\w){re.escape(piece)}(?!\w)", text)]
 
 
 def visible_text(page_html: str) -> str:
