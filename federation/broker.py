@@ -81,10 +81,28 @@ def _subject_digest(partner: FederationPartner, subject: str) -> str:
     return hmac.new(key, f"{partner.id}\n{subject}".encode(), hashlib.sha256).hexdigest()
 
 
-def linked_account(partner: FederationPartner, subject: str) -> Account | None:
+def _linked(partner: FederationPartner, subject: str) -> Account | None:
     account_id = db.session.scalar(select(FederatedLink.account_id).where(
         FederatedLink.partner_id == partner.id, FederatedLink.subject_digest == _subject_digest(partner, subject)))
     return db.session.get(Account, account_id) if account_id else None
+
+
+def linked_account(partner: FederationPartner, subject: str) -> Account | None:
+    """The account linked to the person at the partner. A sign-up through the partner
+    that was never activated counts as none: like a registration, it is only a claim
+    until its link is used, and signing in at the partner again starts it anew."""
+    account = _linked(partner, subject)
+    return None if account is None or registration.replaceable(account) else account
+
+
+def _replace(*accounts: Account | None) -> None:
+    """Unactivated registrations give way to a new one (their links and the federation
+    link die with them); before the new rows with the same address or person go in."""
+    stale = {account.id: account for account in accounts if account is not None and registration.replaceable(account)}
+    for account in stale.values():
+        db.session.delete(account)
+    if stale:
+        db.session.flush()
 
 
 def links_of(account: Account) -> list[tuple[FederatedLink, FederationPartner]]:
@@ -102,6 +120,7 @@ def link(account: Account, partner: FederationPartner, subject: str) -> str | No
         return None if holder.id == account.id else ALREADY_LINKED
     if any(p.id == partner.id for _, p in links_of(account)):
         return OTHER_LINK
+    _replace(_linked(partner, subject))
     db.session.add(FederatedLink(account_id=account.id, partner_id=partner.id,
                                  subject_digest=_subject_digest(partner, subject)))
     return None
@@ -173,10 +192,8 @@ def create_account(partner: FederationPartner, remote: RemoteIdentity, email: st
                      partner=partner.id, reason="address_taken")
         db.session.commit()
         return None, None
-    if holder is not None:
-        db.session.delete(holder)
-        # Before the new account with the same address is inserted.
-        db.session.flush()
+    # An earlier sign-up of this person, or a registration of this address, neither activated.
+    _replace(holder, _linked(partner, remote.subject))
     account = Account(email=email.strip(), email_normalized=normalized, status="active" if vouched else "pending")
     if vouched:
         account.activated_at = utcnow()

@@ -60,9 +60,9 @@ def test_other_address_activates_by_mail_then_the_partner_logs_in(app, user_agen
     page = arrived(app, user_agent, partner_id)
     r = user_agent.submit(page, {"decision": "zustimmen", "email": "berta.neu@example.org"})
     assert "E-Mail-Adresse bestätigen" in r.text and account(app, "berta.neu@example.org")[1] == "pending"
-    # Before activation the partner's login leads nowhere.
+    # Before activation the partner's login is no login here: the citizen is asked again.
     r = user_agent.client.get(arrived(app, user_agent, partner_id))
-    assert r.status_code == 400
+    assert r.status_code == 200 and "Daten übernehmen" in r.text
     link = next(x for x in mailbox.wait_for("berta.neu@example.org", "Aktivieren").links() if "aktivieren" in x)
     path = re.sub(r"^https?://[^/]+", "", link)
     user_agent.client.post(path, data={"csrf_token": csrf_from(user_agent.get(path).text)})
@@ -126,3 +126,29 @@ def test_partner_request_here_expires(app, user_agent, partner_id):
     timeutil.travel(None)
     r = user_agent.get("/saml/anfrage/anfrage-1")
     assert r.status_code == 302 and r.location.endswith("/saml/anfrage/anfrage-1/zustimmung")
+
+
+def test_signing_up_again_before_activation_replaces_the_first_try(app, user_agent, partner_id, mailbox):
+    """The first address was mistyped, or its mail never came: signing in at the
+    partner again starts over, a fresh link goes out and the first one is dead."""
+    page = arrived(app, user_agent, partner_id)
+    user_agent.submit(page, {"decision": "zustimmen", "email": "berta.vertippt@example.org"})
+    first = next(x for x in mailbox.wait_for("berta.vertippt@example.org", "Aktivieren").links() if "aktivieren" in x)
+
+    page = arrived(app, user_agent, partner_id)
+    r = user_agent.submit(page, {"decision": "zustimmen", "email": "berta.neu@example.org"})
+    assert r.status_code == 200 and "E-Mail-Adresse bestätigen" in r.text
+    assert account(app, "berta.vertippt@example.org") is None
+    assert account(app, "berta.neu@example.org")[1] == "pending"
+
+    dead = re.sub(r"^https?://[^/]+", "", first)
+    r = user_agent.client.post(dead, data={"csrf_token": csrf_from(user_agent.get(dead).text)})
+    assert "Aktivierung nicht möglich" in r.text and account(app, "berta.neu@example.org")[1] == "pending"
+    fresh = next(x for x in mailbox.wait_for("berta.neu@example.org", "Aktivieren").links() if "aktivieren" in x)
+    path = re.sub(r"^https?://[^/]+", "", fresh)
+    user_agent.client.post(path, data={"csrf_token": csrf_from(user_agent.get(path).text)})
+    assert account(app, "berta.neu@example.org")[1] == "active"
+    r = user_agent.client.get(arrived(app, user_agent, partner_id))
+    assert r.status_code == 302 and r.location.endswith("/mein-bereich")
+    with app.app_context():
+        assert db.session.scalar(select(FederatedLink.account_id)) == account(app, "berta.neu@example.org")[0]
