@@ -30,8 +30,10 @@ forwarder_headers = ""  # nor SCRIPT_NAME/PATH_INFO from a proxy on a UNIX socke
 # prometheus-client's multiprocess mode: every worker writes its counters into files
 # here and /metrics adds them up. It must be set before any worker imports the
 # library, hence here; an operator may choose the directory (tmpfs) in the environment.
-METRICS_DIR = Path(os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR",
-                                         tempfile.mkdtemp(prefix="servicekonto-metrics-")))
+# (Not setdefault: its default argument would make a directory at every start.)
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="servicekonto-metrics-")
+METRICS_DIR = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
 
 
 from idp.observability.logs import LOGGING  # noqa: E402 (after the metrics directory is set)

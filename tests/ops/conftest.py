@@ -39,7 +39,10 @@ class ProductionServer:
         self.env.update(PYTHONPATH=str(REPO), DATABASE_URL=app.config["SERVICEKONTO"].database_url,
                         SERVICEKONTO_ISSUER=self.url, SERVICEKONTO_KEYS_DIR=str(tmp_path / "keys"),
                         SERVICEKONTO_INSTANCE_DIR=str(tmp_path / "instance"),
-                        PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"))
+                        PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"),
+                        # The server's own temporary files, where a test can look at them.
+                        TMPDIR=str(tmp_path / "tmp"))
+        (tmp_path / "tmp").mkdir(exist_ok=True)
         self.env.update(env)  # e.g. the issuer of a proxy in front
         self.workers = workers
         self.process: subprocess.Popen | None = None
