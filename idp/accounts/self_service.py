@@ -150,7 +150,6 @@ def start_upgrade():
                            waiting=authorize.still_waiting(request.args.get("anfrage")))
 
 
-
 @bp.route("/upgrade/meldebehoerde", methods=["GET", "POST"])
 @citizens_only
 def upgrade_at_office():

@@ -154,3 +154,18 @@ def test_signing_up_again_before_activation_replaces_the_first_try(app, user_age
     assert r.status_code == 302 and r.location.endswith("/mein-bereich")
     with app.app_context():
         assert db.session.scalar(select(FederatedLink.account_id)) == account(app, "berta.neu@example.org")[0]
+
+
+def test_linking_an_account_replaces_an_unactivated_sign_up_of_the_same_person(app, user_agent, partner_id, mailbox,
+                                                                             make_account):
+    page = arrived(app, user_agent, partner_id)
+    user_agent.submit(page, {"decision": "zustimmen", "email": "berta.vertippt@example.org"})
+    mailbox.wait_for("berta.vertippt@example.org", "Aktivieren")
+    make_account(email="berta@example.org", given_name="Berta")
+    berta = Browserless(app)
+    berta.login("berta@example.org")
+    page = arrived(app, berta, partner_id, purpose="link", account_id=account(app, "berta@example.org")[0])
+    assert "Konten verbunden" in berta.submit(page, {"decision": "zustimmen"}).text
+    assert account(app, "berta.vertippt@example.org") is None
+    with app.app_context():
+        assert db.session.scalar(select(FederatedLink.account_id)) == account(app, "berta@example.org")[0]
