@@ -91,9 +91,7 @@ def create(organisation: Organisation, form, link_for: Callable[[str], str], sou
     data, admin = _entered(form)
     errors = policy.validate_person(data, admin)
     normalized = account_policy.normalize_email(data["email"])
-    holder = email_change.holder(normalized) if "email" not in errors else None
-    if holder is not None and _held_here(organisation, holder):
-        errors["email"] = [ALREADY_HERE]
+    holder = _holder(organisation, data["email"], errors) if "email" not in errors else None
     if not errors and not request_limits.take(request_limits.Action.INVITATION, source, data["email"]):
         errors["form"] = [request_limits.EXCEEDED]
     if errors:
@@ -118,10 +116,13 @@ def create(organisation: Organisation, form, link_for: Callable[[str], str], sou
     return Result(data, account=account)
 
 
-def _held_here(organisation: Organisation, holder: Account) -> bool:
-    """Whether the holder of an address is someone of `organisation`, whom its
-    administrators see in the list anyway."""
-    return member_of(organisation, holder.id) is not None
+def _holder(organisation: Organisation, email: str, errors: dict) -> Account | None:
+    """The account holding a valid address. Someone of `organisation` is named as
+    such in `errors`: its administrators see them in the list anyway."""
+    holder = email_change.holder(account_policy.normalize_email(email))
+    if holder is not None and member_of(organisation, holder.id) is not None:
+        errors["email"] = [ALREADY_HERE]
+    return holder
 
 
 def send_activation(account: Account, organisation: Organisation, link_for: Callable[[str], str]) -> None:
@@ -200,9 +201,7 @@ def request_email_change(member: OrganisationMember, form, confirm_link: Callabl
         result.errors["email"] = problems
     elif result.errors.get("email") == [email_change.SAME_ADDRESS]:
         result.errors["email"] = [SAME_ADDRESS]
-    holder = None if result.errors else email_change.holder(account_policy.normalize_email(result.data["email"]))
-    if holder is not None and _held_here(member.organisation, holder):
-        result.errors["email"] = [ALREADY_HERE]
+    holder = None if result.errors else _holder(member.organisation, result.data["email"], result.errors)
     if result.errors:
         return result
     if account.is_active:
